@@ -1,0 +1,34 @@
+# Parley in one container. Build: docker build -t parley .
+# Run:   docker run -p 8000:8000 -v parley-data:/data parley
+FROM node:20-slim AS frontend
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund \
+ && mkdir -p vendor \
+ && cp node_modules/htmx.org/dist/htmx.min.js vendor/htmx.min.js \
+ && cp node_modules/htmx-ext-ws/dist/ws.min.js vendor/ws.min.js
+
+FROM python:3.13-slim AS deps
+WORKDIR /app
+COPY requirements.lock ./
+RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r requirements.lock
+
+FROM python:3.13-slim
+RUN useradd --create-home --uid 10001 parley && mkdir -p /data && chown parley /data
+COPY --from=deps /venv /venv
+WORKDIR /app
+COPY app ./app
+COPY config ./config
+COPY migrations ./migrations
+COPY templates ./templates
+COPY static ./static
+COPY scripts/entrypoint ./scripts/entrypoint
+COPY --from=frontend /build/vendor ./static/vendor
+ENV PATH="/venv/bin:$PATH" PYTHONUNBUFFERED=1 VAR_DIR=/data HOST=0.0.0.0 PORT=8000
+USER parley
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/app/scripts/entrypoint"]

@@ -1,0 +1,39 @@
+# Parley: `make run` serves it, `make test` runs every test. Both set up what they need first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENDOR := static/vendor
+
+.PHONY: run test lint bench setup clean
+
+run: setup
+	$(PY) -m app
+
+test: setup
+	scripts/ensure-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check app config tests bench
+
+bench: setup
+	$(PY) -m bench.live_room $(BENCH_ARGS)
+
+setup: $(VENV)/.installed $(VENDOR)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	scripts/check-python $(PYTHON)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/htmx-ext-ws/dist/ws.min.js $(VENDOR)/ws.min.js
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR)

@@ -1,0 +1,79 @@
+"""Parley: create_app() wires config, the ORM, auth, CSRF, templates and blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Quart, render_template, request
+from quart_auth import Unauthorized
+from werkzeug.exceptions import HTTPException
+
+from app.auth import ParleyAuth, current_account, redirect_to_login
+from app.db import start_orm, stop_orm
+from app.queries.rooms import my_rooms
+from app.rendering import register_filters
+from app.security import add_security_headers, check_csrf, csrf_token
+from config.settings import ROOT, Settings
+
+
+def create_app(settings: Settings | None = None, database_url: str | None = None) -> Quart:
+    """Build the app; `database_url` (resolved by the caller) is the database it serves."""
+    settings = settings or Settings.from_env()
+    app = Quart(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=database_url or settings.database_url,
+        RATE_LIMITS=settings.rate_limits,
+        MESSAGE_MAX_CHARS=settings.message_max_chars,
+        HISTORY_PAGE_SIZE=settings.history_page_size,
+        QUART_AUTH_COOKIE_SECURE=settings.cookie_secure,
+        QUART_AUTH_COOKIE_NAME="parley_auth",
+        QUART_AUTH_DURATION=30 * 24 * 3600,
+        SESSION_COOKIE_NAME="parley_session",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    ParleyAuth(app)
+    register_filters(app)
+    _register_blueprints(app)
+    _register_hooks(app, settings)
+    return app
+
+
+def _register_blueprints(app: Quart) -> None:
+    from app.blueprints import auth, health, messages, rooms
+
+    for module in (health, auth, rooms, messages):
+        app.register_blueprint(module.blueprint)
+
+
+def _register_hooks(app: Quart, settings: Settings) -> None:
+    @app.before_serving
+    async def open_database() -> None:
+        await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
+
+    @app.after_serving
+    async def close_database() -> None:
+        await stop_orm()
+
+    app.before_request(check_csrf)
+    app.after_request(add_security_headers)
+    app.errorhandler(Unauthorized)(redirect_to_login)
+
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> Any:
+        if request.headers.get("HX-Request") == "true" or request.path.startswith("/static"):
+            return error.description or error.name, error.code
+        html = await render_template("errors/error.html", code=error.code,
+                                     message=error.description)
+        return html, error.code
+
+    @app.context_processor
+    async def page_context() -> dict[str, Any]:
+        user = await current_account()
+        sidebar = await my_rooms(user) if user else []
+        return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token}
+

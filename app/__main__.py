@@ -1,0 +1,40 @@
+"""`python -m app`: resolve the database (embedded if none is configured), migrate, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+import uvicorn
+
+from app.db import migrate_database
+from app.embedded_pg import start_embedded_postgres
+from config.settings import Settings
+
+log = logging.getLogger("parley")
+
+
+def main() -> None:
+    """Start Parley the way `make run` and the container entrypoint do."""
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    url = settings.database_url
+    if url is None:
+        url = start_embedded_postgres(settings.var_dir / "pg")
+        log.info("no DATABASE_URL: using the embedded PostgreSQL in %s", settings.var_dir / "pg")
+        os.environ["DATABASE_URL"] = url  # worker processes read the same server
+    asyncio.run(migrate_database(url))
+    log.info("migrations applied; serving on http://%s:%s", settings.host, settings.port)
+    uvicorn.run(
+        "app:create_app", factory=True, host=settings.host, port=settings.port,
+        workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
+        ws_max_size=64 * 1024, timeout_graceful_shutdown=10, lifespan="on",
+        proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""The one place that decides who may see and act in a room."""
+
+from __future__ import annotations
+
+from quart import abort
+
+from app.models import Membership, Room, User, Visibility
+
+
+async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Membership | None]:
+    """The room and the user's membership; 404 for a room this user may not know exists."""
+    room = await Room.get_or_none(id=room_id, archived_at=None)
+    if room is None:
+        abort(404)
+    membership = None
+    if user is not None:
+        membership = await Membership.get_or_none(room_id=room.id, user_id=user.id)
+    if membership is None and room.visibility != Visibility.PUBLIC:
+        abort(404)
+    return room, membership
+
+
+async def require_membership(user: User, room_id: int) -> tuple[Room, Membership]:
+    """The room and membership; 404 if the room is hidden from the user, 403 if not a member."""
+    room, membership = await find_visible_room(user, room_id)
+    if membership is None:
+        abort(403, "Join this room to take part.")
+    return room, membership
+
+
+def can_join(room: Room) -> bool:
+    """Anyone may join a public room; private rooms need an invitation."""
+    return room.visibility == Visibility.PUBLIC

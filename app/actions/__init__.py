@@ -1,0 +1,1 @@
+"""Actions: the only code that writes to the database and announces changes."""

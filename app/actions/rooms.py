@@ -1,0 +1,50 @@
+"""Creating rooms, joining them, and marking them read."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.actions.errors import InvalidInput
+from app.models import Membership, Room, User, Visibility
+
+NAME_MAX, TOPIC_MAX = 80, 250
+
+
+async def create_room(owner: User, name: str, topic: str = "",
+                      visibility: Visibility = Visibility.PUBLIC) -> Room:
+    """Create a room owned by `owner`, who becomes its first member."""
+    name, topic = " ".join(name.split()), " ".join(topic.split())
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Give the room a name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Room names can be at most {NAME_MAX} characters."
+    if len(topic) > TOPIC_MAX:
+        errors["topic"] = f"Topics can be at most {TOPIC_MAX} characters."
+    if errors:
+        raise InvalidInput(errors)
+    async with in_transaction() as conn:
+        room = await Room.create(name=name, topic=topic, visibility=visibility, owner=owner,
+                                 using_db=conn)
+        await Membership.create(room=room, user=owner, using_db=conn)
+    return room
+
+
+async def join_room(room: Room, user: User) -> Membership:
+    """Add `user` to a room they may join (the caller checked that); joining twice is a no-op."""
+    existing = await Membership.get_or_none(room_id=room.id, user_id=user.id)
+    if existing:
+        return existing
+    try:
+        return await Membership.create(room_id=room.id, user_id=user.id,
+                                       last_read_seq=room.last_seq)
+    except IntegrityError:  # a double click raced us; the membership exists now
+        return await Membership.get(room_id=room.id, user_id=user.id)
+
+
+async def mark_room_read(membership: Membership, seq: int) -> None:
+    """Move the user's read marker forward to `seq` (never backward)."""
+    if seq > membership.last_read_seq:
+        await Membership.filter(id=membership.id, last_read_seq__lt=seq).update(last_read_seq=seq)
+        membership.last_read_seq = seq

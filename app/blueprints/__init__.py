@@ -1,0 +1,17 @@
+"""HTTP and WebSocket routes: thin handlers that parse, authorize, call one action, respond."""
+
+from __future__ import annotations
+
+from quart import request
+
+
+def is_htmx() -> bool:
+    """True for requests made by htmx (they get fragments instead of redirects)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(target: str | None, default: str = "/rooms") -> str:
+    """A same-site path to go to after login; anything else falls back to `default`."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target

@@ -1,0 +1,68 @@
+"""Posting messages and reading history pages (the catch-up contract lives here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+
+from app.access import find_visible_room, require_membership
+from app.actions.errors import Conflict, InvalidInput
+from app.actions.messages import create_message
+from app.auth import login_required, require_account
+from app.blueprints import is_htmx
+from app.blueprints.rooms import render_room_page
+from app.queries.messages import latest_messages, messages_after, messages_before
+from app.rendering import render_fragment
+
+blueprint = Blueprint("messages", __name__)
+
+
+@blueprint.get("/rooms/<int:room_id>/messages")
+@login_required
+async def history(room_id: int) -> Any:
+    user = await require_account()
+    room, _ = await find_visible_room(user, room_id)
+    size = current_app.config["HISTORY_PAGE_SIZE"]
+    after = request.args.get("after", type=int)
+    before = request.args.get("before", type=int)
+    if after is not None:
+        messages, loader = await messages_after(room, after), False
+    elif before is not None:
+        messages = await messages_before(room, before, size)
+        loader = bool(messages) and messages[0].seq > 1
+    else:
+        messages = await latest_messages(room, size)
+        loader = bool(messages) and messages[0].seq > 1
+    return await render_fragment("messages/_page.html", room=room, messages=messages,
+                                 has_older=loader)
+
+
+@blueprint.post("/rooms/<int:room_id>/messages")
+@login_required
+async def post(room_id: int) -> Any:
+    user = await require_account()
+    room, membership = await require_membership(user, room_id)
+    form = await request.form
+    try:
+        message = await create_message(room, user, form.get("body", ""),
+                                       form.get("client_msg_id"),
+                                       current_app.config["MESSAGE_MAX_CHARS"])
+    except (InvalidInput, Conflict) as exc:
+        errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
+        return await _refused(room, membership, form, errors)
+    if not is_htmx():
+        return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
+    response = await make_response(await render_fragment("messages/_message.html",
+                                                         message=message))
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+async def _refused(room: Any, membership: Any, form: Any, errors: dict[str, str]) -> Any:
+    """Say what was wrong and keep what the user typed (the htmx composer is left untouched)."""
+    if is_htmx():
+        html = await render_template("messages/_composer_error.html", errors=errors)
+        return html, 422, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                           "Vary": "HX-Request"}
+    return await render_room_page(room, membership, form=form, errors=errors, status=400)

@@ -1,0 +1,88 @@
+"""Room directory, room creation, the room page and joining."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from app.access import can_join, find_visible_room
+from app.actions.errors import InvalidInput
+from app.actions.messages import new_client_msg_id
+from app.actions.rooms import create_room, join_room, mark_room_read
+from app.auth import login_required, require_account
+from app.queries.messages import latest_messages, messages_before
+from app.queries.rooms import my_rooms, public_rooms
+
+blueprint = Blueprint("rooms", __name__)
+
+
+@blueprint.get("/")
+async def home() -> Any:
+    return redirect(url_for("rooms.index"))
+
+
+@blueprint.get("/rooms")
+@login_required
+async def index() -> Any:
+    return await _index_page(form={}, errors={}, status=200)
+
+
+@blueprint.post("/rooms")
+@login_required
+async def create() -> Any:
+    user = await require_account()
+    form = await request.form
+    try:
+        room = await create_room(user, form.get("name", ""), form.get("topic", ""))
+    except InvalidInput as exc:
+        return await _index_page(form=form, errors=exc.errors, status=400)
+    await flash(f"Room “{room.name}” created.", "success")
+    return redirect(url_for("rooms.show", room_id=room.id), 303)
+
+
+@blueprint.get("/rooms/<int:room_id>")
+@login_required
+async def show(room_id: int) -> Any:
+    user = await require_account()
+    room, membership = await find_visible_room(user, room_id)
+    return await render_room_page(room, membership, before=request.args.get("before", type=int))
+
+
+@blueprint.post("/rooms/<int:room_id>/membership")
+@login_required
+async def join(room_id: int) -> Any:
+    user = await require_account()
+    room, membership = await find_visible_room(user, room_id)
+    if membership is None:
+        if not can_join(room):
+            return await render_template("errors/error.html", code=403,
+                                         message="This room is invite-only."), 403
+        await join_room(room, user)
+        await flash(f"You joined “{room.name}”.", "success")
+    return redirect(url_for("rooms.show", room_id=room.id), 303)
+
+
+async def render_room_page(room: Any, membership: Any, *, before: int | None = None,
+                           form: Any = None, errors: dict[str, str] | None = None,
+                           status: int = 200) -> Any:
+    """The room page (also re-shown, with the typed text kept, when a post is refused)."""
+    size = current_app.config["HISTORY_PAGE_SIZE"]
+    if before is None:
+        messages = await latest_messages(room, size)
+        if membership is not None and messages:
+            await mark_room_read(membership, messages[-1].seq)
+    else:
+        messages = await messages_before(room, before, size)
+    return await render_template(
+        "rooms/show.html", room=room, membership=membership, messages=messages,
+        has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
+        form=form or {"client_msg_id": new_client_msg_id()}, errors=errors or {},
+    ), status
+
+
+async def _index_page(form: Any, errors: dict[str, str], status: int) -> Any:
+    user = await require_account()
+    mine = {r.room.id for r in await my_rooms(user)}
+    return await render_template("rooms/index.html", rooms=await public_rooms(), mine=mine,
+                                 form=form, errors=errors), status

@@ -1,0 +1,61 @@
+"""Database wiring: the Tortoise config, ORM start/stop, and migrations under an advisory lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate
+
+MIGRATION_LOCK_ID = 0x7061726C  # "parl": one migrator at a time across replicas
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The URL in the form asyncpg and broadcaster accept."""
+    for prefix in ("postgres://", "asyncpg://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix):]
+    return url
+
+
+def tortoise_config(url: str, pool_max: int = 10) -> dict[str, Any]:
+    """Tortoise config for one PostgreSQL database, with the explicit migrations key it needs."""
+    dsn = asyncpg_dsn(url).replace("postgresql://", "asyncpg://", 1)
+    sep = "&" if "?" in dsn else "?"
+    return {
+        "connections": {"default": f"{dsn}{sep}minsize=1&maxsize={pool_max}"},
+        "apps": {
+            "models": {
+                "models": ["app.models"],
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def start_orm(url: str, pool_max: int = 10) -> None:
+    """Open the ORM for request handling (global fallback: see STACK_NOTES §3)."""
+    await Tortoise.init(config=tortoise_config(url, pool_max), _enable_global_fallback=True)
+
+
+async def stop_orm() -> None:
+    """Close the pool and clear Tortoise's global context so a later start works."""
+    await Tortoise.close_connections()
+
+
+async def migrate_database(url: str) -> None:
+    """Apply pending migrations, one process at a time (safe with several replicas)."""
+    lock_conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        await lock_conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        try:
+            await migrate(config=tortoise_config(url, pool_max=2))
+        finally:
+            await Tortoise.close_connections()
+            await lock_conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+    finally:
+        await lock_conn.close()

@@ -1,0 +1,47 @@
+"""Rooms and who belongs to them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Visibility(StrEnum):
+    """Public rooms are listed and open to join; private rooms are unlisted and invite-only."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class Room(Model):
+    """A chat room; `last_seq` is bumped under the row lock to number its messages."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=80)
+    topic = fields.CharField(max_length=250, default="")
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    owner = fields.ForeignKeyField("models.User", related_name="owned_rooms", null=True,
+                                   on_delete=fields.SET_NULL)
+    last_seq = fields.BigIntField(default=0)
+    last_message_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    archived_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "rooms"
+
+
+class Membership(Model):
+    """A user's place in a room; `last_read_seq` drives unread counts."""
+
+    id = fields.IntField(primary_key=True)
+    room = fields.ForeignKeyField("models.Room", related_name="memberships", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("models.User", related_name="memberships", on_delete=fields.CASCADE)
+    joined_at = fields.DatetimeField(auto_now_add=True)
+    last_read_seq = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "memberships"
+        unique_together = (("room", "user"),)

@@ -1,0 +1,33 @@
+"""Users and their revocable login sessions."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class User(Model):
+    """A person with an account; `username_key` is the lower-cased name that keeps names unique."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=32)
+    username_key = fields.CharField(max_length=32, unique=True)
+    email = fields.CharField(max_length=254)
+    password_hash = fields.CharField(max_length=255)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "users"
+
+
+class Session(Model):
+    """One logged-in browser: its random id is quart-auth's auth_id, so logout can revoke it."""
+
+    id = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sessions"

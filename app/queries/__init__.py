@@ -1,0 +1,1 @@
+"""Read-only queries shared by routes (writes live in app/actions)."""

@@ -1,0 +1,32 @@
+"""Room listings: the public directory and the signed-in user's own rooms with unread counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.functions import Count
+
+from app.models import Membership, Room, User, Visibility
+
+
+@dataclass(frozen=True)
+class MyRoom:
+    """A room in the sidebar, with how many messages the user has not read."""
+
+    room: Room
+    unread: int
+
+
+async def public_rooms() -> list[Room]:
+    """Public, unarchived rooms with member counts, most recently active first."""
+    return await Room.filter(visibility=Visibility.PUBLIC, archived_at=None) \
+        .annotate(member_count=Count("memberships")) \
+        .order_by("-last_message_at", "-created_at")
+
+
+async def my_rooms(user: User) -> list[MyRoom]:
+    """The user's rooms, alphabetical, each with its unread count."""
+    memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
+        .prefetch_related("room")
+    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq)) for m in memberships]
+    return sorted(rooms, key=lambda r: r.room.name.lower())

@@ -1,0 +1,45 @@
+"""Rendering helpers: viewer-independent fragments, DOM ids, and safe message text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup, escape
+from quart import current_app
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def dom_id(obj: Any, suffix: str = "") -> str:
+    """The one place element ids come from: `message-<client id>`, `room-42-messages`, ..."""
+    kind = type(obj).__name__.lower()
+    key = obj.client_msg_id if kind == "message" else obj.id
+    return f"{kind}-{key}" + (f"-{suffix}" if suffix else "")
+
+
+async def render_fragment(template: str, **context: Any) -> str:
+    """Render a partial with only the given context: no request, no current user."""
+    return await current_app.jinja_env.get_template(template).render_async(**context)
+
+
+def linkify(text: str) -> Markup:
+    """Escape user text and turn bare http(s) URLs into links that open safely."""
+    out: list[str] = []
+    last = 0
+    for match in _URL.finditer(text):
+        url = match.group(0).rstrip(_TRAILING)
+        end = match.start() + len(url)
+        out.append(str(escape(text[last:match.start()])))
+        out.append(f'<a href="{escape(url)}" rel="noopener noreferrer nofollow" '
+                   f'target="_blank">{escape(url)}</a>')
+        last = end
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
+def register_filters(app: Any) -> None:
+    """Make the helpers available in every template."""
+    app.jinja_env.filters["linkify"] = linkify
+    app.jinja_env.globals["dom_id"] = dom_id

@@ -1,0 +1,1 @@
+"""Parley configuration: settings classes and the environment variables that override them."""

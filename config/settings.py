@@ -1,0 +1,59 @@
+"""Settings for Parley, read once from the environment (every variable is listed in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Settings:
+    """Everything Parley reads from its environment, with the defaults a fresh checkout runs on."""
+
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    var_dir: Path = ROOT / "var"
+    cookie_secure: bool = False
+    rate_limits: bool = True
+    db_pool_max: int = 10
+    message_max_chars: int = 10_000
+    history_page_size: int = 50
+    testing: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (os.environ by default)."""
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("VAR_DIR", str(ROOT / "var")))
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            host=env.get("HOST", "127.0.0.1"),
+            port=int(env.get("PORT", "8000")),
+            secret_key=env.get("SECRET_KEY") or _persistent_secret(var_dir),
+            var_dir=var_dir,
+            cookie_secure=_flag(env.get("COOKIE_SECURE", "false")),
+            rate_limits=env.get("RATE_LIMITS", "on").lower() != "off",
+            db_pool_max=int(env.get("DB_POOL_MAX", "10")),
+        )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _persistent_secret(var_dir: Path) -> str:
+    """A secret kept under var/ so sessions survive restarts when SECRET_KEY is not set."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,1 @@
+"""Parley's test suite: real PostgreSQL, real bus, real SMTP, real Chromium."""

@@ -1,0 +1,89 @@
+"""Fixtures: one real PostgreSQL database per test session, the app in test_app(), personas."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from quart import Quart
+from tortoise import connections
+
+from app import create_app
+from app.db import migrate_database
+from config.settings import Settings
+from tests.database import create_database, drop_database, test_database_server
+from tests.helpers import Person
+
+TABLES_KEPT = {"tortoise_migrations"}
+
+
+@pytest.fixture(scope="session")
+def database_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with test_database_server(tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="session")
+async def database_url(database_server: str) -> AsyncIterator[str]:
+    url = await create_database(database_server)
+    await migrate_database(url)
+    yield url
+    await drop_database(database_server, url)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(secret_key="test-secret", var_dir=Path(tmp_path_factory.mktemp("var")),
+                    testing=True, history_page_size=50)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
+    application = create_app(settings, database_url=database_url)
+    async with application.test_app():
+        yield application
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts from empty tables (only for tests that use the app)."""
+    if "app" in request.fixturenames:
+        conn = connections.get("default")
+        _, rows = await conn.execute_query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = [r["tablename"] for r in rows if r["tablename"] not in TABLES_KEPT]
+        if tables:
+            await conn.execute_script(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+    yield
+
+
+@pytest_asyncio.fixture
+async def alice(app: Quart) -> Person:
+    person = Person(app, "alice")
+    await person.sign_up()
+    return person
+
+
+@pytest_asyncio.fixture
+async def bob(app: Quart) -> Person:
+    person = Person(app, "bob")
+    await person.sign_up()
+    return person
+
+
+@pytest_asyncio.fixture
+async def mallory(app: Quart) -> Person:
+    person = Person(app, "mallory")
+    await person.sign_up()
+    return person
+
+
+@pytest_asyncio.fixture
+async def room_id(alice: Person, bob: Person) -> int:
+    """A public room alice made and bob joined."""
+    room = await alice.create_room("general", "Anything goes")
+    await bob.join(room)
+    return room

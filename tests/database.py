@@ -1,0 +1,57 @@
+"""The test database: a fresh database on TEST_DATABASE_URL's server, or an embedded server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from app.db import asyncpg_dsn
+from app.embedded_pg import start_embedded_postgres
+
+
+@contextmanager
+def test_database_server(tmp: Path) -> Iterator[str]:
+    """A server URL to create test databases on: TEST_DATABASE_URL's, or an embedded one."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield asyncpg_dsn(configured)
+        return
+    yield start_embedded_postgres(tmp / "pg")
+
+
+async def create_database(server_url: str) -> str:
+    """Create an empty database with a unique name; return its URL."""
+    name = f"parley_test_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_url, name)
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    """Drop a database made by create_database (closing anything still connected)."""
+    name = database_name(url)
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at database `name`."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def database_name(url: str) -> str:
+    """The database a URL points at."""
+    return urlsplit(url).path.lstrip("/")

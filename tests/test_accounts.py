@@ -1,0 +1,120 @@
+"""Sign-up, log-in, log-out and their refusals."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from app.models import Session, User
+from tests.helpers import Person, select, select_one
+
+
+async def test_signing_up_logs_the_user_in(app: Quart) -> None:
+    carol = Person(app, "Carol")
+
+    response = await carol.sign_up()
+
+    assert response.headers["Location"] == "/rooms"
+    page = await (await carol.get("/rooms")).get_data()
+    assert select_one(page, ".whoami").text == "Carol"
+    user = await User.get(username_key="carol")
+    assert user.password_hash.startswith("$argon2id$")
+
+
+async def test_usernames_are_unique_case_insensitively(app: Quart, alice: Person) -> None:
+    impostor = Person(app, "ALICE")
+
+    response = await impostor.post("/register", {"username": "ALICE", "email": "a@b.example",
+                                                 "password": "long enough pw"})
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), "#username-error").text == "That username is taken."
+    assert await User.all().count() == 1
+
+
+async def test_sign_up_explains_each_bad_field_and_keeps_the_input(app: Quart) -> None:
+    person = Person(app, "x")
+
+    response = await person.post("/register", {"username": "a b<script>", "email": "nope",
+                                               "password": "short"})
+
+    page = await response.get_data()
+    assert response.status_code == 400
+    assert "letters, digits" in select_one(page, "#username-error").text
+    assert "e-mail address" in select_one(page, "#email-error").text
+    assert "at least 8" in select_one(page, "#password-error").text
+    assert select_one(page, "input[name=username]")["value"] == "a b<script>"
+    assert await User.all().count() == 0
+
+
+async def test_login_with_the_right_password_and_a_safe_next(app: Quart, alice: Person) -> None:
+    browser = Person(app, "alice")
+
+    response = await browser.post("/login", {"username": "Alice",
+                                             "password": "correct horse battery",
+                                             "next": "/rooms?x=1"})
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/rooms?x=1"
+    assert (await browser.get("/rooms")).status_code == 200
+
+
+async def test_login_refuses_an_offsite_next(app: Quart, alice: Person) -> None:
+    browser = Person(app, "alice")
+
+    response = await browser.post("/login", {"username": "alice",
+                                             "password": "correct horse battery",
+                                             "next": "//evil.example/phish"})
+
+    assert response.headers["Location"] == "/rooms"
+
+
+async def test_wrong_password_and_unknown_user_get_the_same_answer(app: Quart, alice: Person) -> None:
+    browser = Person(app, "alice")
+
+    wrong = await browser.post("/login", {"username": "alice", "password": "nope nope nope"})
+    unknown = await browser.post("/login", {"username": "zed", "password": "nope nope nope"})
+
+    assert wrong.status_code == unknown.status_code == 400
+    assert select_one(await wrong.get_data(), ".form-error").text == \
+        select_one(await unknown.get_data(), ".form-error").text
+    assert (await browser.get("/rooms")).status_code == 302
+
+
+async def test_login_is_throttled_per_account(app: Quart, alice: Person) -> None:
+    browser = Person(app, "alice")
+    for _ in range(10):
+        await browser.post("/login", {"username": "alice", "password": "wrong password"})
+
+    response = await browser.post("/login", {"username": "alice",
+                                             "password": "correct horse battery"})
+
+    assert response.status_code == 429
+    assert "Too many attempts" in select_one(await response.get_data(), ".form-error").text
+
+
+async def test_logout_revokes_the_session_everywhere(app: Quart, alice: Person) -> None:
+    stolen_cookies = [c for c in alice.client.cookie_jar]
+    assert await Session.all().count() == 1
+
+    response = await alice.post("/logout")
+
+    assert response.status_code == 303
+    assert await Session.all().count() == 0
+    thief = Person(app, "thief")
+    for cookie in stolen_cookies:
+        thief.client.cookie_jar.set_cookie(cookie)
+    assert (await thief.get("/rooms")).status_code == 302
+
+
+async def test_pages_need_login(app: Quart) -> None:
+    response = await app.test_client().get("/rooms/1")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/rooms/1")
+
+
+async def test_login_page_has_labelled_fields(app: Quart) -> None:
+    page = await (await app.test_client().get("/login")).get_data()
+
+    for field in ("username", "password"):
+        assert select(page, f"label[for={field}]") and select(page, f"input#{field}")

@@ -1,0 +1,71 @@
+"""The real start-up path: `python -m app` (what `make run` runs) boots, serves and stops."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.database import database_name, with_database
+from tests.server import running_server
+
+
+def test_make_run_entry_point_starts_embedded_postgres_and_serves(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": "", "VAR_DIR": str(tmp_path / "var")}
+
+    with running_server(env) as (base, proc):
+        health = httpx.get(f"{base}/healthz")
+        login = httpx.get(f"{base}/login")
+        htmx = httpx.get(f"{base}/static/vendor/htmx.min.js")
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        proc.wait(timeout=15)
+
+    assert health.json() == {"status": "ok"}
+    assert login.status_code == 200 and "csrf_token" in login.text
+    assert htmx.status_code == 200 and "htmx" in htmx.text
+    assert (tmp_path / "var" / "pg" / "PG_VERSION").exists()
+    assert time.monotonic() - started < 15
+
+
+def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path, database_url: str) -> None:
+    with running_server({"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path)}) as (base, _):
+        ok = httpx.get(f"{base}/healthz")
+        _block_new_connections(database_url, allow=False)
+        _terminate_connections(database_url)
+        try:
+            down = httpx.get(f"{base}/healthz", timeout=10)
+        finally:
+            _block_new_connections(database_url, allow=True)
+
+    assert ok.status_code == 200
+    assert down.status_code == 503 and down.json() == {"status": "unavailable"}
+
+
+def _admin(database_url: str, sql: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+
+    async def run() -> None:
+        conn = await asyncpg.connect(with_database(database_url, "postgres"))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def _terminate_connections(database_url: str) -> None:
+    name = database_name(database_url)
+    _admin(database_url, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         f"WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+
+
+def _block_new_connections(database_url: str, allow: bool) -> None:
+    name = database_name(database_url)
+    _admin(database_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allow).lower()}')
