@@ -1,0 +1,94 @@
+"""Fixtures for browser tests: a real Parley server process and a headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from app.db import migrate_database
+from tests.database import create_database, drop_database
+from tests.server import running_server
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class LiveServer:
+    """A running Parley: its base URL and the database it serves."""
+
+    url: str
+    database_url: str
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser_database(database_server: str) -> AsyncIterator[str]:
+    url = await create_database(database_server)
+    await migrate_database(url)
+    yield url
+    await drop_database(database_server, url)
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    env = {"DATABASE_URL": browser_database, "VAR_DIR": str(tmp_path_factory.mktemp("live-var"))}
+    with running_server(env) as (base, _proc):
+        yield LiveServer(base, browser_database)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+@pytest_asyncio.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    ctx = await browser.new_context(viewport={"width": 1200, "height": 800})
+    yield ctx
+    await ctx.close()
+
+
+def unique(name: str) -> str:
+    """A username no other test has used on the shared live server."""
+    return f"{name}{secrets.token_hex(3)}"
+
+
+async def sign_up(page: Page, base: str, username: str) -> None:
+    """Sign up through the real form, as a person would."""
+    await page.goto(f"{base}/register")
+    await page.fill("#username", username)
+    await page.fill("#email", f"{username}@example.com")
+    await page.fill("#password", PASSWORD)
+    await page.click("form button[type=submit]")
+    await page.wait_for_url(f"{base}/rooms")
+
+
+async def create_room(page: Page, base: str, name: str, topic: str = "") -> str:
+    """Create a room from the rooms page; return the room page URL."""
+    await page.goto(f"{base}/rooms")
+    await page.fill("#name", name)
+    await page.fill("#topic", topic)
+    await page.click("text=Create room")
+    await page.wait_for_url(f"{base}/rooms/*")
+    return page.url
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """Save a screenshot under tests/artifacts/ for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    await page.screenshot(path=str(path))
+    return path
