@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.db import start_orm, stop_orm
 from app.queries.rooms import my_rooms
+from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
 from app.security import add_security_headers, check_csrf, csrf_token
 from config.settings import ROOT, Settings
@@ -44,9 +45,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 
 def _register_blueprints(app: Quart) -> None:
-    from app.blueprints import auth, health, messages, rooms
+    from app.blueprints import auth, health, messages, rooms, stream
 
-    for module in (health, auth, rooms, messages):
+    for module in (health, auth, rooms, messages, stream):
         app.register_blueprint(module.blueprint)
 
 
@@ -54,9 +55,11 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     @app.before_serving
     async def open_database() -> None:
         await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
+        await start_realtime(app)
 
     @app.after_serving
     async def close_database() -> None:
+        await stop_realtime(app)
         await stop_orm()
 
     app.before_request(check_csrf)

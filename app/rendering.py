@@ -16,7 +16,23 @@ def dom_id(obj: Any, suffix: str = "") -> str:
     """The one place element ids come from: `message-<client id>`, `room-42-messages`, ..."""
     kind = type(obj).__name__.lower()
     key = obj.client_msg_id if kind == "message" else obj.id
+    return dom_id_for(kind, key, suffix)
+
+
+def dom_id_for(kind: str, key: Any, suffix: str = "") -> str:
+    """dom_id for code that holds only a kind and a key (e.g. a room id from a bus event)."""
     return f"{kind}-{key}" + (f"-{suffix}" if suffix else "")
+
+
+def typing_sentence(names: list[str]) -> str:
+    """'alice is typing…', 'alice and bob are typing…', 'several people are typing…'."""
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]} is typing…"
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]} are typing…"
+    return "Several people are typing…"
 
 
 async def render_fragment(template: str, **context: Any) -> str:

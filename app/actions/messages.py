@@ -9,6 +9,8 @@ from tortoise.transactions import in_transaction
 
 from app.actions.errors import Conflict, InvalidInput
 from app.models import Membership, Message, Room, User
+from app.realtime.events import MessageCreated
+from app.realtime.publish import publish
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -39,6 +41,9 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
                                            client_msg_id=client_msg_id, body=body, using_db=conn)
             await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
                 last_read_seq=seq)
+            # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
+            await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
+                                         author_id=author.id), using_db=conn)
     except _AlreadyPosted as dup:
         if dup.message.author_id != author.id:
             raise Conflict("That message id belongs to another message.") from None

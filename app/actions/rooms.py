@@ -7,6 +7,8 @@ from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.models import Membership, Room, User, Visibility
+from app.realtime.events import RoomRead
+from app.realtime.publish import publish
 
 NAME_MAX, TOPIC_MAX = 80, 250
 
@@ -44,7 +46,12 @@ async def join_room(room: Room, user: User) -> Membership:
 
 
 async def mark_room_read(membership: Membership, seq: int) -> None:
-    """Move the user's read marker forward to `seq` (never backward)."""
+    """Move the user's read marker forward to `seq` (never backward); their tabs hear of it."""
     if seq > membership.last_read_seq:
-        await Membership.filter(id=membership.id, last_read_seq__lt=seq).update(last_read_seq=seq)
+        async with in_transaction() as conn:
+            moved = await Membership.filter(id=membership.id, last_read_seq__lt=seq) \
+                .using_db(conn).update(last_read_seq=seq)
+            if moved:
+                await publish(RoomRead(user_id=membership.user_id, room_id=membership.room_id,
+                                       seq=seq), using_db=conn)
         membership.last_read_seq = seq

@@ -1,0 +1,1 @@
+"""Live updates: typed events on a supervised Postgres bus, fanned out to local WebSockets."""

@@ -1,0 +1,92 @@
+"""This process's live sockets, indexed by the rooms and users they hear about."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+QUEUE_FRAMES = 256  # a client this far behind is closed (1013) and catches up on reconnect
+CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_SERVICE_RESTART = 1012
+
+
+@dataclass
+class RoomState:
+    """What a connection knows of one of its rooms, to keep the unread badge right."""
+
+    last_seq: int
+    last_read: int
+
+    @property
+    def unread(self) -> int:
+        return max(0, self.last_seq - self.last_read)
+
+
+@dataclass(eq=False)
+class Connection:
+    """One browser tab's socket: the room it shows, its rooms' states, and its bounded outbox."""
+
+    user_id: int
+    username: str
+    room_id: int | None
+    rooms: dict[int, RoomState] = field(default_factory=dict)
+    outbox: asyncio.Queue[str | int] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES))
+    close_code: int | None = None
+
+    def push(self, frame: str) -> None:
+        """Queue a frame; a client that cannot keep up is closed instead of growing memory."""
+        if self.close_code is not None:
+            return
+        try:
+            self.outbox.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.close(CLOSE_TRY_AGAIN_LATER)
+
+    def close(self, code: int) -> None:
+        """Ask the socket's sender to close with `code` (it stops delivering at once)."""
+        if self.close_code is None:
+            self.close_code = code
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+            self.outbox.put_nowait(code)
+
+
+class Registry:
+    """Local connections by room (members only) and by user."""
+
+    def __init__(self) -> None:
+        self.by_room: dict[int, set[Connection]] = {}
+        self.by_user: dict[int, set[Connection]] = {}
+
+    def add(self, conn: Connection) -> None:
+        self.by_user.setdefault(conn.user_id, set()).add(conn)
+        for room_id in conn.rooms:
+            self.by_room.setdefault(room_id, set()).add(conn)
+
+    def remove(self, conn: Connection) -> None:
+        _discard(self.by_user, conn.user_id, conn)
+        for room_id in conn.rooms:
+            _discard(self.by_room, room_id, conn)
+
+    def leave_room(self, conn: Connection, room_id: int) -> None:
+        """Stop `conn` hearing about a room at once (membership revoked)."""
+        conn.rooms.pop(room_id, None)
+        _discard(self.by_room, room_id, conn)
+        if conn.room_id == room_id:
+            conn.room_id = None
+
+    def join_room(self, conn: Connection, room_id: int, state: RoomState) -> None:
+        conn.rooms[room_id] = state
+        self.by_room.setdefault(room_id, set()).add(conn)
+
+    def all(self) -> list[Connection]:
+        return [c for conns in self.by_user.values() for c in conns]
+
+
+def _discard(index: dict[int, set[Connection]], key: int, conn: Connection) -> None:
+    conns = index.get(key)
+    if conns is not None:
+        conns.discard(conn)
+        if not conns:
+            del index[key]

@@ -1,0 +1,113 @@
+"""Turning bus events into frames for this process's sockets: load once, render once, send."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from app.models import Message
+from app.realtime import frames
+from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry
+from app.realtime.events import Event, MessageCreated, RoomRead, Typing
+from app.rendering import dom_id_for, render_fragment, typing_sentence
+
+TYPING_TTL = 5.0  # seconds a typing notice lives without a fresh ping
+
+
+class Fanout:
+    """Delivers events to local connections; keeps the typing state of rooms it serves."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self.typists: dict[int, dict[int, tuple[str, float]]] = {}
+
+    async def deliver(self, events: list[Event]) -> None:
+        """Handle a batch of events in order (messages of the batch are fetched in one query)."""
+        wanted = [e.message_id for e in events
+                  if isinstance(e, MessageCreated) and e.room_id in self.registry.by_room]
+        messages = {m.id: m for m in await Message.filter(id__in=wanted).prefetch_related("author")} \
+            if wanted else {}
+        for event in events:
+            if isinstance(event, MessageCreated) and event.message_id in messages:
+                await self._message_created(event, messages[event.message_id])
+            elif isinstance(event, Typing) and event.room_id in self.registry.by_room:
+                await self._typing(event)
+            elif isinstance(event, RoomRead) and event.user_id in self.registry.by_user:
+                await self._room_read(event)
+
+    async def resync(self) -> None:
+        """The bus lost events: every local client reconnects and catches up from the table."""
+        for conn in self.registry.all():
+            conn.close(CLOSE_SERVICE_RESTART)
+
+    async def expire_typing(self) -> None:
+        """Drop typing notices whose pings stopped (a dropped connection leaves no ghost)."""
+        now = time.monotonic()
+        for room_id, typists in list(self.typists.items()):
+            expired = [uid for uid, (_, until) in typists.items() if until <= now]
+            for user_id in expired:
+                del typists[user_id]
+            if expired:
+                await self._send_typing(room_id)
+
+    async def _message_created(self, event: MessageCreated, message: Message) -> None:
+        html = await render_fragment("messages/_message.html", message=message)
+        frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
+        unread_frames: dict[int, str] = {}
+        for conn in list(self.registry.by_room.get(event.room_id, ())):
+            state = conn.rooms[event.room_id]
+            state.last_seq = max(state.last_seq, event.seq)
+            if conn.user_id == event.author_id:
+                state.last_read = max(state.last_read, event.seq)
+            if conn.room_id == event.room_id:
+                conn.push(frame)
+            else:
+                conn.push(await self._unread_frame(event.room_id, state.unread, unread_frames))
+        if self.typists.get(event.room_id, {}).pop(event.author_id, None):
+            await self._send_typing(event.room_id)
+
+    async def _typing(self, event: Typing) -> None:
+        typists = self.typists.setdefault(event.room_id, {})
+        if event.stopped:
+            if typists.pop(event.user_id, None) is None:
+                return
+        else:
+            fresh = event.user_id not in typists
+            typists[event.user_id] = (event.username, time.monotonic() + TYPING_TTL)
+            if not fresh:
+                return  # the notice on screen is unchanged; only its expiry moved
+        await self._send_typing(event.room_id)
+
+    async def _send_typing(self, room_id: int) -> None:
+        """Each viewer sees the others who type: one render per distinct viewer group."""
+        typists = self.typists.get(room_id, {})
+        rendered: dict[int | None, str] = {}
+        for conn in self._viewers(room_id):
+            key = conn.user_id if conn.user_id in typists else None
+            if key not in rendered:
+                names = sorted(name for uid, (name, _) in typists.items() if uid != key)
+                rendered[key] = await render_fragment(
+                    "rooms/_typing.html", typing_id=dom_id_for("room", room_id, "typing"),
+                    sentence=typing_sentence(names), oob=True)
+            conn.push(rendered[key])
+        if not typists:
+            self.typists.pop(room_id, None)
+
+    async def _room_read(self, event: RoomRead) -> None:
+        cache: dict[int, str] = {}
+        for conn in self.registry.by_user.get(event.user_id, ()):
+            state = conn.rooms.get(event.room_id)
+            if state is not None and event.seq > state.last_read:
+                state.last_read = event.seq
+                conn.push(await self._unread_frame(event.room_id, state.unread, cache))
+
+    def _viewers(self, room_id: int) -> Iterable[Connection]:
+        return [c for c in self.registry.by_room.get(room_id, ()) if c.room_id == room_id]
+
+    @staticmethod
+    async def _unread_frame(room_id: int, unread: int, cache: dict[int, str]) -> str:
+        if unread not in cache:
+            cache[unread] = await render_fragment(
+                "rooms/_unread.html", unread_id=dom_id_for("room", room_id, "unread"),
+                unread=unread, oob=True)
+        return cache[unread]

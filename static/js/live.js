@@ -1,0 +1,98 @@
+// Parley live glue around htmx's WebSocket extension:
+// - on every (re)connect, fetch what the socket missed: GET <room>/messages?after=<last seq>;
+// - a discreet "Reconnecting…" while the socket is down;
+// - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
+// - typing pings (at most one a second) and read marks go up the socket.
+(function () {
+  "use strict";
+
+  const POLL_MS = 4000;
+  const CATCH_UP_PAGE = 200;
+  let socket = null;        // the extension's socket wrapper while open
+  let lastTyping = 0;
+  let readTimer = null;
+  let catchingUp = false;
+
+  function room() { return document.querySelector(".room"); }
+  function list() { const r = room(); return r && r.querySelector(".messages"); }
+
+  function lastSeq() {
+    const l = list();
+    if (!l) return 0;
+    let max = 0;
+    l.querySelectorAll(".message[data-seq]").forEach((m) => { max = Math.max(max, Number(m.dataset.seq)); });
+    return max;
+  }
+
+  // Fill the gap after the newest message on the page, page by page, once at a time.
+  async function catchUp() {
+    const r = room();
+    if (!r || catchingUp) return;
+    catchingUp = true;
+    try {
+      for (let pages = 0; pages < 50; pages++) {
+        const before = lastSeq();
+        await htmx.ajax("GET", r.dataset.catchUp + "?after=" + before,
+          { target: "#" + list().id, swap: "beforeend" });
+        const added = lastSeq() - before;
+        if (added < CATCH_UP_PAGE) break;
+      }
+    } finally {
+      catchingUp = false;
+    }
+    scheduleRead();
+  }
+
+  function setStatus(connected) {
+    const status = document.getElementById("connection-status");
+    if (status) status.hidden = connected;
+  }
+
+  function send(message) {
+    if (socket) socket.send(JSON.stringify(message));
+  }
+
+  function scheduleRead() {
+    if (document.visibilityState !== "visible" || !room()) return;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => { const seq = lastSeq(); if (seq) send({ type: "read", seq }); }, 800);
+  }
+
+  if (!("WebSocket" in window)) {
+    // Leave the extension nothing to open; the poller below keeps the page current.
+    document.querySelectorAll("[ws-connect]").forEach((el) => el.removeAttribute("ws-connect"));
+  }
+
+  document.addEventListener("htmx:wsOpen", (evt) => {
+    socket = evt.detail.socketWrapper;
+    setStatus(true);
+    catchUp();
+  });
+  document.addEventListener("htmx:wsClose", (evt) => {
+    if (socket && evt.detail.socketWrapper !== socket) return;  // an older page's socket
+    socket = null;
+    // 1008: refused (logged out, wrong origin) — the poller and reloads take over.
+    setStatus(!room() || !document.body.contains(evt.detail.elt));
+  });
+  document.addEventListener("htmx:wsAfterMessage", scheduleRead);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") { scheduleRead(); if (!socket) catchUp(); }
+  });
+  document.addEventListener("input", (evt) => {
+    if (!evt.target.matches || !evt.target.matches("#composer textarea")) return;
+    const now = Date.now();
+    if (now - lastTyping >= 1000 && evt.target.value.trim()) {
+      lastTyping = now;
+      send({ type: "typing" });
+    }
+  });
+  document.addEventListener("htmx:afterSettle", (evt) => {
+    if (evt.detail.boosted || evt.detail.target === document.body) {
+      socket = null;  // the page (and its socket element) was replaced
+      setStatus(true);
+    }
+  });
+
+  setInterval(() => { if (!socket && room()) catchUp(); }, POLL_MS);
+  window.ParleyLive = { catchUp, lastSeq, isLive: () => socket !== null };
+})();
