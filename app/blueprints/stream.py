@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from quart import Blueprint, websocket
+from quart.wrappers.base import ClientDisconnectedError
 
 from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_typing
@@ -68,23 +69,26 @@ async def _open_connection(user: User, room_id: int | None) -> Connection:
 
 
 async def _pump(conn: Connection, user: User, typing: _TypingState) -> None:
-    sender = asyncio.create_task(_send_frames(conn))
-    receiver = asyncio.create_task(_receive_pings(conn, user, typing))
-    done, pending = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_COMPLETED)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    for task in done:
-        task.result()
+    """Send and receive until the client leaves or the server closes this socket."""
+    tasks = {asyncio.create_task(_send_frames(conn)),
+             asyncio.create_task(_receive_pings(conn, user, typing)),
+             asyncio.create_task(conn.closed.wait())}
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    if conn.close_code is not None:
+        await websocket.close(conn.close_code)
+    for result in results:
+        if isinstance(result, Exception) and not isinstance(result, ClientDisconnectedError):
+            raise result
 
 
 async def _send_frames(conn: Connection) -> None:
     while True:
-        frame = await conn.outbox.get()
-        if isinstance(frame, int):
-            await websocket.close(frame)
-            return
-        await websocket.send(frame)
+        await websocket.send(await conn.outbox.get())
 
 
 async def _receive_pings(conn: Connection, user: User, typing: _TypingState) -> None:

@@ -20,6 +20,7 @@ from app.realtime.events import Event
 from app.realtime.publish import BUS_CHANNEL
 
 log = logging.getLogger("parley.bus")
+BUS_APP_NAME = "parley-bus"  # visible in pg_stat_activity
 
 
 class SupervisedPostgresBackend(PostgresBackend):
@@ -67,7 +68,8 @@ class SupervisedPostgresBackend(PostgresBackend):
             await self._conn.execute("SELECT pg_notify($1, $2)", channel, message)
 
     async def _open(self) -> None:
-        self._conn = await asyncpg.connect(self._url)
+        self._conn = await asyncpg.connect(self._url,
+                                           server_settings={"application_name": BUS_APP_NAME})
         self._lost.clear()
         self._conn.add_termination_listener(lambda _conn: self._lost.set())
         for channel in self._channels:

@@ -30,9 +30,10 @@ class Connection:
     username: str
     room_id: int | None
     rooms: dict[int, RoomState] = field(default_factory=dict)
-    outbox: asyncio.Queue[str | int] = field(
+    outbox: asyncio.Queue[str] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES))
     close_code: int | None = None
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def push(self, frame: str) -> None:
         """Queue a frame; a client that cannot keep up is closed instead of growing memory."""
@@ -44,12 +45,10 @@ class Connection:
             self.close(CLOSE_TRY_AGAIN_LATER)
 
     def close(self, code: int) -> None:
-        """Ask the socket's sender to close with `code` (it stops delivering at once)."""
+        """Close the socket with `code` now, even if its sender is stuck on a slow client."""
         if self.close_code is None:
             self.close_code = code
-            while not self.outbox.empty():
-                self.outbox.get_nowait()
-            self.outbox.put_nowait(code)
+            self.closed.set()
 
 
 class Registry:

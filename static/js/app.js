@@ -58,27 +58,65 @@
     if (empty) empty.remove();
   }
 
+  // The composer sends each message on its own, in order, with its own client_msg_id, and
+  // clears at once; a refused or failed send puts the text back so nothing typed is lost.
+  // (Without JavaScript the same form posts normally and the server answers 303.)
+  let sendChain = Promise.resolve();
+
   function setUpComposer() {
     const composer = document.getElementById("composer");
     if (!composer || composer.dataset.ready) return;
     composer.dataset.ready = "1";
     const body = composer.querySelector("textarea[name=body]");
+    const idField = composer.querySelector("input[name=client_msg_id]");
+    const pending = {};
+    composer.noValidate = true;  // the glue checks for empty text; htmx must not re-validate
     body.addEventListener("keydown", (evt) => {
       if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
         evt.preventDefault();
         if (body.value.trim()) composer.requestSubmit();
       }
     });
-    composer.addEventListener("htmx:afterRequest", (evt) => {
-      if (evt.detail.elt !== composer || !evt.detail.successful) return;
-      if (evt.detail.xhr.status >= 300) return; // 422: keep the text, show the error
-      composer.reset();
-      composer.querySelector("input[name=client_msg_id]").value = newId();
-      document.getElementById("composer-error").textContent = "";
-      body.removeAttribute("aria-invalid");
-      body.focus();
+    composer.addEventListener("submit", (evt) => {
+      if (!window.htmx) return;
+      evt.preventDefault();
+      const text = body.value;
+      const id = idField.value;
+      if (!text.trim()) return;
+      pending[id] = text;
+      idField.value = newId();
+      body.value = "";
       stick = true;
-      scrollToBottom();
+      const list = listEl();
+      sendChain = sendChain.then(() => htmx.ajax("POST", composer.getAttribute("action"), {
+        source: composer, target: "#" + list.id, swap: "beforeend",
+        values: { body: text, client_msg_id: id },
+      })).catch(() => {});
+    });
+    composer.addEventListener("htmx:afterRequest", (evt) => {
+      if (evt.detail.elt !== composer) return;
+      const sentId = evt.detail.requestConfig.parameters.client_msg_id;
+      const sent = pending[sentId];
+      delete pending[sentId];
+      const status = evt.detail.xhr.status;
+      const error = document.getElementById("composer-error");
+      if (evt.detail.successful && status < 300) {
+        error.textContent = "";
+        body.removeAttribute("aria-invalid");
+        scrollToBottom();
+        return;
+      }
+      if (sent && !body.value) {  // keep what was typed, and its id (a retry posts once)
+        body.value = sent;
+        idField.value = sentId;
+      }
+      if (status !== 422) {
+        error.textContent = status
+          ? "Your message was not sent (error " + status + "). It was kept; reload the page and try again."
+          : "Could not reach Parley. Your message was kept; press Enter to try again.";
+      }
+      body.setAttribute("aria-invalid", "true");
+      body.focus();
     });
   }
 

@@ -46,6 +46,7 @@
   function setStatus(connected) {
     const status = document.getElementById("connection-status");
     if (status) status.hidden = connected;
+    document.documentElement.dataset.live = socket ? "open" : "closed";
   }
 
   function send(message) {

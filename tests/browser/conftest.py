@@ -92,3 +92,8 @@ async def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path))
     return path
+
+
+async def wait_live(page: Page) -> None:
+    """Wait until the page's WebSocket is open (live.js marks <html data-live="open">)."""
+    await page.wait_for_selector("html[data-live=open]", state="attached")

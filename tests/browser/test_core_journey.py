@@ -53,3 +53,25 @@ async def test_the_core_works_with_javascript_off(browser: Browser, live_server:
     await page.click("#composer button[type=submit]")  # the browser's own check stops it
     await expect(page.locator(".message")).to_have_count(3)
     await ctx.close()
+
+
+async def test_a_refused_message_keeps_the_text_and_explains(browser: Browser,
+                                                             live_server: LiveServer) -> None:
+    base = live_server.url
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    await sign_up(page, base, unique("wordy"))
+    await create_room(page, base, unique("limits"))
+    essay = "word " * 2001
+
+    await page.fill("#body", essay)
+    await page.keyboard.press("Enter")
+
+    await expect(page.locator("#composer-error")).to_contain_text("at most 10,000 characters")
+    await expect(page.locator("#body")).to_have_value(essay)
+    await expect(page.locator(".message")).to_have_count(0)
+    await page.fill("#body", "short and sweet")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".message .body")).to_have_text(["short and sweet"])
+    await expect(page.locator("#composer-error")).to_have_text("")
+    await ctx.close()

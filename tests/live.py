@@ -1,0 +1,74 @@
+"""Helpers for WebSocket tests through the Quart test client: record close codes, read frames."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from quart.testing import QuartClient
+from quart.testing.connections import TestWebsocketConnection
+
+from tests.helpers import Person, select
+
+
+class SocketClosed(Exception):
+    """The server closed the socket with `code`."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class RecordingWebsocket(TestWebsocketConnection):
+    """Quart's test socket, but a server close surfaces as SocketClosed(code) on receive().
+
+    `stall()` makes it a client that stopped reading: the server's sends block, as they do on
+    a real connection whose buffers are full.
+    """
+
+    def stall(self) -> None:
+        self._stalled = asyncio.Event()
+
+    async def _asgi_send(self, message: Any) -> None:
+        stalled = getattr(self, "_stalled", None)
+        if stalled is not None and message["type"] == "websocket.send":
+            await stalled.wait()
+        if message["type"] == "websocket.close":
+            await self._receive_queue.put(SocketClosed(message.get("code", 1000)))
+        await super()._asgi_send(message)
+
+
+class RecordingClient(QuartClient):
+    """The test client, with sockets that report close codes."""
+
+    websocket_connection_class = RecordingWebsocket
+
+
+def socket(person: Person, room_id: int | None = None,
+           headers: dict[str, str] | None = None) -> RecordingWebsocket:
+    """Open /ws (for a room) as `person`, as the page's htmx ws extension does."""
+    path = "/ws" if room_id is None else f"/ws?room={room_id}"
+    return person.client.websocket(path, headers=headers)  # type: ignore[return-value]
+
+
+async def next_frame(ws: RecordingWebsocket, timeout: float = 10) -> str:
+    """The next frame (raises SocketClosed if the server closed the socket)."""
+    data = await asyncio.wait_for(ws.receive(), timeout)
+    return data.decode() if isinstance(data, bytes) else data
+
+
+async def frame_matching(ws: RecordingWebsocket, selector: str, timeout: float = 10) -> str:
+    """Skip frames until one contains an element matching `selector`."""
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = await next_frame(ws, timeout)
+            if select(frame, selector):
+                return frame
+
+
+async def registered(person: Person, sockets: int = 1, timeout: float = 10) -> None:
+    """Wait until this process has registered `sockets` live sockets of the person."""
+    registry = person.app.extensions["realtime"].registry
+    async with asyncio.timeout(timeout):
+        while len(registry.by_user.get(person.user_id, ())) < sockets:
+            await asyncio.sleep(0.01)

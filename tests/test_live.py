@@ -1,0 +1,207 @@
+"""Live rooms over the WebSocket (Quart test client, real bus): frames, refusals, typing, unread."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.actions.messages import create_message
+from app.models import Presence, Room, User
+from app.realtime.connections import QUEUE_FRAMES
+from tests.helpers import Person, select, select_one
+from tests.live import SocketClosed, frame_matching, next_frame, registered, socket
+
+
+async def test_a_member_receives_the_new_message_as_an_oob_frame(alice: Person, bob: Person,
+                                                                 room_id: int) -> None:
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+
+        await alice.say(room_id, "hello <live>", client_msg_id="live-000000000001")
+
+        frame = await next_frame(ws)
+    wrapper = select_one(frame, f"#room-{room_id}-messages")
+    assert wrapper["hx-swap-oob"] == "beforeend"
+    article = select_one(frame, "article#message-live-000000000001")
+    assert article["data-seq"] == "1" and article["data-author-id"] == str(alice.user_id)
+    assert select_one(frame, ".body").text == "hello <live>"
+
+
+async def test_a_non_member_gets_no_frame_of_a_room(alice: Person, bob: Person, mallory: Person,
+                                                    room_id: int) -> None:
+    other_room = await mallory.create_room("mallory's own")
+    async with socket(mallory, room_id) as ws:
+        await registered(mallory)
+
+        await alice.say(room_id, "members only")
+        await bob.join(other_room)
+        await bob.say(other_room, "after the first")
+
+        frame = await next_frame(ws)
+    assert "members only" not in frame
+    assert select(frame, f"#room-{other_room}-unread")  # the first frame is the later event's
+
+
+async def test_a_logged_out_socket_is_closed_with_policy_violation(app, room_id: int) -> None:
+    anonymous = Person(app, "anon")
+
+    async with socket(anonymous, room_id) as ws:
+        with pytest.raises(SocketClosed) as closed:
+            await next_frame(ws)
+
+    assert closed.value.code == 1008
+
+
+async def test_a_foreign_origin_is_refused(bob: Person, room_id: int) -> None:
+    async with socket(bob, room_id, headers={"Origin": "https://evil.example"}) as ws:
+        with pytest.raises(SocketClosed) as closed:
+            await next_frame(ws)
+
+    assert closed.value.code == 1008
+
+
+async def test_typing_shows_to_others_and_expires(alice: Person, bob: Person, room_id: int) -> None:
+    async with socket(alice, room_id) as alice_ws, socket(bob, room_id) as bob_ws:
+        await registered(alice)
+        await registered(bob)
+
+        await alice_ws.send('{"type": "typing", "HEADERS": {"HX-Request": "true"}}')
+        shown = await frame_matching(bob_ws, f"#room-{room_id}-typing")
+        cleared = await frame_matching(bob_ws, f"#room-{room_id}-typing", timeout=15)
+
+    assert select_one(shown, ".typing").text == "alice is typing…"
+    assert select_one(shown, ".typing")["hx-swap-oob"] == "true"
+    assert select_one(cleared, ".typing").text == ""
+
+
+async def test_typing_disappears_when_the_typist_sends(alice: Person, bob: Person,
+                                                       room_id: int) -> None:
+    async with socket(alice, room_id) as alice_ws, socket(bob, room_id) as bob_ws:
+        await registered(alice)
+        await registered(bob)
+        await alice_ws.send('{"type": "typing"}')
+        await frame_matching(bob_ws, f"#room-{room_id}-typing")
+
+        await alice.say(room_id, "done typing")
+
+        await frame_matching(bob_ws, ".message")
+        cleared = await frame_matching(bob_ws, f"#room-{room_id}-typing")
+    assert select_one(cleared, ".typing").text == ""
+
+
+async def test_typing_of_two_and_of_many(app, alice: Person, bob: Person, room_id: int) -> None:
+    carol, dave = Person(app, "carol"), Person(app, "dave")
+    for person in (carol, dave):
+        await person.sign_up()
+        await person.join(room_id)
+    sockets = [socket(p, room_id) for p in (alice, bob, carol, dave)]
+    async with sockets[0] as a, sockets[1] as b, sockets[2] as c, sockets[3] as d:
+        for person in (alice, bob, carol, dave):
+            await registered(person)
+
+        await a.send('{"type": "typing"}')
+        await frame_matching(d, ".typing")
+        await b.send('{"type": "typing"}')
+        two = await frame_matching(d, ".typing")
+        await c.send('{"type": "typing"}')
+        many = await frame_matching(d, ".typing")
+        alice_view = await frame_matching(a, ".typing")  # alice never sees herself
+        while "carol" not in select_one(alice_view, ".typing").text:
+            alice_view = await frame_matching(a, ".typing")
+
+    assert select_one(two, ".typing").text == "alice and bob are typing…"
+    assert select_one(many, ".typing").text == "Several people are typing…"
+    assert select_one(alice_view, ".typing").text == "bob and carol are typing…"
+
+
+async def test_unread_counts_arrive_on_other_pages_and_clear_when_read(alice: Person, bob: Person,
+                                                                       room_id: int) -> None:
+    async with socket(bob) as rooms_page, socket(bob, room_id) as room_tab:
+        await registered(bob, sockets=2)
+
+        await alice.say(room_id, "one")
+        await alice.say(room_id, "two")
+        first = await frame_matching(rooms_page, f"#room-{room_id}-unread")
+        second = await frame_matching(rooms_page, f"#room-{room_id}-unread")
+        await frame_matching(room_tab, ".message")
+        await frame_matching(room_tab, ".message")
+        await room_tab.send('{"type": "read", "seq": 2}')
+        cleared = await frame_matching(rooms_page, f"#room-{room_id}-unread")
+
+    assert select_one(first, ".unread").text == "1"
+    assert select_one(second, ".unread").text == "2"
+    assert select_one(cleared, ".unread").text == ""
+
+
+async def test_a_socket_leaves_a_presence_row_only_while_open(bob: Person, room_id: int) -> None:
+    async with socket(bob, room_id):
+        await registered(bob)
+        assert await Presence.filter(user_id=bob.user_id, room_id=room_id).count() == 1
+
+    for _ in range(100):
+        if not await Presence.filter(user_id=bob.user_id).exists():
+            break
+        await asyncio.sleep(0.05)
+    assert not await Presence.filter(user_id=bob.user_id).exists()
+
+
+async def test_a_flood_of_frames_closes_the_socket(bob: Person, room_id: int) -> None:
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+
+        for _ in range(40):
+            await ws.send('{"type": "noise"}')
+
+        with pytest.raises(SocketClosed) as closed:
+            while True:
+                await next_frame(ws)
+    assert closed.value.code == 1008
+
+
+async def test_an_oversized_frame_closes_the_socket(bob: Person, room_id: int) -> None:
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+
+        await ws.send("x" * (64 * 1024 + 1))
+
+        with pytest.raises(SocketClosed) as closed:
+            await next_frame(ws)
+    assert closed.value.code == 1009
+
+
+async def test_a_client_too_slow_to_keep_up_is_closed_to_catch_up_later(
+        alice: Person, bob: Person, room_id: int) -> None:
+    room = await Room.get(id=room_id)
+    author = await User.get(id=alice.user_id)
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+        ws.stall()
+
+        for n in range(QUEUE_FRAMES + 10):
+            await create_message(room, author, f"burst {n}", None)
+
+        with pytest.raises(SocketClosed) as closed:
+            while True:
+                await next_frame(ws)
+    assert closed.value.code == 1013
+
+
+async def test_a_reconnecting_client_receives_exactly_the_50_it_missed(alice: Person, bob: Person,
+                                                                       room_id: int) -> None:
+    await alice.say(room_id, "seen before the drop")
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+        await alice.say(room_id, "seen live")
+        seen = await frame_matching(ws, ".message")
+    last_seen = int(select_one(seen, ".message")["data-seq"])
+
+    for n in range(50):
+        await alice.say(room_id, f"missed {n}")
+    async with socket(bob, room_id):
+        await registered(bob)
+        catch_up = await (await bob.get(f"/rooms/{room_id}/messages?after={last_seen}")).get_data()
+
+    bodies = [m.select_one(".body").text for m in select(catch_up, ".message")]
+    assert bodies == [f"missed {n}" for n in range(50)]
+    assert [int(m["data-seq"]) for m in select(catch_up, ".message")] == list(range(3, 53))

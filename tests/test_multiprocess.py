@@ -1,0 +1,65 @@
+"""Two app processes on one database: a message posted through one reaches sockets on both."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import websockets
+
+from tests.remote import RemoteUser, bodies_received, wait_registered
+from tests.server import running_server
+
+
+@pytest.fixture
+def two_servers(database_url: str, tmp_path: Path):
+    env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "SECRET_KEY": "shared-secret"}
+    with running_server(env) as (a, _), running_server(env) as (b, _):
+        yield a, b
+
+
+async def test_a_message_posted_on_one_process_reaches_sockets_on_both(two_servers) -> None:
+    base_a, base_b = two_servers
+    tag = secrets.token_hex(3)
+    alice, bob = RemoteUser(base_a, f"alice{tag}"), RemoteUser(base_b, f"bob{tag}")
+    await alice.sign_up()
+    await bob.sign_up()
+    room_id = await alice.create_room(f"multi {tag}")
+    await bob.join(room_id)
+    ws_a, ws_b = await alice.socket(room_id), await bob.socket(room_id)
+    await wait_registered(ws_a, alice, room_id)
+    await wait_registered(ws_b, bob, room_id)
+
+    await alice.say(room_id, "from process A")
+    await bob.say(room_id, "from process B")
+
+    assert await bodies_received(ws_a, 2) == ["from process A", "from process B"]
+    assert await bodies_received(ws_b, 2) == ["from process A", "from process B"]
+    for closer in (ws_a.close(), ws_b.close(), alice.close(), bob.close()):
+        await closer
+
+
+async def test_sigterm_closes_sockets_with_1012_and_exits_promptly(database_url: str,
+                                                                   tmp_path: Path) -> None:
+    env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path)}
+    with running_server(env) as (base, proc):
+        carol = RemoteUser(base, f"carol{secrets.token_hex(3)}")
+        await carol.sign_up()
+        room_id = await carol.create_room("shutdown")
+        ws = await carol.socket(room_id)
+        await wait_registered(ws, carol, room_id)
+
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 15)
+        await asyncio.to_thread(proc.wait, 15)
+        elapsed = time.monotonic() - started
+        await carol.close()
+
+    assert closed.value.rcvd.code == 1012
+    assert proc.returncode is not None and elapsed < 15
