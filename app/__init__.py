@@ -44,9 +44,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 
 def _register_blueprints(app: Quart) -> None:
-    from app.blueprints import auth, health, messages, rooms
+    from app.blueprints import auth, health, invitations, members, messages, rooms, users
 
-    for module in (health, auth, rooms, messages):
+    for module in (health, auth, rooms, messages, invitations, members, users):
         app.register_blueprint(module.blueprint)
 
 

@@ -59,13 +59,17 @@ class Person:
         self.user_id = (await User.get(username_key=self.username.lower())).id
         return response
 
-    async def create_room(self, name: str, topic: str = "") -> int:
-        response = await self.post("/rooms", {"name": name, "topic": topic})
+    async def create_room(self, name: str, topic: str = "", visibility: str = "public") -> int:
+        response = await self.post("/rooms", {"name": name, "topic": topic,
+                                              "visibility": visibility})
         assert response.status_code == 303
         return int(response.headers["Location"].rsplit("/", 1)[-1])
 
     async def join(self, room_id: int) -> Any:
         return await self.post(f"/rooms/{room_id}/membership")
+
+    async def invite(self, room_id: int, username: str, **kw: Any) -> Any:
+        return await self.post(f"/rooms/{room_id}/invitations", {"username": username}, **kw)
 
     async def say(self, room_id: int, body: str, client_msg_id: str | None = None, **kw: Any) -> Any:
         form = {"body": body}

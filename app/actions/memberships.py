@@ -1,0 +1,42 @@
+"""Leaving rooms and removing members, with ownership hand-over and archiving of empty rooms."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from app.models import Invitation, Membership, Room, User, Visibility
+
+
+async def leave_room(room: Room, user: User) -> Room:
+    """Take `user` out of the room; the room as it is afterwards (new owner, maybe archived)."""
+    async with in_transaction() as conn:
+        locked = await Room.select_for_update().using_db(conn).get(id=room.id)
+        await Membership.filter(room_id=room.id, user_id=user.id).using_db(conn).delete()
+        await _settle_after_departure(locked, user, conn)
+    return locked
+
+
+async def remove_member(room: Room, member: User) -> Room:
+    """The owner takes `member` out of the room; their next request for it is refused."""
+    return await leave_room(room, member)
+
+
+async def _settle_after_departure(room: Room, departed: User, conn: BaseDBAsyncClient) -> None:
+    """Hand ownership to the oldest member if the owner went; archive an empty private room."""
+    changed: list[str] = []
+    if room.owner_id == departed.id:
+        oldest = await Membership.filter(room_id=room.id).using_db(conn) \
+            .order_by("joined_at", "id").first()
+        room.owner_id = oldest.user_id if oldest else None
+        changed.append("owner_id")
+    if room.visibility == Visibility.PRIVATE and \
+            not await Membership.filter(room_id=room.id).using_db(conn).exists():
+        # Archived, not deleted: the history is kept, but nobody can reach it any more.
+        room.archived_at = datetime.now(UTC)
+        changed.append("archived_at")
+        await Invitation.filter(room_id=room.id).using_db(conn).delete()
+    if changed:
+        await room.save(update_fields=changed, using_db=conn)
