@@ -76,3 +76,17 @@ class Person:
         if client_msg_id:
             form["client_msg_id"] = client_msg_id
         return await self.post(f"/rooms/{room_id}/messages", form, **kw)
+
+
+async def signed_in(app: Quart, user: Any) -> Person:
+    """A Person already logged in as an existing user (no password hashing: fast set-up)."""
+    from quart_auth import generate_auth_token
+
+    from app.actions.accounts import create_session
+
+    person = Person(app, user.username)
+    person.user_id = user.id
+    session = await create_session(user)
+    person.client.set_cookie("localhost", app.config["QUART_AUTH_COOKIE_NAME"],
+                             generate_auth_token(person.client, session.id), httponly=True)
+    return person

@@ -19,8 +19,9 @@ async def test_creating_a_private_room_makes_an_unlisted_room_with_its_owner_ins
     assert (room.visibility, room.owner_id) == (Visibility.PRIVATE, alice.user_id)
     assert await Membership.exists(room_id=room_id, user_id=alice.user_id)
     assert not select(directory, ".room-item")
-    assert select_one(await (await alice.get("/rooms")).get_data(), ".sidebar .room-name").text \
-        .strip() == "🔒 secret plans"
+    sidebar = await (await alice.get("/rooms")).get_data()
+    assert select_one(sidebar, ".sidebar .room-name").text.split() == ["Private:", "secret", "plans"]
+    assert select_one(sidebar, ".sidebar .room-name .private-mark")
 
 
 async def test_the_create_form_offers_public_by_default_and_private(alice: Person) -> None:
