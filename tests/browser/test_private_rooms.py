@@ -19,6 +19,11 @@ async def test_alice_invites_bob_into_a_private_room_and_mallory_cannot_find_it(
         await sign_up(page, base, names[who])
 
     room_url = await _create_private_room(alice, base, room_name)
+    await alice.fill("#invite-username", "nobody-by-that-name")
+    await alice.get_by_role("button", name="Invite").click()
+    await expect(alice.locator("#username-error")).to_have_text(
+        "There is no user called “nobody-by-that-name”.")
+    await alice.fill("#invite-username", "")
     await alice.locator("#invite-username").press_sequentially(names["bob"], delay=20)
     await expect(alice.locator(f"datalist option[value='{names['bob']}']")).to_have_count(1)
     await alice.get_by_role("button", name="Invite").click()
