@@ -45,9 +45,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 
 def _register_blueprints(app: Quart) -> None:
-    from app.blueprints import auth, health, messages, rooms, stream
+    from app.blueprints import auth, health, invitations, members, messages, rooms, stream, users
 
-    for module in (health, auth, rooms, messages, stream):
+    for module in (health, auth, rooms, messages, invitations, members, users, stream):
         app.register_blueprint(module.blueprint)
 
 

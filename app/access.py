@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import abort
 
-from app.models import Membership, Room, User, Visibility
+from app.models import Invitation, Membership, Room, User, Visibility
 
 
 async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Membership | None]:
@@ -31,3 +31,62 @@ async def require_membership(user: User, room_id: int) -> tuple[Room, Membership
 def can_join(room: Room) -> bool:
     """Anyone may join a public room; private rooms need an invitation."""
     return room.visibility == Visibility.PUBLIC
+
+
+async def require_owner(user: User, room_id: int) -> tuple[Room, Membership]:
+    """The room and membership of its owner; 404/403 as require_membership, 403 for other members."""
+    room, membership = await require_membership(user, room_id)
+    if not is_owner(room, user):
+        abort(403, "Only the room's owner can do that.")
+    return room, membership
+
+
+async def require_inviter(user: User, room_id: int) -> tuple[Room, Membership]:
+    """The room and membership of a member who may invite people into it (403 otherwise)."""
+    room, membership = await require_membership(user, room_id)
+    if not can_invite(room):
+        abort(403, "Public rooms are open to everyone: share the link instead.")
+    return room, membership
+
+
+async def find_visible_invitation(user: User, invitation_id: int) -> Invitation:
+    """An open invitation its invitee or a member of its room may see; 404 for anyone else."""
+    invitation = await Invitation.get_or_none(id=invitation_id, room__archived_at=None) \
+        .prefetch_related("room", "invitee", "inviter")
+    if invitation is None:
+        abort(404)
+    if invitation.invitee_id != user.id and \
+            not await Membership.exists(room_id=invitation.room_id, user_id=user.id):
+        abort(404)
+    return invitation
+
+
+async def require_invitee(user: User, invitation_id: int) -> Invitation:
+    """An invitation addressed to `user` (only they may accept or decline it)."""
+    invitation = await find_visible_invitation(user, invitation_id)
+    if invitation.invitee_id != user.id:
+        abort(403, "Only the person invited can answer this invitation.")
+    return invitation
+
+
+async def require_revoker(user: User, invitation_id: int) -> Invitation:
+    """An invitation `user` may take back: they sent it or they own the room."""
+    invitation = await find_visible_invitation(user, invitation_id)
+    if not can_revoke(invitation, user):
+        abort(403, "Only the sender or the room's owner can revoke this invitation.")
+    return invitation
+
+
+def is_owner(room: Room, user: User | None) -> bool:
+    """True when `user` owns the room."""
+    return user is not None and room.owner_id == user.id
+
+
+def can_invite(room: Room) -> bool:
+    """Members invite people into private rooms; public rooms need no invitation."""
+    return room.visibility == Visibility.PRIVATE
+
+
+def can_revoke(invitation: Invitation, user: User) -> bool:
+    """The sender and the room's owner may revoke an open invitation."""
+    return user.id in (invitation.inviter_id, invitation.room.owner_id)

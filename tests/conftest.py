@@ -14,7 +14,7 @@ from app import create_app
 from app.db import migrate_database
 from config.settings import Settings
 from tests.database import create_database, drop_database, test_database_server
-from tests.helpers import Person
+from tests.helpers import Person, select_one
 from tests.live import RecordingClient
 
 TABLES_KEPT = {"tortoise_migrations"}
@@ -88,4 +88,16 @@ async def room_id(alice: Person, bob: Person) -> int:
     """A public room alice made and bob joined."""
     room = await alice.create_room("general", "Anything goes")
     await bob.join(room)
+    return room
+
+
+@pytest_asyncio.fixture
+async def private_room(alice: Person, bob: Person) -> int:
+    """A private room alice owns; bob was invited and accepted, so he is a member too."""
+    room = await alice.create_room("secret plans", "Only for us", visibility="private")
+    await alice.invite(room, "bob")
+    page = await (await bob.get("/rooms")).get_data()
+    accept = select_one(page, ".invitation form[action$='/acceptance']")["action"]
+    response = await bob.post(accept)
+    assert response.status_code == 303
     return room

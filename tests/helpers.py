@@ -59,16 +59,34 @@ class Person:
         self.user_id = (await User.get(username_key=self.username.lower())).id
         return response
 
-    async def create_room(self, name: str, topic: str = "") -> int:
-        response = await self.post("/rooms", {"name": name, "topic": topic})
+    async def create_room(self, name: str, topic: str = "", visibility: str = "public") -> int:
+        response = await self.post("/rooms", {"name": name, "topic": topic,
+                                              "visibility": visibility})
         assert response.status_code == 303
         return int(response.headers["Location"].rsplit("/", 1)[-1])
 
     async def join(self, room_id: int) -> Any:
         return await self.post(f"/rooms/{room_id}/membership")
 
+    async def invite(self, room_id: int, username: str, **kw: Any) -> Any:
+        return await self.post(f"/rooms/{room_id}/invitations", {"username": username}, **kw)
+
     async def say(self, room_id: int, body: str, client_msg_id: str | None = None, **kw: Any) -> Any:
         form = {"body": body}
         if client_msg_id:
             form["client_msg_id"] = client_msg_id
         return await self.post(f"/rooms/{room_id}/messages", form, **kw)
+
+
+async def signed_in(app: Quart, user: Any) -> Person:
+    """A Person already logged in as an existing user (no password hashing: fast set-up)."""
+    from quart_auth import generate_auth_token
+
+    from app.actions.accounts import create_session
+
+    person = Person(app, user.username)
+    person.user_id = user.id
+    session = await create_session(user)
+    person.client.set_cookie("localhost", app.config["QUART_AUTH_COOKIE_NAME"],
+                             generate_auth_token(person.client, session.id), httponly=True)
+    return person

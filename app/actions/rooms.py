@@ -1,4 +1,4 @@
-"""Creating rooms, joining them, and marking them read."""
+"""Creating rooms, joining them, renaming them, and marking them read."""
 
 from __future__ import annotations
 
@@ -7,29 +7,35 @@ from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.models import Membership, Room, User, Visibility
-from app.realtime.events import RoomRead
+from app.realtime.events import MembersChanged, MembershipChanged, RoomRead
 from app.realtime.publish import publish
 
 NAME_MAX, TOPIC_MAX = 80, 250
 
 
 async def create_room(owner: User, name: str, topic: str = "",
-                      visibility: Visibility = Visibility.PUBLIC) -> Room:
+                      visibility: Visibility | str = Visibility.PUBLIC) -> Room:
     """Create a room owned by `owner`, who becomes its first member."""
-    name, topic = " ".join(name.split()), " ".join(topic.split())
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = "Give the room a name."
-    elif len(name) > NAME_MAX:
-        errors["name"] = f"Room names can be at most {NAME_MAX} characters."
-    if len(topic) > TOPIC_MAX:
-        errors["topic"] = f"Topics can be at most {TOPIC_MAX} characters."
+    name, topic, errors = _clean_details(name, topic)
+    chosen = _parse_visibility(visibility)
+    if chosen is None:
+        errors["visibility"] = "Choose public or private."
     if errors:
         raise InvalidInput(errors)
     async with in_transaction() as conn:
-        room = await Room.create(name=name, topic=topic, visibility=visibility, owner=owner,
+        room = await Room.create(name=name, topic=topic, visibility=chosen, owner=owner,
                                  using_db=conn)
         await Membership.create(room=room, user=owner, using_db=conn)
+    return room
+
+
+async def update_room(room: Room, name: str, topic: str) -> Room:
+    """Rename the room and set its topic (the caller checked the user owns it)."""
+    name, topic, errors = _clean_details(name, topic)
+    if errors:
+        raise InvalidInput(errors)
+    room.name, room.topic = name, topic
+    await room.save(update_fields=["name", "topic"])
     return room
 
 
@@ -39,10 +45,15 @@ async def join_room(room: Room, user: User) -> Membership:
     if existing:
         return existing
     try:
-        return await Membership.create(room_id=room.id, user_id=user.id,
-                                       last_read_seq=room.last_seq)
+        membership = await Membership.create(room_id=room.id, user_id=user.id,
+                                             last_read_seq=room.last_seq)
     except IntegrityError:  # a double click raced us; the membership exists now
         return await Membership.get(room_id=room.id, user_id=user.id)
+    # A public room its members all left has no owner; whoever comes back first takes it on.
+    await Room.filter(id=room.id, owner_id=None).update(owner_id=user.id)
+    await publish(MembershipChanged(user_id=user.id, room_id=room.id, member=True))
+    await publish(MembersChanged(room_id=room.id))
+    return membership
 
 
 async def mark_room_read(membership: Membership, seq: int) -> None:
@@ -55,3 +66,22 @@ async def mark_room_read(membership: Membership, seq: int) -> None:
                 await publish(RoomRead(user_id=membership.user_id, room_id=membership.room_id,
                                        seq=seq), using_db=conn)
         membership.last_read_seq = seq
+
+
+def _clean_details(name: str, topic: str) -> tuple[str, str, dict[str, str]]:
+    name, topic = " ".join(name.split()), " ".join(topic.split())
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Give the room a name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Room names can be at most {NAME_MAX} characters."
+    if len(topic) > TOPIC_MAX:
+        errors["topic"] = f"Topics can be at most {TOPIC_MAX} characters."
+    return name, topic, errors
+
+
+def _parse_visibility(value: Visibility | str) -> Visibility | None:
+    try:
+        return Visibility(value or Visibility.PUBLIC)
+    except ValueError:
+        return None

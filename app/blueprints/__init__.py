@@ -10,6 +10,11 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def refusal_status() -> int:
+    """The status for a form re-shown with errors: 422 for htmx (its config swaps 422), else 400."""
+    return 422 if is_htmx() else 400
+
+
 def safe_next(target: str | None, default: str = "/rooms") -> str:
     """A same-site path to go to after login; anything else falls back to `default`."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:

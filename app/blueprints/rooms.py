@@ -1,4 +1,4 @@
-"""Room directory, room creation, the room page and joining."""
+"""Room directory, room creation, the room page, renaming it and joining it."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from typing import Any
 
 from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from app.access import can_join, find_visible_room
+from app.access import can_join, find_visible_room, require_owner
 from app.actions.errors import InvalidInput
 from app.actions.messages import new_client_msg_id
-from app.actions.rooms import create_room, join_room, mark_room_read
+from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
+from app.blueprints import refusal_status
+from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before
 from app.queries.rooms import my_rooms, public_rooms
+from app.realtime.presence import online_user_ids
 
 blueprint = Blueprint("rooms", __name__)
 
@@ -34,9 +37,10 @@ async def create() -> Any:
     user = await require_account()
     form = await request.form
     try:
-        room = await create_room(user, form.get("name", ""), form.get("topic", ""))
+        room = await create_room(user, form.get("name", ""), form.get("topic", ""),
+                                 form.get("visibility", "public"))
     except InvalidInput as exc:
-        return await _index_page(form=form, errors=exc.errors, status=400)
+        return await _index_page(form=form, errors=exc.errors, status=refusal_status())
     await flash(f"Room “{room.name}” created.", "success")
     return redirect(url_for("rooms.show", room_id=room.id), 303)
 
@@ -47,6 +51,21 @@ async def show(room_id: int) -> Any:
     user = await require_account()
     room, membership = await find_visible_room(user, room_id)
     return await render_room_page(room, membership, before=request.args.get("before", type=int))
+
+
+@blueprint.post("/rooms/<int:room_id>")
+@login_required
+async def update(room_id: int) -> Any:
+    user = await require_account()
+    room, membership = await require_owner(user, room_id)
+    form = await request.form
+    try:
+        await update_room(room, form.get("name", ""), form.get("topic", ""))
+    except InvalidInput as exc:
+        return await render_room_page(room, membership, form=form, errors=exc.errors,
+                                      status=refusal_status())
+    await flash("Room details saved.", "success")
+    return redirect(url_for("rooms.show", room_id=room.id), 303)
 
 
 @blueprint.post("/rooms/<int:room_id>/membership")
@@ -66,7 +85,7 @@ async def join(room_id: int) -> Any:
 async def render_room_page(room: Any, membership: Any, *, before: int | None = None,
                            form: Any = None, errors: dict[str, str] | None = None,
                            status: int = 200) -> Any:
-    """The room page (also re-shown, with the typed text kept, when a post is refused)."""
+    """The room page (also re-shown, with the typed text kept, when a form on it is refused)."""
     size = current_app.config["HISTORY_PAGE_SIZE"]
     if before is None:
         messages = await latest_messages(room, size)
@@ -74,10 +93,14 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
             await mark_room_read(membership, messages[-1].seq)
     else:
         messages = await messages_before(room, before, size)
+    members = await room_members(room)
     return await render_template(
         "rooms/show.html", room=room, membership=membership, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
-        form=form or {"client_msg_id": new_client_msg_id()}, errors=errors or {},
+        form={"client_msg_id": new_client_msg_id(), **(form or {})}, errors=errors or {},
+        members=members,
+        invitations=await pending_invitations(room) if membership else [],
+        online_user_ids=await online_user_ids([m.user_id for m in members]),
     ), status
 
 
@@ -85,4 +108,5 @@ async def _index_page(form: Any, errors: dict[str, str], status: int) -> Any:
     user = await require_account()
     mine = {r.room.id for r in await my_rooms(user)}
     return await render_template("rooms/index.html", rooms=await public_rooms(), mine=mine,
-                                 form=form, errors=errors), status
+                                 invitations=await invitations_for(user), form=form,
+                                 errors=errors), status

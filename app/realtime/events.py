@@ -82,3 +82,41 @@ class RoomRead(Event):
     @property
     def channel(self) -> str:
         return user_channel(self.user_id)
+
+
+@dataclass(frozen=True)
+class InvitationsChanged(Event):
+    """A user's open invitations changed (one arrived, or was accepted, declined or revoked)."""
+
+    kind: ClassVar[str] = "invites"
+    user_id: int
+
+    @property
+    def channel(self) -> str:
+        return user_channel(self.user_id)
+
+
+@dataclass(frozen=True)
+class MembershipChanged(Event):
+    """A user joined or lost a room: their sockets start or stop hearing it at once."""
+
+    kind: ClassVar[str] = "membership"
+    user_id: int
+    room_id: int
+    member: bool
+
+    @property
+    def channel(self) -> str:
+        return user_channel(self.user_id)
+
+
+@dataclass(frozen=True)
+class MembersChanged(Event):
+    """A room's member list changed (viewers re-render the members panel)."""
+
+    kind: ClassVar[str] = "members"
+    room_id: int
+
+    @property
+    def channel(self) -> str:
+        return room_channel(self.room_id)

@@ -5,10 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from app.models import Message
+from quart import Quart
+
+from app.models import Membership, Message, Room
+from app.queries.members import invitations_for_user, room_members
 from app.realtime import frames
-from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry
-from app.realtime.events import Event, MessageCreated, RoomRead, Typing
+from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry, RoomState
+from app.realtime.events import (
+    Event,
+    InvitationsChanged,
+    MembersChanged,
+    MembershipChanged,
+    MessageCreated,
+    RoomRead,
+    Typing,
+)
+from app.realtime.presence import online_user_ids
 from app.rendering import dom_id_for, render_fragment, typing_sentence
 
 TYPING_TTL = 5.0  # seconds a typing notice lives without a fresh ping
@@ -17,12 +29,23 @@ TYPING_TTL = 5.0  # seconds a typing notice lives without a fresh ping
 class Fanout:
     """Delivers events to local connections; keeps the typing state of rooms it serves."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, app: Quart) -> None:
         self.registry = registry
+        self.app = app
         self.typists: dict[int, dict[int, tuple[str, float]]] = {}
 
     async def deliver(self, events: list[Event]) -> None:
         """Handle a batch of events in order (messages of the batch are fetched in one query)."""
+        # A bare request context: url_for works in fragments, and there is no viewer in it.
+        async with self.app.test_request_context("/"):
+            await self._deliver(events)
+
+    async def expire_typing(self) -> None:
+        """Drop typing notices whose pings stopped (a dropped connection leaves no ghost)."""
+        async with self.app.test_request_context("/"):
+            await self._expire_typing()
+
+    async def _deliver(self, events: list[Event]) -> None:
         wanted = [e.message_id for e in events
                   if isinstance(e, MessageCreated) and e.room_id in self.registry.by_room]
         messages = {m.id: m for m in await Message.filter(id__in=wanted).prefetch_related("author")} \
@@ -34,14 +57,19 @@ class Fanout:
                 await self._typing(event)
             elif isinstance(event, RoomRead) and event.user_id in self.registry.by_user:
                 await self._room_read(event)
+            elif isinstance(event, MembershipChanged) and event.user_id in self.registry.by_user:
+                await self._membership_changed(event)
+            elif isinstance(event, InvitationsChanged) and event.user_id in self.registry.by_user:
+                await self._invitations_changed(event)
+            elif isinstance(event, MembersChanged) and event.room_id in self.registry.by_room:
+                await self._members_changed(event)
 
     async def resync(self) -> None:
         """The bus lost events: every local client reconnects and catches up from the table."""
         for conn in self.registry.all():
             conn.close(CLOSE_SERVICE_RESTART)
 
-    async def expire_typing(self) -> None:
-        """Drop typing notices whose pings stopped (a dropped connection leaves no ghost)."""
+    async def _expire_typing(self) -> None:
         now = time.monotonic()
         for room_id, typists in list(self.typists.items()):
             expired = [uid for uid, (_, until) in typists.items() if until <= now]
@@ -100,6 +128,41 @@ class Fanout:
             if state is not None and event.seq > state.last_read:
                 state.last_read = event.seq
                 conn.push(await self._unread_frame(event.room_id, state.unread, cache))
+
+    async def _membership_changed(self, event: MembershipChanged) -> None:
+        conns = list(self.registry.by_user.get(event.user_id, ()))
+        if not event.member:
+            notice = await render_fragment("rooms/_removed_notice.html")
+            for conn in conns:
+                if conn.room_id == event.room_id:
+                    conn.push(notice)
+                self.registry.leave_room(conn, event.room_id)
+            return
+        membership = await Membership.get_or_none(user_id=event.user_id, room_id=event.room_id) \
+            .prefetch_related("room")
+        if membership is not None:
+            for conn in conns:
+                self.registry.join_room(conn, event.room_id, RoomState(
+                    membership.room.last_seq, membership.last_read_seq))
+
+    async def _invitations_changed(self, event: InvitationsChanged) -> None:
+        invitations = await invitations_for_user(event.user_id)
+        frame = await render_fragment("invitations/_received.html", invitations=invitations,
+                                      oob=True)
+        for conn in self.registry.by_user.get(event.user_id, ()):
+            conn.push(frame)
+
+    async def _members_changed(self, event: MembersChanged) -> None:
+        viewers = list(self._viewers(event.room_id))
+        room = await Room.get_or_none(id=event.room_id)
+        if not viewers or room is None:
+            return
+        members = await room_members(room)
+        online = await online_user_ids([m.user_id for m in members])
+        frame = await render_fragment("rooms/_members.html", room=room, members=members,
+                                      online_user_ids=online, oob=True)
+        for conn in viewers:
+            conn.push(frame)
 
     def _viewers(self, room_id: int) -> Iterable[Connection]:
         return [c for c in self.registry.by_room.get(room_id, ()) if c.room_id == room_id]

@@ -31,7 +31,7 @@ class Realtime:
 async def start_realtime(app: Quart) -> Realtime:
     """Connect the bus and start the heartbeat and typing-expiry loops."""
     registry = Registry()
-    fanout = Fanout(registry)
+    fanout = Fanout(registry, app)
     bus = Bus(asyncpg_dsn(app.config["DATABASE_URL"]), fanout.deliver, fanout.resync)
     await bus.start()
     live = Realtime(registry, fanout, bus)

@@ -138,8 +138,25 @@
       olderAnchor = list.scrollHeight - list.scrollTop;
     }
   });
+  // Pushed fragments are rendered for everyone, so their forms carry no CSRF token: give
+  // them this browser's (the one htmx already sends as a header).
+  function addCsrfTokens(root) {
+    let token = null;
+    try { token = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (e) { return; }
+    const forms = root.matches && root.matches("form") ? [root] : Array.from(root.querySelectorAll ? root.querySelectorAll("form") : []);
+    forms.forEach((form) => {
+      if ((form.method || "").toLowerCase() !== "post" || form.querySelector("input[name=csrf_token]")) return;
+      const input = document.createElement("input");
+      input.type = "hidden";
+      input.name = "csrf_token";
+      input.value = token;
+      form.prepend(input);
+    });
+  }
+
   document.addEventListener("htmx:load", (evt) => {
     const node = evt.detail.elt;
+    addCsrfTokens(node);
     const list = listEl();
     if (list && node.classList && node.classList.contains("message") && list.contains(node)) {
       placeMessage(list, node);

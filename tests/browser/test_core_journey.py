@@ -17,13 +17,16 @@ async def test_two_people_sign_up_create_join_and_talk(browser: Browser,
     await sign_up(bob, base, unique("bob"))
     room_url = await create_room(alice, base, room_name, "Company-wide chatter")
 
+    await alice.wait_for_selector("#composer[data-ready]")  # Enter-to-send is wired after settle
     await alice.fill("#body", "Hello <b>bob</b>\nsecond line")
     await alice.keyboard.press("Enter")
+    await expect(alice.locator(".message")).to_have_count(1)
     await bob.goto(f"{base}/rooms")
     await bob.locator(".room-item", has_text=room_name).get_by_role("button", name="Join").click()
     await bob.wait_for_url(room_url)
     await bob.fill("#body", "Hi alice!")
     await bob.click("#composer button[type=submit]")
+    await expect(bob.locator(".message")).to_have_count(2)  # posted before alice reloads
     await alice.reload()
 
     await expect(alice.locator(".message .body")).to_have_text(

@@ -1,0 +1,72 @@
+"""Invitations into private rooms: sending, accepting, declining and revoking them."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.actions.errors import InvalidInput
+from app.models import Invitation, Membership, Room, User
+from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
+from app.realtime.publish import publish
+
+
+async def invite_member(room: Room, inviter: User, username: str) -> Invitation:
+    """Invite the user called `username`; InvalidInput says why someone cannot be invited."""
+    username = username.strip().lstrip("@")
+    invitee = await User.get_or_none(username_key=username.lower()) if username else None
+    _refuse_if(not username, "Enter the username of the person to invite.")
+    _refuse_if(invitee is None, f"There is no user called “{username}”.")
+    assert invitee is not None
+    _refuse_if(invitee.id == inviter.id, "You are already a member; invite someone else.")
+    _refuse_if(await Membership.exists(room_id=room.id, user_id=invitee.id),
+               f"{invitee.username} is already a member of this room.")
+    _refuse_if(await Invitation.exists(room_id=room.id, invitee_id=invitee.id),
+               f"{invitee.username} has already been invited.")
+    try:
+        invitation = await Invitation.create(room_id=room.id, invitee_id=invitee.id,
+                                             inviter_id=inviter.id)
+    except IntegrityError as exc:  # someone else invited them a moment ago
+        raise InvalidInput({"username": f"{invitee.username} has already been invited."}) from exc
+    invitation.room, invitation.invitee, invitation.inviter = room, invitee, inviter
+    await publish(InvitationsChanged(user_id=invitee.id))
+    return invitation
+
+
+async def accept_invitation(invitation: Invitation) -> Membership:
+    """Make the invitee a member (they see the room's full history) and close the invitation."""
+    async with in_transaction() as conn:
+        room = await Room.select_for_update().using_db(conn).get(id=invitation.room_id)
+        membership = await Membership.get_or_none(room_id=room.id, user_id=invitation.invitee_id,
+                                                  using_db=conn)
+        if membership is None:
+            # Read marker at the newest message, so the history is there but not all "unread".
+            membership = await Membership.create(room_id=room.id, user_id=invitation.invitee_id,
+                                                 last_read_seq=room.last_seq, using_db=conn)
+        await Invitation.filter(id=invitation.id).using_db(conn).delete()
+        for event in (InvitationsChanged(user_id=invitation.invitee_id),
+                      MembershipChanged(user_id=invitation.invitee_id, room_id=room.id, member=True),
+                      MembersChanged(room_id=room.id)):
+            await publish(event, using_db=conn)
+    return membership
+
+
+async def decline_invitation(invitation: Invitation) -> None:
+    """The invitee says no: the invitation is closed and they stay outside the room."""
+    await _close(invitation)
+
+
+async def revoke_invitation(invitation: Invitation) -> None:
+    """The sender or the owner takes the invitation back before it is accepted."""
+    await _close(invitation)
+
+
+async def _close(invitation: Invitation) -> None:
+    async with in_transaction() as conn:
+        await Invitation.filter(id=invitation.id).using_db(conn).delete()
+        await publish(InvitationsChanged(user_id=invitation.invitee_id), using_db=conn)
+
+
+def _refuse_if(condition: bool, message: str) -> None:
+    if condition:
+        raise InvalidInput({"username": message})

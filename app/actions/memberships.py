@@ -1,0 +1,58 @@
+"""Leaving rooms and removing members, with ownership hand-over and archiving of empty rooms."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from app.models import Invitation, Membership, Room, User, Visibility
+from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
+from app.realtime.publish import publish
+
+
+async def leave_room(room: Room, user: User) -> Room:
+    """Take `user` out of the room; the room as it is afterwards (new owner, maybe archived)."""
+    async with in_transaction() as conn:
+        locked = await Room.select_for_update().using_db(conn).get(id=room.id)
+        await Membership.filter(room_id=room.id, user_id=user.id).using_db(conn).delete()
+        invitees = await _settle_after_departure(locked, user, conn)
+        # Every process drops this user's subscription to the room the moment this commits.
+        events = [MembershipChanged(user_id=user.id, room_id=room.id, member=False),
+                  MembersChanged(room_id=room.id),
+                  *(InvitationsChanged(user_id=uid) for uid in invitees)]
+        for event in events:
+            await publish(event, using_db=conn)
+    return locked
+
+
+async def remove_member(room: Room, member: User) -> Room:
+    """The owner takes `member` out of the room; their next request for it is refused."""
+    return await leave_room(room, member)
+
+
+async def _settle_after_departure(room: Room, departed: User,
+                                  conn: BaseDBAsyncClient) -> list[int]:
+    """Hand ownership to the oldest member if the owner went; archive an empty private room.
+
+    Returns the ids of users whose invitations into the room were withdrawn by archiving it.
+    """
+    changed: list[str] = []
+    invitees: list[int] = []
+    if room.owner_id == departed.id:
+        oldest = await Membership.filter(room_id=room.id).using_db(conn) \
+            .order_by("joined_at", "id").first()
+        room.owner_id = oldest.user_id if oldest else None
+        changed.append("owner_id")
+    if room.visibility == Visibility.PRIVATE and \
+            not await Membership.filter(room_id=room.id).using_db(conn).exists():
+        # Archived, not deleted: the history is kept, but nobody can reach it any more.
+        room.archived_at = datetime.now(UTC)
+        changed.append("archived_at")
+        invitees = list(await Invitation.filter(room_id=room.id).using_db(conn)
+                        .values_list("invitee_id", flat=True))
+        await Invitation.filter(room_id=room.id).using_db(conn).delete()
+    if changed:
+        await room.save(update_fields=changed, using_db=conn)
+    return invitees

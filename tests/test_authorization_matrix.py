@@ -1,0 +1,171 @@
+"""Every route of the app, and what each kind of visitor gets from it.
+
+The route list comes from `app.url_map`, so a new route with no entry in MATRIX fails
+`test_every_route_has_an_entry_in_the_matrix`. To add a route, add one line to MATRIX saying
+what an anonymous visitor, an outsider (mallory), a pending invitee (carol), a member (bob) and
+the owner (alice) get for the private room, its pending invitation and bob's membership.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pytest
+from quart import Quart
+
+from app.actions.invitations import accept_invitation, invite_member
+from app.actions.messages import create_message
+from app.actions.rooms import create_room
+from app.models import Room, User
+from app.security import hash_password
+from tests.helpers import Person, signed_in
+from tests.live import SocketClosed, frame_matching, next_frame, registered
+
+PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner")
+EXEMPT = {("GET", "/static/<path:filename>")}  # files anyone may fetch, nothing per room
+LOGIN = 302  # login_required sends anonymous visitors to the login page
+# For the WebSocket: the close code of a refused socket, or whether it hears the room.
+WS_REFUSED, WS_HEARS_ROOM, WS_DEAF_TO_ROOM = 1008, 1, 0
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The status each persona gets, and what the request sends."""
+
+    anonymous: int
+    outsider: int
+    invitee: int
+    member: int
+    owner: int
+    form: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+
+
+def everyone(status: int, **kw: Any) -> Expect:
+    """A route that treats every visitor alike."""
+    return Expect(status, status, status, status, status, **kw)
+
+
+def signed_in_only(status: int, **kw: Any) -> Expect:
+    """A route for any logged-in user."""
+    return Expect(LOGIN, status, status, status, status, **kw)
+
+
+def in_the_room(member: int, owner: int | None = None, **kw: Any) -> Expect:
+    """A route about the private room: 404 for anyone who may not know it exists."""
+    return Expect(LOGIN, 404, 404, member, member if owner is None else owner, **kw)
+
+
+def for_the_invitation(invitee: int, revoker: int, **kw: Any) -> Expect:
+    """A route about carol's pending invitation (sent by alice, the owner)."""
+    return Expect(LOGIN, 404, invitee, 403, revoker, **kw)
+
+
+MATRIX: dict[tuple[str, str], Expect] = {
+    ("GET", "/healthz"): everyone(200),
+    ("GET", "/"): everyone(302),
+    ("GET", "/register"): everyone(200),
+    ("POST", "/register"): everyone(400),
+    ("GET", "/login"): everyone(200),
+    ("POST", "/login"): everyone(400),
+    ("POST", "/logout"): everyone(303),
+    ("GET", "/rooms"): signed_in_only(200),
+    ("POST", "/rooms"): signed_in_only(303, form={"name": "another room"}),
+    ("GET", "/users/search"): signed_in_only(200, query="?q=b"),
+    ("GET", "/rooms/<int:room_id>"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>"): in_the_room(403, 303, form={"name": "renamed"}),
+    ("POST", "/rooms/<int:room_id>/membership"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
+    ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
+    ("POST", "/rooms/<int:room_id>/messages"): in_the_room(303, form={"body": "hello"}),
+    ("POST", "/rooms/<int:room_id>/invitations"): in_the_room(303, form={"username": "dave"}),
+    ("POST", "/invitations/<int:invitation_id>/acceptance"): for_the_invitation(303, 403),
+    ("POST", "/invitations/<int:invitation_id>/decline"): for_the_invitation(303, 403),
+    ("POST", "/invitations/<int:invitation_id>/revocation"): for_the_invitation(403, 303),
+    ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
+                          WS_HEARS_ROOM, query="?room=<int:room_id>"),
+}
+CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]
+
+
+def app_routes(app: Quart) -> set[tuple[str, str]]:
+    """(method, rule) for every route; websocket routes appear as ("WS", rule)."""
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        methods = {"WS"} if rule.websocket else (rule.methods or set()) - {"HEAD", "OPTIONS"}
+        routes |= {(method, rule.rule) for method in methods}
+    return routes - EXEMPT
+
+
+async def test_every_route_has_an_entry_in_the_matrix(app: Quart) -> None:
+    routes = app_routes(app)
+
+    assert sorted(routes - MATRIX.keys()) == [], "routes with no entry in MATRIX"
+    assert sorted(MATRIX.keys() - routes) == [], "MATRIX entries for routes that are gone"
+
+
+@pytest.mark.parametrize(("key", "persona"), CASES,
+                         ids=[f"{m} {r} as {p}" for (m, r), p in CASES])
+async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str, str],
+                                                      persona: str) -> None:
+    method, rule = key
+    expect = MATRIX[key]
+    world = await _private_room_world(app)
+    path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
+        .replace("<int:invitation_id>", str(world["invitation_id"])) \
+        .replace("<int:user_id>", str(world["member_id"]))
+    visitor: Person = world[persona]
+
+    if method == "WS":
+        assert await _socket_outcome(visitor, world["room_id"], path) == getattr(expect, persona)
+        return
+    if method == "GET":
+        response = await visitor.get(path)
+    else:
+        response = await visitor.post(path, expect.form)
+
+    assert response.status_code == getattr(expect, persona), await response.get_data(as_text=True)
+
+
+async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
+    """Refused (its close code), or whether the socket is subscribed to the room's frames."""
+    registry = visitor.app.extensions["realtime"].registry
+    async with visitor.client.websocket(path) as ws:
+        if visitor.user_id is None:
+            with pytest.raises(SocketClosed) as closed:
+                await next_frame(ws)
+            return closed.value.code
+        await registered(visitor)
+        conn = next(iter(registry.by_user[visitor.user_id]))
+        hears = conn in registry.by_room.get(room_id, set()) and conn.room_id == room_id
+        if hears:  # and a member really gets the room's next message
+            room = await Room.get(id=room_id)
+            await create_message(room, await User.get(id=visitor.user_id), "live", None)
+            await frame_matching(ws, ".message")
+        return WS_HEARS_ROOM if hears else WS_DEAF_TO_ROOM
+
+
+async def _private_room_world(app: Quart) -> dict[str, Any]:
+    """alice owns a private room with a message; bob is a member; carol is invited; mallory
+    is an outsider; dave exists so he can be invited."""
+    users = {name: await User.create(username=name, username_key=name, password_hash=_hash(),
+                                     email=f"{name}@example.com")
+             for name in ("alice", "bob", "carol", "mallory", "dave")}
+    room = await create_room(users["alice"], "secret plans", "", "private")
+    await accept_invitation(await invite_member(room, users["alice"], "bob"))
+    invitation = await invite_member(room, users["alice"], "carol")
+    await create_message(room, users["alice"], "the plan", None)
+    world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
+                             "member_id": users["bob"].id, "anonymous": Person(app, "anonymous")}
+    for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
+                          ("owner", "alice")):
+        world[persona] = await signed_in(app, users[name])
+    return world
+
+
+@cache
+def _hash() -> str:
+    return hash_password("matrix password")  # argon2 is slow on purpose: hash once per run

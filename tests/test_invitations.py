@@ -1,0 +1,211 @@
+"""Invitations into private rooms: invite, accept, decline, revoke, and every refusal."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from app.models import Invitation, Membership
+from tests.helpers import Person, select, select_one
+
+
+async def _invitation_id(room_id: int, invitee: Person) -> int:
+    return (await Invitation.get(room_id=room_id, invitee_id=invitee.user_id)).id
+
+
+async def test_an_invitee_accepts_posts_and_reads_the_full_history(alice: Person,
+                                                                   bob: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+    await alice.say(room_id, "said before bob was invited")
+
+    invited = await alice.invite(room_id, "bob")
+    rooms_page = await (await bob.get("/rooms")).get_data()
+    invitation = select_one(rooms_page, "#invitations .invitation")
+    accepted = await bob.post(select_one(str(invitation), "form[action$='/acceptance']")["action"])
+    posted = await bob.say(room_id, "glad to be here")
+    room_page = await (await bob.get(f"/rooms/{room_id}")).get_data()
+
+    assert invited.status_code == 303
+    assert select_one(str(invitation), ".room-name").text == "secret plans"
+    assert select_one(str(invitation), ".inviter").text == "alice"
+    assert "whole history" in invitation.text
+    assert accepted.status_code == 303
+    assert accepted.headers["Location"] == f"/rooms/{room_id}"
+    assert posted.status_code == 303
+    assert [b.text for b in select(room_page, ".message .body")] == [
+        "said before bob was invited", "glad to be here"]
+    assert not await Invitation.exists(room_id=room_id)
+
+
+async def test_the_inviter_sees_the_pending_invitation_and_the_invitee_its_notice(
+        alice: Person, bob: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+
+    await alice.invite(room_id, "BOB")
+
+    room_page = await (await alice.get(f"/rooms/{room_id}")).get_data()
+    assert select_one(room_page, ".pending-invitation .invitee").text == "bob"
+    assert select(room_page, ".pending-invitation form[action$='/revocation']")
+    assert len(select(await (await bob.get("/rooms")).get_data(), ".invitation")) == 1
+
+
+async def test_a_member_who_is_not_the_owner_can_invite_too(alice: Person, bob: Person,
+                                                            mallory: Person,
+                                                            private_room: int) -> None:
+    response = await bob.invite(private_room, "mallory")
+
+    invitation = await Invitation.get(room_id=private_room).prefetch_related("inviter")
+    assert response.status_code == 303
+    assert invitation.inviter.username == "bob"
+
+
+async def test_a_declined_invitation_is_gone_and_grants_nothing(alice: Person,
+                                                                bob: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+    await alice.invite(room_id, "bob")
+
+    response = await bob.post(f"/invitations/{await _invitation_id(room_id, bob)}/decline")
+
+    assert response.status_code == 303
+    assert not await Invitation.exists(room_id=room_id)
+    assert not select(await (await bob.get("/rooms")).get_data(), ".invitation")
+    assert (await bob.get(f"/rooms/{room_id}")).status_code == 404
+
+
+async def test_the_sender_can_revoke_an_invitation_before_it_is_accepted(
+        alice: Person, bob: Person, mallory: Person, private_room: int) -> None:
+    await bob.invite(private_room, "mallory")
+    invitation_id = await _invitation_id(private_room, mallory)
+
+    revoked = await bob.post(f"/invitations/{invitation_id}/revocation")
+    too_late = await mallory.post(f"/invitations/{invitation_id}/acceptance")
+
+    assert revoked.status_code == 303
+    assert too_late.status_code == 404
+    assert not await Membership.exists(room_id=private_room, user_id=mallory.user_id)
+
+
+async def test_the_owner_can_revoke_an_invitation_someone_else_sent(
+        alice: Person, bob: Person, mallory: Person, private_room: int) -> None:
+    await bob.invite(private_room, "mallory")
+
+    response = await alice.post(
+        f"/invitations/{await _invitation_id(private_room, mallory)}/revocation")
+
+    assert response.status_code == 303
+    assert not await Invitation.exists(room_id=private_room)
+
+
+async def test_a_member_who_neither_sent_it_nor_owns_the_room_cannot_revoke(
+        app: Quart, alice: Person, bob: Person, mallory: Person, private_room: int) -> None:
+    carol = Person(app, "carol")
+    await carol.sign_up()
+    await alice.invite(private_room, "carol")
+
+    response = await bob.post(
+        f"/invitations/{await _invitation_id(private_room, carol)}/revocation")
+
+    assert response.status_code == 403
+    assert await Invitation.exists(room_id=private_room)
+
+
+async def test_the_invitee_cannot_revoke_and_others_cannot_answer(alice: Person, bob: Person,
+                                                                  mallory: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+    await alice.invite(room_id, "bob")
+    invitation_id = await _invitation_id(room_id, bob)
+
+    by_invitee = await bob.post(f"/invitations/{invitation_id}/revocation")
+    by_owner = await alice.post(f"/invitations/{invitation_id}/acceptance")
+    by_outsider = await mallory.post(f"/invitations/{invitation_id}/decline")
+
+    assert (by_invitee.status_code, by_owner.status_code, by_outsider.status_code) == \
+        (403, 403, 404)
+    assert await Invitation.exists(id=invitation_id)
+    assert not await Membership.exists(room_id=room_id, user_id=bob.user_id)
+
+
+async def test_inviting_an_existing_member_is_refused_with_a_clear_message(
+        alice: Person, bob: Person, private_room: int) -> None:
+    response = await alice.invite(private_room, "bob")
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), "#username-error").text == \
+        "bob is already a member of this room."
+
+
+async def test_inviting_yourself_is_refused(alice: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+
+    response = await alice.invite(room_id, "alice")
+
+    assert response.status_code == 400
+    assert "already a member" in select_one(await response.get_data(), "#username-error").text
+    assert not await Invitation.exists(room_id=room_id)
+
+
+async def test_inviting_an_unknown_user_is_refused_and_the_name_escaped(alice: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+
+    response = await alice.invite(room_id, "<b>nobody</b>")
+
+    html = await response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert select_one(html, "#username-error").text == "There is no user called “<b>nobody</b>”."
+    assert "<b>nobody</b>" not in html
+    assert select_one(html, "#invite-username")["value"] == "<b>nobody</b>"
+
+
+async def test_inviting_twice_is_refused(alice: Person, bob: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+    await alice.invite(room_id, "bob")
+
+    response = await alice.invite(room_id, "bob", htmx=True)
+
+    assert response.status_code == 422  # htmx swaps 422 so the message shows
+    assert select_one(await response.get_data(), "#username-error").text == \
+        "bob has already been invited."
+    assert await Invitation.filter(room_id=room_id).count() == 1
+
+
+async def test_an_outsider_cannot_invite_into_a_private_room(alice: Person, bob: Person,
+                                                             mallory: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+
+    response = await mallory.invite(room_id, "bob")
+
+    assert response.status_code == 404
+    assert not await Invitation.exists(room_id=room_id)
+
+
+async def test_public_rooms_take_no_invitations(alice: Person, bob: Person, room_id: int) -> None:
+    response = await alice.invite(room_id, "mallory")
+
+    assert response.status_code == 403
+    assert not await Invitation.exists(room_id=room_id)
+
+
+async def test_username_search_suggests_matching_names_but_not_your_own(
+        app: Quart, alice: Person, bob: Person) -> None:
+    bobby = Person(app, "Bobby")
+    await bobby.sign_up()
+
+    by_q = await alice.get("/users/search?q=BO")
+    by_field = await alice.get("/users/search?username=bobb")
+    mine = await alice.get("/users/search?q=ali")
+
+    assert [o["value"] for o in select(await by_q.get_data(), "option")] == ["bob", "Bobby"]
+    assert [o["value"] for o in select(await by_field.get_data(), "option")] == ["Bobby"]
+    assert select(await mine.get_data(), "option") == []
+
+
+async def test_the_invite_field_searches_as_you_type_and_works_as_a_plain_form(
+        alice: Person) -> None:
+    room_id = await alice.create_room("secret plans", visibility="private")
+
+    page = await (await alice.get(f"/rooms/{room_id}")).get_data()
+
+    form = select_one(page, f"form[action='/rooms/{room_id}/invitations']")
+    field = select_one(str(form), "input[name=username]")
+    assert form["method"] == "post" and select(str(form), "input[name=csrf_token]")
+    assert field["hx-get"] == "/users/search"
+    assert select_one(page, f"datalist#{field['list']}")
