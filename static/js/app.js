@@ -66,7 +66,8 @@
     body.addEventListener("keydown", (evt) => {
       if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
         evt.preventDefault();
-        if (body.value.trim()) composer.requestSubmit();
+        const image = composer.querySelector("input[name=image]");
+        if (body.value.trim() || (image && image.files.length)) composer.requestSubmit();
       }
     });
     composer.addEventListener("htmx:afterRequest", (evt) => {
