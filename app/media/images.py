@@ -16,7 +16,7 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 THUMB_BOX = 640  # thumbnails fit in 640×640 and are shown at half size, sharp on HiDPI screens
 AVATAR_SIZES = (256, 64)
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+WORKERS = max(1, min(2, os.cpu_count() or 1))  # a 40 MP decode can take ~160 MB each
 
 NOT_AN_IMAGE = "That file is not an image. Attach a JPEG, PNG, WebP or GIF."
 UNSUPPORTED = "{kind} files are not supported. Attach a JPEG, PNG, WebP or GIF."
