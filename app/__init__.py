@@ -6,14 +6,20 @@ from typing import Any
 
 from quart import Quart, render_template, request
 from quart_auth import Unauthorized
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.db import start_orm, stop_orm
 from app.queries.rooms import my_rooms
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
-from app.security import add_security_headers, check_csrf, csrf_token
+from app.security import (
+    FORM_FIELDS_ALLOWANCE,
+    add_security_headers,
+    check_csrf,
+    csrf_token,
+    limit_request_body,
+)
 from config.settings import ROOT, Settings
 
 
@@ -34,7 +40,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         SESSION_COOKIE_NAME="parley_session",
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=1024 * 1024,
+        MEDIA_ROOT=str(settings.media_root),
+        UPLOAD_MAX_BYTES=settings.upload_max_bytes,
+        IMAGE_MAX_PIXELS=settings.image_max_pixels,
+        # The largest body any route accepts; routes without uploads lower it per request
+        # (limit_request_body), since a per-request limit can only be lowered, never raised.
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
         TEMPLATES_AUTO_RELOAD=False,
     )
     ParleyAuth(app)
@@ -45,13 +56,27 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 
 def _register_blueprints(app: Quart) -> None:
-    from app.blueprints import auth, health, invitations, members, messages, rooms, stream, users
+    from app.blueprints import (
+        auth,
+        health,
+        invitations,
+        media,
+        members,
+        messages,
+        profile,
+        rooms,
+        stream,
+        users,
+    )
 
-    for module in (health, auth, rooms, messages, invitations, members, users, stream):
+    for module in (health, auth, rooms, messages, invitations, members, users, media, profile,
+                   stream):
         app.register_blueprint(module.blueprint)
 
 
 def _register_hooks(app: Quart, settings: Settings) -> None:
+    from app.blueprints.errors import request_too_large
+
     @app.before_serving
     async def open_database() -> None:
         await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
@@ -62,9 +87,11 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
         await stop_realtime(app)
         await stop_orm()
 
+    app.before_request(limit_request_body)  # before check_csrf, which reads the form
     app.before_request(check_csrf)
     app.after_request(add_security_headers)
     app.errorhandler(Unauthorized)(redirect_to_login)
+    app.errorhandler(RequestEntityTooLarge)(request_too_large)
 
     @app.errorhandler(HTTPException)
     async def http_error(error: HTTPException) -> Any:
@@ -78,5 +105,6 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     async def page_context() -> dict[str, Any]:
         user = await current_account()
         sidebar = await my_rooms(user) if user else []
-        return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token}
+        return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token,
+                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"]}
 

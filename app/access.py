@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from quart import abort
+from tortoise.expressions import Q
 
-from app.models import Invitation, Membership, Room, User, Visibility
+from app.media.storage import is_valid_key
+from app.models import Invitation, MediaFile, MediaKind, Membership, Message, Room, User, Visibility
 
 
 async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Membership | None]:
@@ -90,3 +92,23 @@ def can_invite(room: Room) -> bool:
 def can_revoke(invitation: Invitation, user: User) -> bool:
     """The sender and the room's owner may revoke an open invitation."""
     return user.id in (invitation.inviter_id, invitation.room.owner_id)
+
+
+async def find_viewable_media(user: User, key: str) -> MediaFile:
+    """The media file stored under `key` if this user may see it; 404 for everyone else.
+
+    Profile photos are shown to every logged-in user. A message image is shown only while a
+    message still holds it, and only to those who may see that message's room (members, or
+    anyone for a public room); an archived room's images are hidden like the room.
+    """
+    if not is_valid_key(key):
+        abort(404)
+    media = await MediaFile.filter(Q(key=key) | Q(thumb_key=key)).first()
+    if media is None:
+        abort(404)
+    if media.kind == MediaKind.AVATAR:
+        return media
+    if media.room_id is None or not await Message.exists(image_id=media.id):
+        abort(404)
+    await find_visible_room(user, media.room_id)
+    return media

@@ -8,8 +8,12 @@ from typing import Any
 from markupsafe import Markup, escape
 from quart import current_app
 
+from app.media.uploads import format_bytes
+
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
+_NAME_PARTS = re.compile(r"[._\-\s]+")
+AVATAR_HUES = 8
 
 
 def dom_id(obj: Any, suffix: str = "") -> str:
@@ -55,7 +59,16 @@ def linkify(text: str) -> Markup:
     return Markup("".join(out))
 
 
+def initials(name: str) -> str:
+    """One or two letters for a generated avatar: "alice" → "A", "mary.jane" → "MJ"."""
+    parts = [part for part in _NAME_PARTS.split(name) if part]
+    return "".join(part[0] for part in parts[:2]).upper() or "?"
+
+
 def register_filters(app: Any) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters["linkify"] = linkify
+    app.jinja_env.filters["initials"] = initials
+    app.jinja_env.filters["filesize"] = format_bytes
+    app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id

@@ -15,6 +15,12 @@ from app.models import ThrottleHit
 
 _hasher = PasswordHasher()
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Routes that take file uploads get MAX_CONTENT_LENGTH (the upload limit plus room for fields);
+# every other request body is held to FORM_MAX_BYTES.
+UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo"})
+FORM_MAX_BYTES = 1024 * 1024
+FORM_FIELDS_ALLOWANCE = 256 * 1024
+UPLOAD_BODY_TIMEOUT = 300  # seconds: Quart's 60 s default cuts off 10 MB on a slow phone link
 # A hash to verify against when the username does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("parley-dummy-password")
 
@@ -44,6 +50,16 @@ def csrf_token() -> str:
     if not token:
         token = session["csrf"] = secrets.token_urlsafe(32)
     return token
+
+
+async def limit_request_body() -> None:
+    """Upload routes get time to receive a large body; all others are held to FORM_MAX_BYTES."""
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.body_timeout = UPLOAD_BODY_TIMEOUT
+        return
+    request.max_content_length = FORM_MAX_BYTES  # enforced by the multipart parser
+    if (request.content_length or 0) > FORM_MAX_BYTES:  # url-encoded bodies are only sized here
+        abort(413)
 
 
 async def check_csrf() -> None:

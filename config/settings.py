@@ -24,7 +24,14 @@ class Settings:
     db_pool_max: int = 10
     message_max_chars: int = 10_000
     history_page_size: int = 50
+    media_root: Path | None = None  # None: var_dir / "media"
+    upload_max_bytes: int = 10 * 1024 * 1024
+    image_max_pixels: int = 40_000_000
     testing: bool = False
+
+    def __post_init__(self) -> None:
+        if self.media_root is None:
+            self.media_root = self.var_dir / "media"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -40,6 +47,9 @@ class Settings:
             cookie_secure=_flag(env.get("COOKIE_SECURE", "false")),
             rate_limits=env.get("RATE_LIMITS", "on").lower() != "off",
             db_pool_max=int(env.get("DB_POOL_MAX", "10")),
+            media_root=Path(env["MEDIA_ROOT"]) if env.get("MEDIA_ROOT") else var_dir / "media",
+            upload_max_bytes=int(env.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
+            image_max_pixels=int(env.get("IMAGE_MAX_PIXELS", "40000000")),
         )
 
 

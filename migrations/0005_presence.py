@@ -4,7 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_private_rooms')]
+    dependencies = [('models', '0003_images')]
 
     initial = False
 

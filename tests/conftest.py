@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -50,8 +51,9 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
 
 @pytest_asyncio.fixture(autouse=True)
 async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test starts from empty tables (only for tests that use the app)."""
+    """Every test starts from empty tables and no media files (only for tests that use the app)."""
     if "app" in request.fixturenames:
+        shutil.rmtree(request.getfixturevalue("app").config["MEDIA_ROOT"], ignore_errors=True)
         conn = connections.get("default")
         _, rows = await conn.execute_query(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")

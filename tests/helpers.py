@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 from quart import Quart
+from werkzeug.datastructures import FileStorage
 
 
 def soup(html: str | bytes) -> BeautifulSoup:
     """Parse HTML for CSS-selector assertions."""
     return BeautifulSoup(html, "html.parser")
+
+
+def upload(data: bytes, filename: str = "photo.jpg",
+           content_type: str = "application/octet-stream") -> FileStorage:
+    """A file as a browser would send it (name and type are the client's claims, not facts)."""
+    return FileStorage(io.BytesIO(data), filename=filename, content_type=content_type)
+
+
+def stored_files(app: Quart) -> set[str]:
+    """Names of every file under MEDIA_ROOT (temporary files included, so strays show up)."""
+    root = Path(app.config["MEDIA_ROOT"])
+    return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
 
 def select(html: str | bytes, selector: str) -> list[Tag]:
@@ -77,6 +92,17 @@ class Person:
             form["client_msg_id"] = client_msg_id
         return await self.post(f"/rooms/{room_id}/messages", form, **kw)
 
+    async def post_image(self, room_id: int, data: bytes, body: str = "",
+                         filename: str = "photo.jpg", client_msg_id: str | None = None,
+                         **kw: Any) -> Any:
+        """Post a message with an image attached, as the composer does (multipart)."""
+        form = {"body": body, **({"client_msg_id": client_msg_id} if client_msg_id else {})}
+        return await self.post(f"/rooms/{room_id}/messages", form,
+                               files={"image": upload(data, filename)}, **kw)
+
+    async def upload_avatar(self, data: bytes, filename: str = "me.jpg") -> Any:
+        """Send the profile photo form."""
+        return await self.post("/profile/avatar", files={"avatar": upload(data, filename)})
 
 async def signed_in(app: Quart, user: Any) -> Person:
     """A Person already logged in as an existing user (no password hashing: fast set-up)."""

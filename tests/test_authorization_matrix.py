@@ -8,17 +8,19 @@ the owner (alice) get for the private room, its pending invitation and bob's mem
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import pytest
+from PIL import Image
 from quart import Quart
 
 from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message
 from app.actions.rooms import create_room
-from app.models import Room, User
+from app.models import MediaFile, Room, User
 from app.security import hash_password
 from tests.helpers import Person, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
@@ -85,6 +87,9 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/invitations/<int:invitation_id>/acceptance"): for_the_invitation(303, 403),
     ("POST", "/invitations/<int:invitation_id>/decline"): for_the_invitation(303, 403),
     ("POST", "/invitations/<int:invitation_id>/revocation"): for_the_invitation(403, 303),
+    ("GET", "/profile"): signed_in_only(200),
+    ("POST", "/profile/avatar"): signed_in_only(400),  # no file chosen: a clear error, no change
+    ("GET", "/media/<key>"): in_the_room(200),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
                           WS_HEARS_ROOM, query="?room=<int:room_id>"),
 }
@@ -116,7 +121,7 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     world = await _private_room_world(app)
     path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
-        .replace("<int:user_id>", str(world["member_id"]))
+        .replace("<int:user_id>", str(world["member_id"])).replace("<key>", world["image_key"])
     visitor: Person = world[persona]
 
     if method == "WS":
@@ -157,13 +162,21 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     room = await create_room(users["alice"], "secret plans", "", "private")
     await accept_invitation(await invite_member(room, users["alice"], "bob"))
     invitation = await invite_member(room, users["alice"], "carol")
-    await create_message(room, users["alice"], "the plan", None)
+    async with app.app_context():  # the media folder comes from the app's config
+        photo = await create_message(room, users["alice"], "the plan", None, image=_png())
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
+                             "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous")}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice")):
         world[persona] = await signed_in(app, users[name])
     return world
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @cache

@@ -10,6 +10,7 @@ from app.actions.messages import create_message
 from app.models import Presence, Room, User
 from app.realtime.connections import QUEUE_FRAMES
 from tests.helpers import Person, select, select_one
+from tests.images import still
 from tests.live import SocketClosed, frame_matching, next_frame, registered, socket
 
 
@@ -205,3 +206,16 @@ async def test_a_reconnecting_client_receives_exactly_the_50_it_missed(alice: Pe
     bodies = [m.select_one(".body").text for m in select(catch_up, ".message")]
     assert bodies == [f"missed {n}" for n in range(50)]
     assert [int(m["data-seq"]) for m in select(catch_up, ".message")] == list(range(3, 53))
+
+
+async def test_an_image_message_is_pushed_with_its_thumbnail(alice: Person, bob: Person,
+                                                             room_id: int) -> None:
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+
+        await alice.post_image(room_id, still("PNG"), body="look")
+
+        frame = await frame_matching(ws, ".message")
+    thumb = select_one(frame, ".message .attachment img")
+    assert thumb["src"].startswith("/media/") and thumb["width"] and thumb["height"]
+    assert select_one(frame, ".message a.attachment")["href"].startswith("/media/")

@@ -8,7 +8,9 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from app.actions.errors import Conflict, InvalidInput
-from app.models import Membership, Message, Room, User
+from app.media.images import ImageRejected
+from app.media.uploads import MediaSettings, StoredUpload, media_settings, store_upload
+from app.models import MediaFile, MediaKind, Membership, Message, Room, User
 from app.realtime.events import MessageCreated
 from app.realtime.publish import publish
 
@@ -21,36 +23,63 @@ class _AlreadyPosted(Exception):
 
 
 async def create_message(room: Room, author: User, body: str, client_msg_id: str | None,
-                         max_chars: int = 10_000) -> Message:
-    """Store a message and return it; posting the same client_msg_id again returns the first."""
-    body = _clean_body(body, max_chars)
+                         max_chars: int = 10_000, image: bytes | None = None,
+                         media: MediaSettings | None = None) -> Message:
+    """Store a message (text, an image, or both); the same client_msg_id again returns the first."""
+    body = _clean_body(body, max_chars, required=image is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
+    stored = await _store_image(image, media) if image is not None else None
     try:
-        async with in_transaction() as conn:
-            # The row lock serialises posts to this room, so seq order is commit order and the
-            # duplicate check below cannot race another insert of the same client id.
-            rows = await conn.execute_query_dict(
-                "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = now() "
-                "WHERE id = $1 RETURNING last_seq", [room.id])
-            existing = await Message.get_or_none(room_id=room.id, client_msg_id=client_msg_id,
-                                                 using_db=conn)
-            if existing:
-                raise _AlreadyPosted(existing)
-            seq = rows[0]["last_seq"]
-            message = await Message.create(room_id=room.id, author_id=author.id, seq=seq,
-                                           client_msg_id=client_msg_id, body=body, using_db=conn)
-            await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
-                last_read_seq=seq)
-            # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
-            await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
-                                         author_id=author.id), using_db=conn)
+        message = await _insert(room, author, body, client_msg_id, stored)
     except _AlreadyPosted as dup:
+        if stored:
+            stored.discard()  # a retry of a posted message: its first upload is the one shown
         if dup.message.author_id != author.id:
             raise Conflict("That message id belongs to another message.") from None
+        await dup.message.fetch_related("author", "image")
         return dup.message
+    except BaseException:
+        if stored:
+            stored.discard()  # no row points at these files: do not leave them behind
+        raise
     message.author = author
     message.room = room
     return message
+
+
+async def _insert(room: Room, author: User, body: str, client_msg_id: str,
+                  stored: StoredUpload | None) -> Message:
+    async with in_transaction() as conn:
+        # The row lock serialises posts to this room, so seq order is commit order and the
+        # duplicate check below cannot race another insert of the same client id.
+        rows = await conn.execute_query_dict(
+            "UPDATE rooms SET last_seq = last_seq + 1, last_message_at = now() "
+            "WHERE id = $1 RETURNING last_seq", [room.id])
+        existing = await Message.get_or_none(room_id=room.id, client_msg_id=client_msg_id,
+                                             using_db=conn)
+        if existing:
+            raise _AlreadyPosted(existing)
+        seq = rows[0]["last_seq"]
+        media = None
+        if stored:
+            media = await MediaFile.create(**stored.row_fields(), owner_id=author.id,
+                                           room_id=room.id, using_db=conn)
+        message = await Message.create(room_id=room.id, author_id=author.id, seq=seq,
+                                       client_msg_id=client_msg_id, body=body,
+                                       image=media, using_db=conn)
+        await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
+            last_read_seq=seq)
+        # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
+        await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
+                                     author_id=author.id), using_db=conn)
+    return message
+
+
+async def _store_image(image: bytes, media: MediaSettings | None) -> StoredUpload:
+    try:
+        return await store_upload(image, MediaKind.IMAGE, media or media_settings())
+    except ImageRejected as exc:
+        raise InvalidInput({"image": str(exc)}) from None
 
 
 def new_client_msg_id() -> str:
@@ -58,10 +87,10 @@ def new_client_msg_id() -> str:
     return uuid.uuid4().hex
 
 
-def _clean_body(body: str, max_chars: int) -> str:
+def _clean_body(body: str, max_chars: int, required: bool = True) -> str:
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not body:
-        raise InvalidInput({"body": "Write a message before sending."})
+    if not body and required:
+        raise InvalidInput({"body": "Write a message or attach an image before sending."})
     if len(body) > max_chars:
         raise InvalidInput({"body": f"Messages can be at most {max_chars:,} characters "
                                     f"(this one has {len(body):,})."})

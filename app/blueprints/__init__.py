@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from quart import request
+from werkzeug.datastructures import FileStorage
 
 
 def is_htmx() -> bool:
@@ -20,3 +23,10 @@ def safe_next(target: str | None, default: str = "/rooms") -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
     return target
+
+
+async def read_upload(upload: FileStorage | None) -> bytes | None:
+    """The bytes of an uploaded file, or None when the file field was left empty."""
+    if upload is None or not upload.filename:
+        return None
+    return await asyncio.to_thread(upload.read)

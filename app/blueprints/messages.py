@@ -10,7 +10,7 @@ from app.access import find_visible_room, require_membership
 from app.actions.errors import Conflict, InvalidInput
 from app.actions.messages import create_message
 from app.auth import login_required, require_account
-from app.blueprints import is_htmx
+from app.blueprints import is_htmx, read_upload
 from app.blueprints.rooms import render_room_page
 from app.queries.messages import latest_messages, messages_after, messages_before
 from app.rendering import render_fragment
@@ -44,10 +44,11 @@ async def post(room_id: int) -> Any:
     user = await require_account()
     room, membership = await require_membership(user, room_id)
     form = await request.form
+    image = await read_upload((await request.files).get("image"))
     try:
         message = await create_message(room, user, form.get("body", ""),
                                        form.get("client_msg_id"),
-                                       current_app.config["MESSAGE_MAX_CHARS"])
+                                       current_app.config["MESSAGE_MAX_CHARS"], image=image)
     except (InvalidInput, Conflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
         return await _refused(room, membership, form, errors)

@@ -1,11 +1,13 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
 from app.models.invitation import Invitation
+from app.models.media import MediaFile, MediaKind
 from app.models.message import Message
 from app.models.presence import Presence
 from app.models.room import Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
-__all__ = ["Invitation", "Membership", "Message", "Presence", "Room", "Session", "ThrottleHit",
+__all__ = ["Invitation", "MediaFile", "MediaKind", "Membership", "Message", "Presence", "Room",
+           "Session", "ThrottleHit",
            "User", "Visibility"]

@@ -14,7 +14,9 @@ class Message(Model):
     author = fields.ForeignKeyField("models.User", related_name="messages", on_delete=fields.CASCADE)
     seq = fields.BigIntField()
     client_msg_id = fields.CharField(max_length=64)
-    body = fields.TextField()
+    body = fields.TextField()  # may be empty when the message carries an image
+    image = fields.ForeignKeyField("models.MediaFile", related_name="messages", null=True,
+                                   on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -14,6 +14,9 @@ class User(Model):
     username_key = fields.CharField(max_length=32, unique=True)
     email = fields.CharField(max_length=254)
     password_hash = fields.CharField(max_length=255)
+    # Keys of the profile photo's 256 px and 64 px files (MediaFile rows of kind "avatar").
+    avatar_key = fields.CharField(max_length=32, null=True)
+    avatar_thumb_key = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from quart import Quart
 
 from app.models import Membership, Message, Room
 from app.queries.members import invitations_for_user, room_members
+from app.queries.messages import MESSAGE_RELATIONS
 from app.realtime import frames
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry, RoomState
 from app.realtime.events import (
@@ -48,8 +49,9 @@ class Fanout:
     async def _deliver(self, events: list[Event]) -> None:
         wanted = [e.message_id for e in events
                   if isinstance(e, MessageCreated) and e.room_id in self.registry.by_room]
-        messages = {m.id: m for m in await Message.filter(id__in=wanted).prefetch_related("author")} \
-            if wanted else {}
+        rows = await Message.filter(id__in=wanted).prefetch_related(*MESSAGE_RELATIONS) \
+            if wanted else []
+        messages = {m.id: m for m in rows}
         for event in events:
             if isinstance(event, MessageCreated) and event.message_id in messages:
                 await self._message_created(event, messages[event.message_id])

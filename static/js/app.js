@@ -63,6 +63,14 @@
   // (Without JavaScript the same form posts normally and the server answers 303.)
   let sendChain = Promise.resolve();
 
+  function showComposerError(text) {
+    const box = document.getElementById("composer-error");
+    const p = document.createElement("p");
+    p.className = "field-error";
+    p.textContent = text;
+    box.replaceChildren(p);
+  }
+
   function setUpComposer() {
     const composer = document.getElementById("composer");
     if (!composer || composer.dataset.ready) return;
@@ -74,29 +82,38 @@
     body.addEventListener("keydown", (evt) => {
       if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
         evt.preventDefault();
-        if (body.value.trim()) composer.requestSubmit();
+        const image = composer.querySelector("input[name=image]");
+        if (body.value.trim() || (image && image.files.length)) composer.requestSubmit();
       }
     });
     composer.addEventListener("submit", (evt) => {
       if (!window.htmx) return;
       evt.preventDefault();
+      const imageInput = composer.querySelector("input[name=image]");
+      const file = imageInput && imageInput.files[0];
       const text = body.value;
       const id = idField.value;
-      if (!text.trim()) return;
-      pending[id] = text;
+      if (!text.trim() && !file) return;
+      if (file && file.size > Number(imageInput.dataset.maxBytes || Infinity)) {
+        showComposerError(imageInput.dataset.tooLarge);
+        return;  // refused before sending; the server checks again
+      }
+      pending[id] = { text, file };
       idField.value = newId();
       body.value = "";
+      if (imageInput) imageInput.value = "";
       stick = true;
+      const values = { body: text, client_msg_id: id };
+      if (file) values.image = file;
       const list = listEl();
       sendChain = sendChain.then(() => htmx.ajax("POST", composer.getAttribute("action"), {
-        source: composer, target: "#" + list.id, swap: "beforeend",
-        values: { body: text, client_msg_id: id },
+        source: composer, target: "#" + list.id, swap: "beforeend", values,
       })).catch(() => {});
     });
     composer.addEventListener("htmx:afterRequest", (evt) => {
       if (evt.detail.elt !== composer) return;
       const sentId = evt.detail.requestConfig.parameters.client_msg_id;
-      const sent = pending[sentId];
+      const sent = pending[sentId] || {};
       delete pending[sentId];
       const status = evt.detail.xhr.status;
       const error = document.getElementById("composer-error");
@@ -106,9 +123,15 @@
         scrollToBottom();
         return;
       }
-      if (sent && !body.value) {  // keep what was typed, and its id (a retry posts once)
-        body.value = sent;
+      if (!body.value) {  // keep what was typed (and the image), and its id: a retry posts once
+        body.value = sent.text || "";
         idField.value = sentId;
+        const imageInput = composer.querySelector("input[name=image]");
+        if (sent.file && imageInput) {
+          const transfer = new DataTransfer();
+          transfer.items.add(sent.file);
+          imageInput.files = transfer.files;
+        }
       }
       if (status !== 422) {
         error.textContent = status

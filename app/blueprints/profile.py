@@ -1,0 +1,42 @@
+"""The profile page: who you are, and your profile photo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.actions.avatars import update_avatar
+from app.actions.errors import InvalidInput
+from app.auth import login_required, require_account
+from app.blueprints import read_upload
+from app.models import User
+
+blueprint = Blueprint("profile", __name__)
+
+
+@blueprint.get("/profile")
+@login_required
+async def show() -> Any:
+    return await render_profile_page(await require_account())
+
+
+@blueprint.post("/profile/avatar")
+@login_required
+async def update_photo() -> Any:
+    user = await require_account()
+    data = await read_upload((await request.files).get("avatar"))
+    if data is None:
+        return await render_profile_page(user, {"avatar": "Choose an image to upload."}, 400)
+    try:
+        await update_avatar(user, data)
+    except InvalidInput as exc:
+        return await render_profile_page(user, exc.errors, 400)
+    await flash("Your profile photo is updated.", "success")
+    return redirect(url_for("profile.show"), 303)
+
+
+async def render_profile_page(user: User, errors: dict[str, str] | None = None,
+                              status: int = 200) -> Any:
+    """The profile page, with an error next to the photo form when an upload was refused."""
+    return await render_template("profile/show.html", user=user, errors=errors or {}), status

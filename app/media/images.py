@@ -1,0 +1,196 @@
+"""Checking and re-encoding uploaded images with Pillow, in worker threads with a concurrency limit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import struct
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+THUMB_BOX = 640  # thumbnails fit in 640×640 and are shown at half size, sharp on HiDPI screens
+AVATAR_SIZES = (256, 64)
+WORKERS = max(1, min(2, os.cpu_count() or 1))  # a 40 MP decode can take ~160 MB each
+
+NOT_AN_IMAGE = "That file is not an image. Attach a JPEG, PNG, WebP or GIF."
+UNSUPPORTED = "{kind} files are not supported. Attach a JPEG, PNG, WebP or GIF."
+POLYGLOT = "That file holds HTML or script as well as an image, so it was refused."
+DAMAGED = "That image is damaged or incomplete, so it could not be read."
+TOO_MANY_PIXELS = "That image is too large in pixels: the limit is {limit} megapixels{animated}."
+EMPTY = "That file is empty."
+
+# Pillow only warns between MAX_IMAGE_PIXELS and twice that; a warning must stop the decode too.
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+# Markup a browser or interpreter could act on, anywhere in the file: a polyglot is refused.
+_MARKUP = re.compile(rb"<(?:html|head|body|script|iframe|svg|object|embed|!doctype)[\s>/]|<\?php",
+                     re.IGNORECASE)
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "JPEG": {"quality": 85, "optimize": True, "progressive": True},
+    "PNG": {"compress_level": 6},
+    "WEBP": {"quality": 85, "method": 4},
+    "GIF": {},
+}
+_limit = asyncio.Semaphore(WORKERS)
+
+
+class ImageRejected(Exception):
+    """An upload that is not an acceptable image; the message is meant for the uploader."""
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One encoded file: its bytes and pixel size."""
+
+    data: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    """A re-encoded image (format chosen by us, no metadata) and its smaller rendition."""
+
+    format: str
+    content_type: str
+    full: Rendition
+    thumb: Rendition
+
+
+async def process_image(data: bytes, max_pixels: int) -> ProcessedImage:
+    """Validate and re-encode a message image plus its thumbnail (raises ImageRejected)."""
+    async with _limit:
+        return await asyncio.to_thread(_process_image, data, max_pixels)
+
+
+async def process_avatar(data: bytes, max_pixels: int) -> ProcessedImage:
+    """Validate an image and make the square avatar sizes from its first frame."""
+    async with _limit:
+        return await asyncio.to_thread(_process_avatar, data, max_pixels)
+
+
+def _process_image(data: bytes, max_pixels: int) -> ProcessedImage:
+    image = _open(data, max_pixels)
+    fmt = image.format or ""
+    if getattr(image, "is_animated", False):
+        frames, durations = _frames(image)
+        thumbs = [_thumbnail(frame) for frame in frames]
+        loop = image.info.get("loop", 0)
+        full = _encode(frames, fmt, durations=durations, loop=loop)
+        thumb = _encode(thumbs, fmt, durations=durations, loop=loop)
+    else:
+        still = _clean_still(image, fmt)
+        full, thumb = _encode([still], fmt), _encode([_thumbnail(still)], fmt)
+    return ProcessedImage(fmt, CONTENT_TYPES[fmt], full, thumb)
+
+
+def _process_avatar(data: bytes, max_pixels: int) -> ProcessedImage:
+    image = _open(data, max_pixels)
+    still = _clean_still(image, "WEBP")
+    big_size, small_size = AVATAR_SIZES
+    big = ImageOps.fit(still, (big_size, big_size), Image.Resampling.LANCZOS)
+    small = big.resize((small_size, small_size), Image.Resampling.LANCZOS)
+    return ProcessedImage("WEBP", CONTENT_TYPES["WEBP"], _encode([big], "WEBP"),
+                          _encode([small], "WEBP"))
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    """Decode an allowed format fully, refusing other types, bombs, polyglots and damage."""
+    if not data:
+        raise ImageRejected(EMPTY)
+    other = _other_type(data)
+    if other:
+        raise ImageRejected(UNSUPPORTED.format(kind=other))
+    try:
+        with Image.open(BytesIO(data), formats=list(CONTENT_TYPES)) as probe:
+            probe.verify()
+        image = Image.open(BytesIO(data), formats=list(CONTENT_TYPES))
+        _check_pixels(image, max_pixels)
+        if _MARKUP.search(data):
+            raise ImageRejected(POLYGLOT)
+        image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected(_pixels_message(max_pixels, animated=False)) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(NOT_AN_IMAGE) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error):
+        raise ImageRejected(DAMAGED) from None
+    return image
+
+
+def _check_pixels(image: Image.Image, max_pixels: int) -> None:
+    """Pixels × frames under the limit, checked before any frame is decoded."""
+    if image.width * image.height > max_pixels:
+        raise ImageRejected(_pixels_message(max_pixels, animated=False))
+    frames = getattr(image, "n_frames", 1)
+    image.seek(0)
+    if image.width * image.height * frames > max_pixels:
+        raise ImageRejected(_pixels_message(max_pixels, animated=True))
+
+
+def _pixels_message(max_pixels: int, animated: bool) -> str:
+    return TOO_MANY_PIXELS.format(limit=f"{max_pixels / 1_000_000:g}",
+                                  animated=", counting every frame" if animated else "")
+
+
+def _other_type(data: bytes) -> str | None:
+    """Name well-known file types we refuse, so the uploader hears why."""
+    head = data[:1024].lstrip().lower()
+    if b"<svg" in head:
+        return "SVG"
+    if head.startswith(b"%pdf-"):
+        return "PDF"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "TIFF"
+    if data[:2] == b"BM" and len(data) > 26 and data[14] in (12, 40, 52, 56, 64, 108, 124):
+        return "BMP"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif"):
+        return "AVIF" if data[8:12] == b"avif" else "HEIC"
+    return None
+
+
+def _clean_still(image: Image.Image, fmt: str) -> Image.Image:
+    """The first frame, upright, copied pixel by pixel into a fresh image (no EXIF, GPS, XMP)."""
+    upright = ImageOps.exif_transpose(image)
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+    if fmt == "JPEG":
+        mode = "L" if upright.mode == "L" else "RGB"
+    else:
+        mode = "RGBA" if has_alpha else ("L" if upright.mode in ("L", "1") else "RGB")
+    pixels = upright.convert(mode) if upright.mode != mode else upright
+    clean = Image.new(mode, pixels.size)
+    clean.paste(pixels)
+    return clean
+
+
+def _frames(image: Image.Image) -> tuple[list[Image.Image], list[int]]:
+    """Every frame of an animation as a clean RGBA image, with its duration."""
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        rgba = frame.convert("RGBA")
+        clean = Image.new("RGBA", rgba.size)
+        clean.paste(rgba)
+        frames.append(clean)
+        durations.append(int(frame.info.get("duration", 100)) or 100)
+    return frames, durations
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    thumb = image.copy()
+    thumb.thumbnail((THUMB_BOX, THUMB_BOX), Image.Resampling.LANCZOS)
+    return thumb
+
+
+def _encode(frames: list[Image.Image], fmt: str, **animation: Any) -> Rendition:
+    out = BytesIO()
+    options = dict(_SAVE_OPTIONS[fmt])
+    if len(frames) > 1:
+        options.update(save_all=True, append_images=frames[1:], **animation)
+    frames[0].save(out, format=fmt, **options)
+    return Rendition(out.getvalue(), frames[0].width, frames[0].height)
