@@ -44,9 +44,9 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 
 def _register_blueprints(app: Quart) -> None:
-    from app.blueprints import auth, health, messages, rooms
+    from app.blueprints import auth, conversations, health, keys, messages, rooms
 
-    for module in (health, auth, rooms, messages):
+    for module in (health, auth, rooms, messages, conversations, keys):
         app.register_blueprint(module.blueprint)
 
 

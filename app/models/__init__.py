@@ -1,8 +1,11 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
+from app.models.conversation import Conversation, DirectMessage
+from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.message import Message
 from app.models.room import Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
-__all__ = ["Membership", "Message", "Room", "Session", "ThrottleHit", "User", "Visibility"]
+__all__ = ["Conversation", "DirectMessage", "KeyAlgorithm", "KeyBackup", "Membership", "Message",
+           "PublicKey", "Room", "Session", "ThrottleHit", "User", "Visibility"]
