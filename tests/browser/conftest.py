@@ -92,3 +92,19 @@ async def screenshot(page: Page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     await page.screenshot(path=str(path))
     return path
+
+
+async def log_in(page: Page, base: str, username: str) -> None:
+    """Log in through the real form."""
+    await page.goto(f"{base}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("form button[type=submit]")
+    await page.wait_for_url(f"{base}/rooms")
+
+
+async def join_room(page: Page, base: str, room_url: str) -> None:
+    """Join a public room through its page's Join button."""
+    await page.goto(room_url)
+    await page.get_by_role("button", name="Join room").click()
+    await page.locator("#composer").wait_for()

@@ -1,7 +1,8 @@
 // The private conversation page: finds out what this browser has (no key yet, a key to
 // restore, or a ready key), shows the matching panel, then wires the composer, the safety
-// number, the key-change warning and the polling catch-up. Loaded once per tab from the page
-// <head>; boosted navigation re-runs init() through htmx:afterSettle.
+// number, the key-change warning and the polling catch-up. Loaded once per tab by the
+// conversation page (htmx runs it after a boosted swap too); later boosted visits re-run
+// init() through htmx:afterSettle.
 
 import { createIdentity, preferredAlgorithm, safetyNumber, unwrapPrivateKey, WrongPassphrase }
   from "./keys.js";
@@ -148,9 +149,7 @@ async function submitting(evt, form, work) {
   try {
     await work();
     form.reset();
-    const root = form.closest("section.dm");
-    delete root.dataset.e2eStarted;
-    init();
+    restart(form.closest("section.dm"));
   } catch (err) {
     error.textContent = err instanceof WrongPassphrase || err instanceof Refusal
       ? err.message : "That did not work. Reload the page and try again.";
@@ -164,6 +163,7 @@ function startPolling(root) {
   root.dataset.polling = "1";
   const timer = setInterval(async () => {
     if (!root.isConnected) return clearInterval(timer);
+    await waitForPeerKey(root);
     const seqs = Array.from(root.querySelectorAll(".dm-message"), (m) => Number(m.dataset.seq));
     const after = seqs.length ? Math.max(...seqs) : 0;
     try {
@@ -174,6 +174,19 @@ function startPolling(root) {
       // Offline for a moment: the next tick catches up.
     }
   }, POLL_MS);
+}
+
+// While the contact has no key yet, each poll asks again and opens the composer once they do.
+async function waitForPeerKey(root) {
+  const session = sessions.get(root);
+  if (!session || session.peerCurrent !== null) return;
+  await session.refreshPeer();
+  if (session.peerCurrent !== null) restart(root);
+}
+
+function restart(root) {
+  delete root.dataset.e2eStarted;
+  init();
 }
 
 function append(root, html) {
