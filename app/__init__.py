@@ -58,8 +58,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 def _register_blueprints(app: Quart) -> None:
     from app.blueprints import (
         auth,
+        conversations,
         health,
         invitations,
+        keys,
         media,
         members,
         messages,
@@ -70,7 +72,7 @@ def _register_blueprints(app: Quart) -> None:
     )
 
     for module in (health, auth, rooms, messages, invitations, members, users, media, profile,
-                   stream):
+                   conversations, keys, stream):
         app.register_blueprint(module.blueprint)
 
 

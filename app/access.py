@@ -1,12 +1,22 @@
-"""The one place that decides who may see and act in a room."""
+"""The one place that decides who may see and act in a room or a private conversation."""
 
 from __future__ import annotations
 
 from quart import abort
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from app.media.storage import is_valid_key
-from app.models import Invitation, MediaFile, MediaKind, Membership, Message, Room, User, Visibility
+from app.models import (
+    Conversation,
+    Invitation,
+    MediaFile,
+    MediaKind,
+    Membership,
+    Message,
+    Room,
+    User,
+    Visibility,
+)
 
 
 async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Membership | None]:
@@ -112,3 +122,39 @@ async def find_viewable_media(user: User, key: str) -> MediaFile:
         abort(404)
     await find_visible_room(user, media.room_id)
     return media
+
+
+async def find_contact(user: User, username: str) -> User:
+    """The user `user` may message privately; 404 for unknown users, oneself and strangers."""
+    other = await find_contact_or_none(user, username)
+    if other is None:
+        abort(404)
+    return other
+
+
+async def find_contact_or_none(user: User, username: str) -> User | None:
+    """Like find_contact, but None instead of a 404 (for the "start a conversation" form)."""
+    other = await User.get_or_none(username_key=username.strip().lower()[:32])
+    if other is None or other.id == user.id or not await can_message(user, other):
+        return None
+    return other
+
+
+async def find_key_owner(user: User, username: str) -> User:
+    """Whose public keys `user` may fetch: their own, or a contact's (404 otherwise)."""
+    if username.strip().lower() == user.username_key:
+        return user
+    return await find_contact(user, username)
+
+
+async def can_message(user: User, other: User) -> bool:
+    """People who share a room, or who already talk privately, may message each other.
+
+    Everyone else gets a 404, so private messages cannot be used to find out who has an
+    account or to cold-call people from outside the team's rooms.
+    """
+    low, high = sorted((user.id, other.id))
+    if await Conversation.exists(low_user_id=low, high_user_id=high):
+        return True
+    theirs = Membership.filter(user_id=other.id, room__archived_at=None).values("room_id")
+    return await Membership.filter(user_id=user.id, room_id__in=Subquery(theirs)).exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +118,30 @@ async def signed_in(app: Quart, user: Any) -> Person:
     person.client.set_cookie("localhost", app.config["QUART_AUTH_COOKIE_NAME"],
                              generate_auth_token(person.client, session.id), httponly=True)
     return person
+
+
+def b64url(raw: bytes) -> str:
+    """Unpadded base64url, the encoding browsers use for keys and ciphertext."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def key_form(**overrides: Any) -> dict[str, Any]:
+    """A well-formed POST /keys form (random bytes of the right sizes; the server cannot tell)."""
+    return {"algorithm": "X25519", "public_key": b64url(os.urandom(32)),
+            "wrapped_key": b64url(os.urandom(64)), "salt": b64url(os.urandom(16)),
+            "iv": b64url(os.urandom(12)), "iterations": "600000", **overrides}
+
+
+def envelope_form(sender_key: int, recipient_key: int, **overrides: Any) -> dict[str, Any]:
+    """A well-formed encrypted-message form, as the composer posts it."""
+    return {"client_msg_id": os.urandom(8).hex(), "ciphertext": b64url(os.urandom(40)),
+            "iv": b64url(os.urandom(12)), "salt": b64url(os.urandom(32)),
+            "sender_key_id": str(sender_key), "recipient_key_id": str(recipient_key),
+            **overrides}
+
+
+async def publish_key(person: Person, **overrides: Any) -> int:
+    """Publish a key for `person` and return its id."""
+    response = await person.post("/keys", key_form(**overrides))
+    assert response.status_code == 201, await response.get_data(as_text=True)
+    return (await response.get_json())["id"]

@@ -90,6 +90,15 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/profile"): signed_in_only(200),
     ("POST", "/profile/avatar"): signed_in_only(400),  # no file chosen: a clear error, no change
     ("GET", "/media/<key>"): in_the_room(200),
+    # Private messages with bob (<username>): only people who share a room with him may.
+    ("GET", "/dm"): signed_in_only(200),
+    ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, form={"username": "bob"}),
+    ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200),
+    ("GET", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 200, query="?after=0"),
+    ("POST", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 400),  # 400: no ciphertext
+    ("POST", "/keys"): signed_in_only(400),  # an empty form: refused with the reason
+    ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200),
+    ("GET", "/keys/backup"): signed_in_only(200),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
                           WS_HEARS_ROOM, query="?room=<int:room_id>"),
 }
@@ -121,7 +130,8 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     world = await _private_room_world(app)
     path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
-        .replace("<int:user_id>", str(world["member_id"])).replace("<key>", world["image_key"])
+        .replace("<int:user_id>", str(world["member_id"])) \
+        .replace("<key>", world["image_key"]).replace("<username>", "bob")
     visitor: Person = world[persona]
 
     if method == "WS":

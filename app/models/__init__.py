@@ -1,6 +1,8 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
+from app.models.conversation import Conversation, DirectMessage
 from app.models.invitation import Invitation
+from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
 from app.models.message import Message
 from app.models.presence import Presence
@@ -8,6 +10,6 @@ from app.models.room import Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
-__all__ = ["Invitation", "MediaFile", "MediaKind", "Membership", "Message", "Presence", "Room",
-           "Session", "ThrottleHit",
-           "User", "Visibility"]
+__all__ = ["Conversation", "DirectMessage", "Invitation", "KeyAlgorithm", "KeyBackup", "MediaFile",
+           "MediaKind", "Membership", "Message", "Presence", "PublicKey", "Room", "Session",
+           "ThrottleHit", "User", "Visibility"]

@@ -97,3 +97,19 @@ async def screenshot(page: Page, name: str) -> Path:
 async def wait_live(page: Page) -> None:
     """Wait until the page's WebSocket is open (live.js marks <html data-live="open">)."""
     await page.wait_for_selector("html[data-live=open]", state="attached")
+
+
+async def log_in(page: Page, base: str, username: str) -> None:
+    """Log in through the real form."""
+    await page.goto(f"{base}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", PASSWORD)
+    await page.click("form button[type=submit]")
+    await page.wait_for_url(f"{base}/rooms")
+
+
+async def join_room(page: Page, base: str, room_url: str) -> None:
+    """Join a public room through its page's Join button."""
+    await page.goto(room_url)
+    await page.get_by_role("button", name="Join room").click()
+    await page.locator("#composer").wait_for()

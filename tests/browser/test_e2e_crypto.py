@@ -1,0 +1,153 @@
+"""The browser crypto modules (static/js/e2e/), run in Chromium against the served files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.async_api import Browser, Page
+
+from tests.browser.conftest import LiveServer
+
+IMPORTS = """
+  const keys = await import("/static/js/e2e/keys.js");
+  const env = await import("/static/js/e2e/envelope.js");
+"""
+# Two identities and a message context, made inside the page for each check.
+PAIR = IMPORTS + """
+  const alg = ALG;
+  const alice = await keys.createIdentity("alice passphrase 1", alg);
+  const bob = await keys.createIdentity("bob passphrase 22", alg);
+  const ctx = {conversation: 7, clientMsgId: "c0ffee0000000001", senderId: 1, recipientId: 2,
+               senderKeyId: 11, recipientKeyId: 22};
+  const aliceKey = {algorithm: alg, public_key: alice.publicKey};
+  const bobKey = {algorithm: alg, public_key: bob.publicKey};
+  const sealed = await env.seal({text: "meet at 9 — ünïcode ✓", myPrivateKey: alice.privateKey,
+                                 mine: aliceKey, theirs: bobKey, context: ctx});
+  const openAs = (who, overrides = {}) => env.open({
+    envelope: {...sealed, ...(overrides.envelope || {})},
+    myPrivateKey: who === "bob" ? bob.privateKey : alice.privateKey,
+    mine: who === "bob" ? bobKey : aliceKey, theirs: who === "bob" ? aliceKey : bobKey,
+    context: {...ctx, ...(overrides.context || {})}});
+  const fails = async (promise) => { try { await promise; return false; } catch { return true; } };
+"""
+
+
+async def run(page: Page, body: str, alg: str = "X25519") -> Any:
+    return await page.evaluate(f"(async () => {{ {PAIR.replace('ALG', repr(alg))} {body} }})()")
+
+
+async def crypto_page(browser: Browser, live_server: LiveServer) -> Page:
+    page = await (await browser.new_context()).new_page()
+    await page.goto(f"{live_server.url}/login")
+    return page
+
+
+async def test_the_recipient_and_the_sender_both_open_a_sealed_message(
+        browser: Browser, live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, """
+      return {bob: await openAs("bob"), alice: await openAs("alice"), alg: alg,
+              ivBytes: keys.fromB64url(sealed.iv).length,
+              saltBytes: keys.fromB64url(sealed.salt).length};""")
+
+    assert result == {"bob": "meet at 9 — ünïcode ✓", "alice": "meet at 9 — ünïcode ✓",
+                      "alg": "X25519", "ivBytes": 12, "saltBytes": 32}
+    await page.context.close()
+
+
+async def test_the_p256_fallback_round_trips_too(browser: Browser, live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, 'return await openAs("bob");', alg="P-256")
+
+    assert result == "meet at 9 — ünïcode ✓"
+    await page.context.close()
+
+
+async def test_a_tampered_or_moved_message_does_not_open(browser: Browser,
+                                                         live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, """
+      const flipped = (sealed.ciphertext[0] === "A" ? "B" : "A") + sealed.ciphertext.slice(1);
+      return {
+        ciphertext: await fails(openAs("bob", {envelope: {ciphertext: flipped}})),
+        iv: await fails(openAs("bob", {envelope: {iv: keys.toB64url(keys.randomBytes(12))}})),
+        salt: await fails(openAs("bob", {envelope: {salt: keys.toB64url(keys.randomBytes(32))}})),
+        conversation: await fails(openAs("bob", {context: {conversation: 8}})),
+        sender: await fails(openAs("bob", {context: {senderId: 3}})),
+        keyId: await fails(openAs("bob", {context: {recipientKeyId: 23}})),
+        messageId: await fails(openAs("bob", {context: {clientMsgId: "c0ffee0000000002"}})),
+      };""")
+
+    assert result == {"ciphertext": True, "iv": True, "salt": True, "conversation": True,
+                      "sender": True, "keyId": True, "messageId": True}
+    await page.context.close()
+
+
+async def test_a_third_key_cannot_open_the_message(browser: Browser,
+                                                   live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, """
+      const eve = await keys.createIdentity("eve passphrase 333", alg);
+      return await fails(env.open({envelope: sealed, myPrivateKey: eve.privateKey,
+                                   mine: {algorithm: alg, public_key: eve.publicKey},
+                                   theirs: aliceKey, context: ctx}));""")
+
+    assert result is True
+    await page.context.close()
+
+
+async def test_every_message_gets_a_fresh_iv_and_salt(browser: Browser,
+                                                      live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, """
+      const again = await env.seal({text: "meet at 9 — ünïcode ✓", myPrivateKey: alice.privateKey,
+                                    mine: aliceKey, theirs: bobKey, context: ctx});
+      return [again.iv !== sealed.iv, again.salt !== sealed.salt,
+              again.ciphertext !== sealed.ciphertext];""")
+
+    assert result == [True, True, True]
+    await page.context.close()
+
+
+async def test_the_backup_opens_only_with_the_passphrase_into_a_non_extractable_key(
+        browser: Browser, live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, """
+      const backup = bob.backup;
+      let wrong = null;
+      try { await keys.unwrapPrivateKey(backup, "bob passphrase 23"); }
+      catch (err) { wrong = [err.name, err.message]; }
+      const restored = await keys.unwrapPrivateKey(backup, "bob passphrase 22");
+      const exportable = !(await fails(crypto.subtle.exportKey("pkcs8", restored)));
+      const opened = await env.open({envelope: sealed, myPrivateKey: restored, mine: bobKey,
+                                     theirs: aliceKey, context: ctx});
+      return {wrong, exportable, opened, extractable: bob.privateKey.extractable,
+              iterations: backup.iterations, saltBytes: keys.fromB64url(backup.salt).length};""")
+
+    assert result == {"wrong": ["WrongPassphrase", "That passphrase does not unlock your key backup."],
+                      "exportable": False, "opened": "meet at 9 — ünïcode ✓",
+                      "extractable": False, "iterations": 600000, "saltBytes": 16}
+    await page.context.close()
+
+
+async def test_the_safety_number_is_the_same_on_both_sides_and_changes_with_a_key(
+        browser: Browser, live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await run(page, """
+      const carol = await keys.createIdentity("carol passphrase 4", alg);
+      return [await keys.safetyNumber(alice.publicKey, bob.publicKey),
+              await keys.safetyNumber(bob.publicKey, alice.publicKey),
+              await keys.safetyNumber(alice.publicKey, carol.publicKey)];""")
+
+    assert result[0] == result[1]
+    assert result[0] != result[2]
+    assert len(result[0].split(" ")) == 8
+    assert all(len(group) == 5 and group.isdigit() for group in result[0].split(" "))
+    await page.context.close()
