@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
+import sys
 
 import uvicorn
 
 from app.db import migrate_database
-from app.embedded_pg import start_embedded_postgres
+from app.embedded_pg import embedded_postgres
 from config.settings import Settings
 
 log = logging.getLogger("parley")
@@ -20,13 +22,25 @@ def main() -> None:
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env()
-    url = settings.database_url
+    url, embedded = settings.database_url, None
     if url is None:
-        url = start_embedded_postgres(settings.var_dir / "pg")
+        embedded = embedded_postgres(settings.var_dir / "pg")
+        url = embedded.get_uri()
         log.info("no DATABASE_URL: using the embedded PostgreSQL in %s", settings.var_dir / "pg")
         os.environ["DATABASE_URL"] = url  # worker processes read the same server
-    asyncio.run(migrate_database(url))
-    log.info("migrations applied; serving on http://%s:%s", settings.host, settings.port)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
+    # lets the `finally` below stop the embedded PostgreSQL cleanly (docker stop, systemd).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        asyncio.run(migrate_database(url))
+        log.info("migrations applied; serving on http://%s:%s", settings.host, settings.port)
+        _serve(settings)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _serve(settings: Settings) -> None:
     uvicorn.run(
         "app:create_app", factory=True, host=settings.host, port=settings.port,
         workers=int(os.environ.get("WEB_CONCURRENCY", "1")),

@@ -27,6 +27,8 @@ def test_make_run_entry_point_starts_embedded_postgres_and_serves(tmp_path: Path
     assert login.status_code == 200 and "csrf_token" in login.text
     assert htmx.status_code == 200 and "htmx" in htmx.text
     assert (tmp_path / "var" / "pg" / "PG_VERSION").exists()
+    assert proc.returncode == 0
+    assert not (tmp_path / "var" / "pg" / "postmaster.pid").exists()  # PostgreSQL stopped too
     assert time.monotonic() - started < 15
 
 
