@@ -12,6 +12,8 @@ from app.actions.errors import Conflict, InvalidInput
 from app.actions.messages import CLIENT_MSG_ID
 from app.models import Conversation, DirectMessage, User
 from app.queries.conversations import current_key
+from app.realtime.events import DirectMessageCreated
+from app.realtime.publish import publish
 
 
 class KeyChanged(Conflict):
@@ -61,6 +63,10 @@ async def send_direct_message(sender: User, recipient: User, form: Any) -> Direc
                                                  **fields)
             read_field = "low_read_seq" if conversation.low_user_id == sender.id else "high_read_seq"
             await Conversation.filter(id=conversation.id).using_db(conn).update(**{read_field: seq})
+            # Ids only: the ciphertext is far larger than a NOTIFY may carry.
+            await publish(DirectMessageCreated(
+                conversation_id=conversation.id, message_id=message.id, seq=seq,
+                sender_id=sender.id, recipient_id=recipient.id), using_db=conn)
     except _AlreadySent as dup:
         if dup.message.sender_id != sender.id:
             raise Conflict("That message id belongs to another message.") from None

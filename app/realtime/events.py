@@ -120,3 +120,35 @@ class MembersChanged(Event):
     @property
     def channel(self) -> str:
         return room_channel(self.room_id)
+
+
+@dataclass(frozen=True)
+class DirectMessageCreated(Event):
+    """An encrypted private message was stored; both participants' tabs show it."""
+
+    kind: ClassVar[str] = "dm"
+    conversation_id: int
+    message_id: int
+    seq: int
+    sender_id: int
+    recipient_id: int
+
+    @property
+    def channel(self) -> str:
+        return user_channel(self.recipient_id)
+
+
+@dataclass(frozen=True)
+class DirectTyping(Event):
+    """Someone is typing (or stopped) in a private conversation; only the other one hears it."""
+
+    kind: ClassVar[str] = "dmtyping"
+    conversation_id: int
+    user_id: int
+    username: str
+    recipient_id: int
+    stopped: bool = False
+
+    @property
+    def channel(self) -> str:
+        return user_channel(self.recipient_id)

@@ -7,12 +7,14 @@ from collections.abc import Iterable
 
 from quart import Quart
 
-from app.models import Membership, Message, Room
+from app.models import DirectMessage, Membership, Message, Room
 from app.queries.members import invitations_for_user, room_members
 from app.queries.messages import MESSAGE_RELATIONS
 from app.realtime import frames
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry, RoomState
 from app.realtime.events import (
+    DirectMessageCreated,
+    DirectTyping,
     Event,
     InvitationsChanged,
     MembersChanged,
@@ -25,6 +27,7 @@ from app.realtime.presence import online_user_ids
 from app.rendering import dom_id_for, render_fragment, typing_sentence
 
 TYPING_TTL = 5.0  # seconds a typing notice lives without a fresh ping
+Scope = tuple[str, int]
 
 
 class Fanout:
@@ -33,7 +36,9 @@ class Fanout:
     def __init__(self, registry: Registry, app: Quart) -> None:
         self.registry = registry
         self.app = app
-        self.typists: dict[int, dict[int, tuple[str, float]]] = {}
+        # Who types where: ("room", id) or ("dm", conversation id) -> user id -> (name, until).
+        self.typists: dict[Scope, dict[int, tuple[str, float]]] = {}
+        self._dm_people: dict[int, tuple[int, int]] = {}
 
     async def deliver(self, events: list[Event]) -> None:
         """Handle a batch of events in order (messages of the batch are fetched in one query)."""
@@ -56,7 +61,15 @@ class Fanout:
             if isinstance(event, MessageCreated) and event.message_id in messages:
                 await self._message_created(event, messages[event.message_id])
             elif isinstance(event, Typing) and event.room_id in self.registry.by_room:
-                await self._typing(event)
+                await self._typing(("room", event.room_id), event.user_id, event.username,
+                                   event.stopped)
+            elif isinstance(event, DirectTyping) and event.recipient_id in self.registry.by_user:
+                self._dm_people[event.conversation_id] = (event.user_id, event.recipient_id)
+                await self._typing(("dm", event.conversation_id), event.user_id, event.username,
+                                   event.stopped)
+            elif isinstance(event, DirectMessageCreated) and \
+                    {event.sender_id, event.recipient_id} & self.registry.by_user.keys():
+                await self._direct_message(event)
             elif isinstance(event, RoomRead) and event.user_id in self.registry.by_user:
                 await self._room_read(event)
             elif isinstance(event, MembershipChanged) and event.user_id in self.registry.by_user:
@@ -73,12 +86,12 @@ class Fanout:
 
     async def _expire_typing(self) -> None:
         now = time.monotonic()
-        for room_id, typists in list(self.typists.items()):
+        for scope, typists in list(self.typists.items()):
             expired = [uid for uid, (_, until) in typists.items() if until <= now]
             for user_id in expired:
                 del typists[user_id]
             if expired:
-                await self._send_typing(room_id)
+                await self._send_typing(scope)
 
     async def _message_created(self, event: MessageCreated, message: Message) -> None:
         html = await render_fragment("messages/_message.html", message=message)
@@ -93,35 +106,59 @@ class Fanout:
                 conn.push(frame)
             else:
                 conn.push(await self._unread_frame(event.room_id, state.unread, unread_frames))
-        if self.typists.get(event.room_id, {}).pop(event.author_id, None):
-            await self._send_typing(event.room_id)
+        if self.typists.get(("room", event.room_id), {}).pop(event.author_id, None):
+            await self._send_typing(("room", event.room_id))
 
-    async def _typing(self, event: Typing) -> None:
-        typists = self.typists.setdefault(event.room_id, {})
-        if event.stopped:
-            if typists.pop(event.user_id, None) is None:
+    async def _direct_message(self, event: DirectMessageCreated) -> None:
+        viewers = [conn for uid in (event.sender_id, event.recipient_id)
+                   for conn in self.registry.by_user.get(uid, ())
+                   if conn.conversation_id == event.conversation_id]
+        if viewers:
+            message = await DirectMessage.get(id=event.message_id).prefetch_related("sender")
+            html = await render_fragment("dm/_message.html", message=message)
+            frame = frames.append(dom_id_for("conversation", event.conversation_id, "messages"),
+                                  html)
+            for conn in viewers:
+                conn.push(frame)
+        scope: Scope = ("dm", event.conversation_id)
+        if self.typists.get(scope, {}).pop(event.sender_id, None):
+            await self._send_typing(scope)
+
+    async def _typing(self, scope: Scope, user_id: int, username: str, stopped: bool) -> None:
+        typists = self.typists.setdefault(scope, {})
+        if stopped:
+            if typists.pop(user_id, None) is None:
                 return
         else:
-            fresh = event.user_id not in typists
-            typists[event.user_id] = (event.username, time.monotonic() + TYPING_TTL)
+            fresh = user_id not in typists
+            typists[user_id] = (username, time.monotonic() + TYPING_TTL)
             if not fresh:
                 return  # the notice on screen is unchanged; only its expiry moved
-        await self._send_typing(event.room_id)
+        await self._send_typing(scope)
 
-    async def _send_typing(self, room_id: int) -> None:
+    async def _send_typing(self, scope: Scope) -> None:
         """Each viewer sees the others who type: one render per distinct viewer group."""
-        typists = self.typists.get(room_id, {})
+        typists = self.typists.get(scope, {})
+        kind, key_id = scope
+        typing_id = dom_id_for("room" if kind == "room" else "conversation", key_id, "typing")
         rendered: dict[int | None, str] = {}
-        for conn in self._viewers(room_id):
+        for conn in self._scope_viewers(scope):
             key = conn.user_id if conn.user_id in typists else None
             if key not in rendered:
                 names = sorted(name for uid, (name, _) in typists.items() if uid != key)
                 rendered[key] = await render_fragment(
-                    "rooms/_typing.html", typing_id=dom_id_for("room", room_id, "typing"),
+                    "rooms/_typing.html", typing_id=typing_id,
                     sentence=typing_sentence(names), oob=True)
             conn.push(rendered[key])
         if not typists:
-            self.typists.pop(room_id, None)
+            self.typists.pop(scope, None)
+
+    def _scope_viewers(self, scope: Scope) -> Iterable[Connection]:
+        kind, key = scope
+        if kind == "room":
+            return self._viewers(key)
+        return [conn for uid in self._dm_people.get(key, ())
+                for conn in self.registry.by_user.get(uid, ()) if conn.conversation_id == key]
 
     async def _room_read(self, event: RoomRead) -> None:
         cache: dict[int, str] = {}

@@ -13,7 +13,7 @@
   let readTimer = null;
   let catchingUp = false;
 
-  function room() { return document.querySelector(".room"); }
+  function room() { return document.querySelector(".room[data-catch-up]"); }
   function list() { const r = room(); return r && r.querySelector(".messages"); }
 
   function lastSeq() {
@@ -80,7 +80,7 @@
     if (document.visibilityState === "visible") { scheduleRead(); if (!socket) catchUp(); }
   });
   document.addEventListener("input", (evt) => {
-    if (!evt.target.matches || !evt.target.matches("#composer textarea")) return;
+    if (!evt.target.matches || !evt.target.matches(".composer textarea")) return;
     const now = Date.now();
     if (now - lastTyping >= 1000 && evt.target.value.trim()) {
       lastTyping = now;

@@ -164,6 +164,7 @@ function startPolling(root) {
   const timer = setInterval(async () => {
     if (!root.isConnected) return clearInterval(timer);
     await waitForPeerKey(root);
+    if (globalThis.ParleyLive && globalThis.ParleyLive.isLive()) return;  // the socket pushes
     const seqs = Array.from(root.querySelectorAll(".dm-message"), (m) => Number(m.dataset.seq));
     const after = seqs.length ? Math.max(...seqs) : 0;
     try {
