@@ -60,7 +60,7 @@ def login_required[F: Callable[..., Awaitable[Any]]](view: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def redirect_to_login(_error: Unauthorized) -> Any:
+async def redirect_to_login(_error: Unauthorized) -> Any:
     """Unauthorized HTML requests go to the login page and come back afterwards."""
     if request.headers.get("HX-Request"):
         return "", 401, {"HX-Redirect": url_for("auth.login", next=request.full_path.rstrip("?"))}

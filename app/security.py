@@ -104,8 +104,8 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def add_security_headers(response: Response) -> Response:
-    """Headers every response carries."""
+async def add_security_headers(response: Response) -> Response:
+    """Headers every response carries (async: Quart runs sync hooks in a thread per request)."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

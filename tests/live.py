@@ -8,7 +8,7 @@ from typing import Any
 from quart.testing import QuartClient
 from quart.testing.connections import TestWebsocketConnection
 
-from tests.helpers import Person, select
+from tests.helpers import Person, select, soup
 
 
 class SocketClosed(Exception):
@@ -52,9 +52,19 @@ def socket(person: Person, room_id: int | None = None,
 
 
 async def next_frame(ws: RecordingWebsocket, timeout: float = 10) -> str:
-    """The next frame (raises SocketClosed if the server closed the socket)."""
-    data = await asyncio.wait_for(ws.receive(), timeout)
-    return data.decode() if isinstance(data, bytes) else data
+    """The next pushed element (raises SocketClosed if the server closed the socket).
+
+    The server may send several top-level elements in one WebSocket frame when they queued up;
+    the page swaps each on its own, so tests read them one by one too.
+    """
+    pending: list[str] = ws.__dict__.setdefault("_pending", [])
+    if not pending:
+        data = await asyncio.wait_for(ws.receive(), timeout)
+        text = data.decode() if isinstance(data, bytes) else data
+        pending.extend(str(el) for el in soup(text).find_all(recursive=False) if el.name)
+        if not pending:
+            return text
+    return pending.pop(0)
 
 
 async def frame_matching(ws: RecordingWebsocket, selector: str, timeout: float = 10) -> str:

@@ -25,6 +25,7 @@ blueprint = Blueprint("stream", __name__)
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
 FRAME_MAX = 64 * 1024
+BATCH_CHARS = 32 * 1024
 INBOUND_PER_SECOND = 5  # typing pings are at most 1/s; this leaves room for read marks
 TYPING_INTERVAL = 1.0
 
@@ -101,8 +102,15 @@ async def _pump(conn: Connection, user: User, typing: _TypingState) -> None:
 
 
 async def _send_frames(conn: Connection) -> None:
+    """Send queued frames; under load, what queued up goes as one frame (htmx swaps each
+    top-level element of a frame on its own), which saves a send per message per socket."""
     while True:
-        await websocket.send(await conn.outbox.get())
+        parts = [await conn.outbox.get()]
+        size = len(parts[0])
+        while size < BATCH_CHARS and not conn.outbox.empty():
+            parts.append(conn.outbox.get_nowait())
+            size += len(parts[-1])
+        await websocket.send("".join(parts))
 
 
 async def _receive_pings(conn: Connection, user: User, typing: _TypingState) -> None:
