@@ -60,6 +60,7 @@ def _register_blueprints(app: Quart) -> None:
         auth,
         conversations,
         health,
+        help,
         invitations,
         keys,
         media,
@@ -71,7 +72,7 @@ def _register_blueprints(app: Quart) -> None:
         users,
     )
 
-    for module in (health, auth, rooms, messages, invitations, members, users, media, profile,
+    for module in (health, help, auth, rooms, messages, invitations, members, users, media, profile,
                    conversations, keys, stream):
         app.register_blueprint(module.blueprint)
 
@@ -99,8 +100,10 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     async def http_error(error: HTTPException) -> Any:
         if request.headers.get("HX-Request") == "true" or request.path.startswith("/static"):
             return error.description or error.name, error.code
-        html = await render_template("errors/error.html", code=error.code,
-                                     message=error.description)
+        message = error.description
+        if error.code == 500:  # never show the server's internals
+            message = "Parley hit an unexpected error. It was logged; please try again."
+        html = await render_template("errors/error.html", code=error.code, message=message)
         return html, error.code
 
     @app.context_processor

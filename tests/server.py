@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -25,16 +27,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], timeout: float = 60) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_server(env: dict[str, str], timeout: float = 60,
+                   port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start `python -m app` with `env` added, wait for /healthz, yield (base URL, process)."""
-    port = free_port()
+    port = port or free_port()  # a given port lets a restarted server take over its address
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMITS": "off",
                 **env}
+    # The log goes to a file, not a pipe: nobody reads a pipe while tests run, and a server
+    # whose access log fills the pipe's buffer blocks on its next write and stops answering.
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, proc, timeout)
+        _wait_healthy(base, proc, timeout, log)
         yield base, proc
     finally:
         if proc.poll() is None:
@@ -44,13 +50,15 @@ def running_server(env: dict[str, str], timeout: float = 60) -> Iterator[tuple[s
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        log.close()
 
 
-def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float) -> None:
+def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float, log: IO[str]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{proc.stdout.read()}")
+            log.seek(0)
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read()}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return

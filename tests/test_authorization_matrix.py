@@ -67,6 +67,7 @@ def for_the_invitation(invitee: int, revoker: int, **kw: Any) -> Expect:
 
 MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/healthz"): everyone(200),
+    ("GET", "/help/javascript"): everyone(200),
     ("GET", "/"): everyone(302),
     ("GET", "/register"): everyone(200),
     ("POST", "/register"): everyone(400),

@@ -3,7 +3,8 @@
 //   (page, POST reply, catch-up, socket);
 // - composer niceties (Enter sends, fresh client_msg_id per message, reset on success);
 // - scroll: stick to the bottom, keep position when older messages are prepended;
-// - marks my own messages (fragments are viewer-independent) and shows local times.
+// - marks my own messages (fragments are viewer-independent); times and day headings are
+//   timeline.js's.
 // Pages change under hx-boost without reloading this script, so page state is looked up
 // on demand and per-page set-up runs again after each boosted swap.
 (function () {
@@ -33,12 +34,6 @@
   function decorate(node) {
     const me = myId();
     if (me && node.dataset.authorId === me) node.classList.add("mine");
-    node.querySelectorAll("time[datetime]").forEach((el) => {
-      const when = new Date(el.getAttribute("datetime"));
-      if (isNaN(when)) return;
-      el.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      el.title = when.toLocaleString();
-    });
   }
 
   // Put a freshly swapped message where its seq says, and drop it if it is already shown.
@@ -101,6 +96,7 @@
       pending[id] = { text, file };
       idField.value = newId();
       body.value = "";
+      body.focus();  // pressing Send (not only Enter) leaves the caret ready for the next one
       if (imageInput) imageInput.value = "";
       stick = true;
       const values = { body: text, client_msg_id: id };

@@ -1,0 +1,55 @@
+"""A page that outlives its server: it says so, reconnects to the restarted server and catches up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import (
+    LiveServer,
+    create_room,
+    join_room,
+    screenshot,
+    sign_up,
+    unique,
+    wait_live,
+)
+from tests.server import free_port, running_server
+
+
+async def test_after_the_server_restarts_the_page_reconnects_and_catches_up(
+        browser: Browser, live_server: LiveServer, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": live_server.database_url, "VAR_DIR": str(tmp_path),
+           "SECRET_KEY": "one secret for both runs"}
+    port = free_port()
+    alice_ctx, bob_ctx = await browser.new_context(), await browser.new_context()
+    alice, bob = await alice_ctx.new_page(), await bob_ctx.new_page()
+    with running_server(env, port=port) as (base, _first):
+        await sign_up(alice, base, unique("alice"))
+        await sign_up(bob, base, unique("bob"))
+        room_url = await create_room(alice, base, unique("restart"))
+        await join_room(bob, base, room_url)
+        await wait_live(alice)
+        await alice.fill("#body", "before the restart")
+        await alice.keyboard.press("Enter")
+        await expect(alice.locator(".message .body")).to_have_text(["before the restart"])
+
+    await expect(alice.locator("#connection-status")).to_be_visible(timeout=10_000)
+    await screenshot(alice, "reconnecting")
+    with running_server(env, port=port) as (base, _second):
+        await bob.reload()
+        await bob.fill("#body", "while alice was away")
+        await bob.keyboard.press("Enter")
+        await expect(bob.locator(".message .body")).to_have_count(2)
+
+        await expect(alice.locator(".message .body")).to_have_text(
+            ["before the restart", "while alice was away"], timeout=20_000)
+        await wait_live(alice)
+        await expect(alice.locator("#connection-status")).to_be_hidden()
+        await alice.fill("#body", "back again")
+        await alice.keyboard.press("Enter")
+        await expect(bob.locator(".message .body")).to_have_text(
+            ["before the restart", "while alice was away", "back again"], timeout=10_000)
+    await alice_ctx.close()
+    await bob_ctx.close()
