@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.db import start_orm, stop_orm
+from app.mail.sender import start_mail, stop_mail
 from app.queries.rooms import my_rooms
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
@@ -63,9 +64,11 @@ def _register_blueprints(app: Quart) -> None:
         help,
         invitations,
         keys,
+        mail,
         media,
         members,
         messages,
+        passwords,
         profile,
         rooms,
         stream,
@@ -73,7 +76,7 @@ def _register_blueprints(app: Quart) -> None:
     )
 
     for module in (health, help, auth, rooms, messages, invitations, members, users, media, profile,
-                   conversations, keys, stream):
+                   conversations, keys, stream, mail, passwords):
         app.register_blueprint(module.blueprint)
 
 
@@ -84,9 +87,11 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     async def open_database() -> None:
         await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
         await start_realtime(app)
+        await start_mail(app, settings)
 
     @app.after_serving
     async def close_database() -> None:
+        await stop_mail(app)
         await stop_realtime(app)
         await stop_orm()
 

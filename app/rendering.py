@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from quart import current_app
 
 from app.media.uploads import format_bytes
+from app.mentions import MENTION
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -45,18 +46,32 @@ async def render_fragment(template: str, **context: Any) -> str:
 
 
 def linkify(text: str) -> Markup:
-    """Escape user text and turn bare http(s) URLs into links that open safely."""
+    """Escape user text, turn bare http(s) URLs into safe links and highlight @mentions."""
     out: list[str] = []
     last = 0
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(_TRAILING)
         end = match.start() + len(url)
-        out.append(str(escape(text[last:match.start()])))
+        out.append(_mentions(text[last:match.start()]))
         out.append(f'<a href="{escape(url)}" rel="noopener noreferrer nofollow" '
                    f'target="_blank">{escape(url)}</a>')
         last = end
-    out.append(str(escape(text[last:])))
+    out.append(_mentions(text[last:]))
     return Markup("".join(out))
+
+
+def _mentions(text: str) -> str:
+    """Escape text and wrap each @username in a span (the same for every viewer)."""
+    out, last = [], 0
+    for match in MENTION.finditer(text):
+        name = match.group(1).rstrip(".")
+        end = match.start() + 1 + len(name)
+        out.append(str(escape(text[last:match.start()])))
+        out.append(f'<span class="mention" data-username="{escape(name.lower())}">'
+                   f'@{escape(name)}</span>')
+        last = end
+    out.append(str(escape(text[last:])))
+    return "".join(out)
 
 
 def initials(name: str) -> str:

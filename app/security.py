@@ -18,6 +18,9 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take file uploads get MAX_CONTENT_LENGTH (the upload limit plus room for fields);
 # every other request body is held to FORM_MAX_BYTES.
 UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo"})
+# The one-click unsubscribe POST comes from a mail provider, with neither session nor token:
+# its signed URL is the permission, and all it can do is turn e-mail off.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe_now"})
 FORM_MAX_BYTES = 1024 * 1024
 FORM_FIELDS_ALLOWANCE = 256 * 1024
 UPLOAD_BODY_TIMEOUT = 300  # seconds: Quart's 60 s default cuts off 10 MB on a slow phone link
@@ -64,7 +67,7 @@ async def limit_request_body() -> None:
 
 async def check_csrf() -> None:
     """Refuse an unsafe request that is cross-site or lacks this browser's token (403)."""
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
     if not is_same_origin_request():
         abort(403, "This request came from another site and was refused.")

@@ -27,11 +27,20 @@ class Settings:
     media_root: Path | None = None  # None: var_dir / "media"
     upload_max_bytes: int = 10 * 1024 * 1024
     image_max_pixels: int = 40_000_000
+    smtp_url: str | None = None  # None: e-mails go to the log and GET /dev/mail
+    mail_from: str = "Parley <parley@localhost>"
+    base_url: str | None = None  # None: http://HOST:PORT
+    notify_delay_seconds: float = 120.0
+    presence_grace_seconds: float = 60.0
+    mail_poll_seconds: float = 5.0
+    mail_retry_seconds: float = 30.0
     testing: bool = False
 
     def __post_init__(self) -> None:
         if self.media_root is None:
             self.media_root = self.var_dir / "media"
+        if self.base_url is None:
+            self.base_url = f"http://{self.host}:{self.port}"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -50,6 +59,13 @@ class Settings:
             media_root=Path(env["MEDIA_ROOT"]) if env.get("MEDIA_ROOT") else var_dir / "media",
             upload_max_bytes=int(env.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
             image_max_pixels=int(env.get("IMAGE_MAX_PIXELS", "40000000")),
+            smtp_url=env.get("SMTP_URL") or None,
+            mail_from=env.get("MAIL_FROM") or "Parley <parley@localhost>",
+            base_url=(env.get("BASE_URL") or "").rstrip("/") or None,
+            notify_delay_seconds=float(env.get("NOTIFY_DELAY_SECONDS", "120")),
+            presence_grace_seconds=float(env.get("PRESENCE_GRACE_SECONDS", "60")),
+            mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", "5")),
+            mail_retry_seconds=float(env.get("MAIL_RETRY_SECONDS", "30")),
         )
 
 

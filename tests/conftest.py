@@ -17,6 +17,7 @@ from config.settings import Settings
 from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
+from tests.mailbox import SmtpServer, send_mail_to
 
 TABLES_KEPT = {"tortoise_migrations"}
 
@@ -103,3 +104,14 @@ async def private_room(alice: Person, bob: Person) -> int:
     response = await bob.post(accept)
     assert response.status_code == 303
     return room
+
+
+@pytest.fixture
+def smtp(app: Quart) -> Iterator[SmtpServer]:
+    """A real SMTP server the app sends to, with a batching delay of 0.4 s."""
+    server = SmtpServer()
+    server.start()
+    undo = send_mail_to(app, server)
+    yield server
+    undo()
+    server.stop()

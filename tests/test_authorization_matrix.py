@@ -20,11 +20,13 @@ from quart import Quart
 from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message
 from app.actions.rooms import create_room
+from app.mail.tokens import password_reset_token, unsubscribe_token
 from app.models import MediaFile, Room, User
 from app.security import hash_password
 from tests.helpers import Person, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
+SECRET = "test-secret"  # the SECRET_KEY of the test settings
 PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner")
 EXEMPT = {("GET", "/static/<path:filename>")}  # files anyone may fetch, nothing per room
 LOGIN = 302  # login_required sends anonymous visitors to the login page
@@ -89,6 +91,16 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/invitations/<int:invitation_id>/decline"): for_the_invitation(303, 403),
     ("POST", "/invitations/<int:invitation_id>/revocation"): for_the_invitation(403, 303),
     ("GET", "/profile"): signed_in_only(200),
+    ("POST", "/profile/notifications"): signed_in_only(303, form={"delay": ""}),
+    ("POST", "/rooms/<int:room_id>/notifications"): in_the_room(303, form={"email_mode": "all"}),
+    # Links from bob's e-mails work for whoever holds them: the signed token is the permission.
+    ("GET", "/unsubscribe/<token>"): everyone(200),
+    ("POST", "/unsubscribe/<token>"): everyone(200),
+    ("GET", "/password/reset"): everyone(200),
+    ("POST", "/password/reset"): everyone(200, form={"email": "nobody@example.com"}),
+    ("GET", "/password/reset/<token>"): everyone(200),
+    ("POST", "/password/reset/<token>"): everyone(400),  # no new password given: nothing spent
+    ("GET", "/dev/mail"): everyone(200),  # no SMTP_URL in tests, and the client is on loopback
     ("POST", "/profile/avatar"): signed_in_only(400),  # no file chosen: a clear error, no change
     ("GET", "/media/<key>"): in_the_room(200),
     # Private messages with bob (<username>): only people who share a room with him may.
@@ -132,7 +144,9 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
         .replace("<int:user_id>", str(world["member_id"])) \
-        .replace("<key>", world["image_key"]).replace("<username>", "bob")
+        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
+        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
+        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
     visitor: Person = world[persona]
 
     if method == "WS":
@@ -177,7 +191,9 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
         photo = await create_message(room, users["alice"], "the plan", None, image=_png())
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
-                             "member_id": users["bob"].id, "anonymous": Person(app, "anonymous")}
+                             "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
+                             "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),
+                             "reset_token": password_reset_token(SECRET, users["bob"])}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice")):
         world[persona] = await signed_in(app, users[name])

@@ -6,8 +6,10 @@ import re
 import secrets
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
+from app.mail.outbox import enqueue_password_reset
 from app.models import Session, User
 from app.security import hash_password, verify_password
 
@@ -62,3 +64,23 @@ def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
     elif len(password) > 1024:
         errors["password"] = "Passwords can be at most 1024 characters."
     return errors
+
+
+async def request_password_reset(email: str) -> None:
+    """Queue a reset e-mail for the account with this address; nothing for an unknown one."""
+    user = await User.filter(email__iexact=email.strip()).order_by("id").first() \
+        if EMAIL.match(email.strip()) else None
+    if user is not None:
+        await enqueue_password_reset(user)
+
+
+async def reset_password(user: User, password: str) -> None:
+    """Set a new password and end every session, so a thief's cookie stops working."""
+    if len(password) < PASSWORD_MIN:
+        raise InvalidInput({"password": f"Passwords need at least {PASSWORD_MIN} characters."})
+    if len(password) > 1024:
+        raise InvalidInput({"password": "Passwords can be at most 1024 characters."})
+    user.password_hash = hash_password(password)
+    async with in_transaction() as conn:
+        await user.save(update_fields=["password_hash"], using_db=conn)
+        await Session.filter(user_id=user.id).using_db(conn).delete()

@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
 from app.actions.messages import CLIENT_MSG_ID
+from app.mail.outbox import enqueue_direct_message
 from app.models import Conversation, DirectMessage, User
 from app.queries.conversations import current_key
 from app.realtime.events import DirectMessageCreated
@@ -63,6 +64,7 @@ async def send_direct_message(sender: User, recipient: User, form: Any) -> Direc
                                                  **fields)
             read_field = "low_read_seq" if conversation.low_user_id == sender.id else "high_read_seq"
             await Conversation.filter(id=conversation.id).using_db(conn).update(**{read_field: seq})
+            await enqueue_direct_message(message, conversation, recipient, conn)
             # Ids only: the ciphertext is far larger than a NOTIFY may carry.
             await publish(DirectMessageCreated(
                 conversation_id=conversation.id, message_id=message.id, seq=seq,
@@ -77,10 +79,12 @@ async def send_direct_message(sender: User, recipient: User, form: Any) -> Direc
 
 
 async def mark_conversation_read(conversation: Conversation, user: User, seq: int) -> None:
-    """Move the user's read marker in the conversation forward to `seq` (never backward)."""
-    field = "low_read_seq" if conversation.low_user_id == user.id else "high_read_seq"
+    """Move the user's read marker forward to `seq` (never backward); e-mails may come again."""
+    mine = "low" if conversation.low_user_id == user.id else "high"
+    field = f"{mine}_read_seq"
     if seq > getattr(conversation, field):
-        await Conversation.filter(id=conversation.id, **{f"{field}__lt": seq}).update(**{field: seq})
+        await Conversation.filter(id=conversation.id, **{f"{field}__lt": seq}).update(
+            **{field: seq, f"{mine}_email_held": False})
         setattr(conversation, field, seq)
 
 

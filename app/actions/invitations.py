@@ -6,6 +6,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
+from app.mail.outbox import enqueue_invitation
 from app.models import Invitation, Membership, Room, User
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
 from app.realtime.publish import publish
@@ -24,12 +25,14 @@ async def invite_member(room: Room, inviter: User, username: str) -> Invitation:
     _refuse_if(await Invitation.exists(room_id=room.id, invitee_id=invitee.id),
                f"{invitee.username} has already been invited.")
     try:
-        invitation = await Invitation.create(room_id=room.id, invitee_id=invitee.id,
-                                             inviter_id=inviter.id)
+        async with in_transaction() as conn:
+            invitation = await Invitation.create(room_id=room.id, invitee_id=invitee.id,
+                                                 inviter_id=inviter.id, using_db=conn)
+            await enqueue_invitation(invitation, conn)
+            await publish(InvitationsChanged(user_id=invitee.id), using_db=conn)
     except IntegrityError as exc:  # someone else invited them a moment ago
         raise InvalidInput({"username": f"{invitee.username} has already been invited."}) from exc
     invitation.room, invitation.invitee, invitation.inviter = room, invitee, inviter
-    await publish(InvitationsChanged(user_id=invitee.id))
     return invitation
 
 

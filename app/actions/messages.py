@@ -8,6 +8,7 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from app.actions.errors import Conflict, InvalidInput
+from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
 from app.media.uploads import MediaSettings, StoredUpload, media_settings, store_upload
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
@@ -69,6 +70,7 @@ async def _insert(room: Room, author: User, body: str, client_msg_id: str,
                                        image=media, using_db=conn)
         await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
             last_read_seq=seq)
+        await enqueue_room_message(message, author, conn)
         # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
         await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
                                      author_id=author.id), using_db=conn)

@@ -57,11 +57,14 @@ async def join_room(room: Room, user: User) -> Membership:
 
 
 async def mark_room_read(membership: Membership, seq: int) -> None:
-    """Move the user's read marker forward to `seq` (never backward); their tabs hear of it."""
+    """Move the user's read marker forward to `seq` (never backward); their tabs hear of it.
+
+    Reading the room also lets e-mails about it come again (one e-mail per time away).
+    """
     if seq > membership.last_read_seq:
         async with in_transaction() as conn:
             moved = await Membership.filter(id=membership.id, last_read_seq__lt=seq) \
-                .using_db(conn).update(last_read_seq=seq)
+                .using_db(conn).update(last_read_seq=seq, email_held=False)
             if moved:
                 await publish(RoomRead(user_id=membership.user_id, room_id=membership.room_id,
                                        seq=seq), using_db=conn)

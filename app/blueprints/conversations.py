@@ -17,6 +17,7 @@ from app.actions.errors import Conflict, InvalidInput
 from app.actions.messages import new_client_msg_id
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx
+from app.mail.outbox import would_email
 from app.queries.conversations import (
     direct_messages_after,
     direct_messages_before,
@@ -66,7 +67,7 @@ async def show(username: str) -> Any:
         "dm/show.html", peer=contact, conversation=conversation, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
         client_msg_id=new_client_msg_id(), max_chars=current_app.config["MESSAGE_MAX_CHARS"],
-        errors={})
+        errors={}, peer_emailed=await would_email(contact))
 
 
 @blueprint.get("/dm/<username>/messages")

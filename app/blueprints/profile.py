@@ -8,6 +8,7 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.actions.avatars import update_avatar
 from app.actions.errors import InvalidInput
+from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
 from app.blueprints import read_upload
 from app.models import User
@@ -36,7 +37,22 @@ async def update_photo() -> Any:
     return redirect(url_for("profile.show"), 303)
 
 
+@blueprint.post("/profile/notifications")
+@login_required
+async def update_notifications() -> Any:
+    user = await require_account()
+    form = await request.form
+    try:
+        await update_notification_settings(user, form.get("email_notifications") == "on",
+                                           form.get("delay", ""))
+    except InvalidInput as exc:
+        return await render_profile_page(user, exc.errors, 400)
+    await flash("Your e-mail settings are saved.", "success")
+    return redirect(url_for("profile.show"), 303)
+
+
 async def render_profile_page(user: User, errors: dict[str, str] | None = None,
                               status: int = 200) -> Any:
     """The profile page, with an error next to the photo form when an upload was refused."""
-    return await render_template("profile/show.html", user=user, errors=errors or {}), status
+    return await render_template("profile/show.html", user=user, errors=errors or {},
+                                 delay_choices=DELAY_CHOICES), status

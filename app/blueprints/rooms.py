@@ -6,9 +6,10 @@ from typing import Any
 
 from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from app.access import can_join, find_visible_room, require_owner
+from app.access import can_join, find_visible_room, require_membership, require_owner
 from app.actions.errors import InvalidInput
 from app.actions.messages import new_client_msg_id
+from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
 from app.blueprints import refusal_status
@@ -79,6 +80,20 @@ async def join(room_id: int) -> Any:
                                          message="This room is invite-only."), 403
         await join_room(room, user)
         await flash(f"You joined “{room.name}”.", "success")
+    return redirect(url_for("rooms.show", room_id=room.id), 303)
+
+
+@blueprint.post("/rooms/<int:room_id>/notifications")
+@login_required
+async def update_notifications(room_id: int) -> Any:
+    user = await require_account()
+    room, membership = await require_membership(user, room_id)
+    try:
+        await update_email_mode(membership, (await request.form).get("email_mode", ""))
+    except InvalidInput as exc:
+        return await render_room_page(room, membership, errors=exc.errors,
+                                      status=refusal_status())
+    await flash("E-mail setting for this room saved.", "success")
     return redirect(url_for("rooms.show", room_id=room.id), 303)
 
 

@@ -5,11 +5,13 @@ from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
 from app.models.message import Message
+from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
-from app.models.room import Membership, Room, Visibility
+from app.models.room import EmailMode, Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
-__all__ = ["Conversation", "DirectMessage", "Invitation", "KeyAlgorithm", "KeyBackup", "MediaFile",
-           "MediaKind", "Membership", "Message", "Presence", "PublicKey", "Room", "Session",
+__all__ = ["Conversation", "DirectMessage", "EmailMode", "Invitation", "KeyAlgorithm",
+           "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "Notification",
+           "NotificationKind", "NotificationStatus", "Presence", "PublicKey", "Room", "Session",
            "ThrottleHit", "User", "Visibility"]

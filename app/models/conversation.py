@@ -17,6 +17,9 @@ class Conversation(Model):
     last_seq = fields.BigIntField(default=0)
     low_read_seq = fields.BigIntField(default=0)
     high_read_seq = fields.BigIntField(default=0)
+    # Set when an e-mail told that user about this conversation; cleared when they read it.
+    low_email_held = fields.BooleanField(default=False)
+    high_email_held = fields.BooleanField(default=False)
     last_message_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

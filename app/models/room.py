@@ -33,6 +33,14 @@ class Room(Model):
         table = "rooms"
 
 
+class EmailMode(StrEnum):
+    """Which messages of a room may reach a member by e-mail while they are away."""
+
+    MENTIONS = "mentions"
+    ALL = "all"
+    NONE = "none"
+
+
 class Membership(Model):
     """A user's place in a room; `last_read_seq` drives unread counts."""
 
@@ -41,6 +49,10 @@ class Membership(Model):
     user = fields.ForeignKeyField("models.User", related_name="memberships", on_delete=fields.CASCADE)
     joined_at = fields.DatetimeField(auto_now_add=True)
     last_read_seq = fields.BigIntField(default=0)
+    email_mode = fields.CharEnumField(EmailMode, max_length=8, default=EmailMode.MENTIONS)
+    # Set when an e-mail mentioned this room; cleared when the member reads it, so one visit
+    # away from the room earns at most one e-mail about it.
+    email_held = fields.BooleanField(default=False)
 
     class Meta:
         table = "memberships"

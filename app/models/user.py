@@ -17,6 +17,8 @@ class User(Model):
     # Keys of the profile photo's 256 px and 64 px files (MediaFile rows of kind "avatar").
     avatar_key = fields.CharField(max_length=32, null=True)
     avatar_thumb_key = fields.CharField(max_length=32, null=True)
+    email_notifications = fields.BooleanField(default=True)
+    notify_delay_seconds = fields.IntField(null=True)  # None: the server's NOTIFY_DELAY_SECONDS
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

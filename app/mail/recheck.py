@@ -1,0 +1,82 @@
+"""Send-time checks: which outbox rows still deserve an e-mail, and the digest lines they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.mail.builders import Item, excerpt
+from app.mail.config import MailConfig
+from app.mail.tokens import unsubscribe_token
+from app.models import (
+    Conversation,
+    EmailMode,
+    Membership,
+    Notification,
+    NotificationKind,
+    User,
+)
+from app.realtime.presence import is_online
+
+ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE)
+
+
+@dataclass
+class Checked:
+    """A user's batch after the send-time checks."""
+
+    items: list[Item] = field(default_factory=list)
+    send: list[Notification] = field(default_factory=list)  # rows the e-mail covers
+    skip: list[Notification] = field(default_factory=list)  # read, online, muted: no e-mail
+
+
+async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
+                  secret: str) -> Checked:
+    """Split the rows into those still worth an e-mail (as digest lines) and those to skip."""
+    checked = Checked()
+    if not user.email_notifications or await is_online(user.id, cfg.grace):
+        checked.skip = list(rows)
+        return checked
+    dm_lines: dict[int, list[Notification]] = {}
+    for row in rows:
+        if not await _still_unread(user, row):
+            checked.skip.append(row)
+        elif row.kind == NotificationKind.DIRECT_MESSAGE:
+            dm_lines.setdefault(row.conversation_id, []).append(row)
+        else:
+            checked.send.append(row)
+            checked.items.append(await _room_item(user, row, cfg, secret))
+    for group in dm_lines.values():  # one line per conversation: "alice sent you 3 ..."
+        checked.send.extend(group)
+        actor = await User.get_or_none(id=group[0].actor_id)
+        name = actor.username if actor else "someone"
+        checked.items.append(Item(NotificationKind.DIRECT_MESSAGE, name, "", "",
+                                  f"{cfg.base_url}/dm/{name}", count=len(group)))
+    return checked
+
+
+async def _still_unread(user: User, row: Notification) -> bool:
+    if row.kind == NotificationKind.DIRECT_MESSAGE:
+        conversation = await Conversation.get(id=row.conversation_id)
+        await row.fetch_related("direct_message")
+        mine = "low" if conversation.low_user_id == user.id else "high"
+        return not getattr(conversation, f"{mine}_email_held") and \
+            getattr(conversation, f"{mine}_read_seq") < row.direct_message.seq
+    if row.kind in ROOM_KINDS:
+        membership = await Membership.get_or_none(room_id=row.room_id, user_id=user.id)
+        await row.fetch_related("message")
+        if membership is None or membership.email_held or membership.email_mode == EmailMode.NONE:
+            return False
+        if row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL:
+            return False
+        return membership.last_read_seq < row.message.seq
+    return True  # an invitation: its row is gone with it once answered
+
+
+async def _room_item(user: User, row: Notification, cfg: MailConfig, secret: str) -> Item:
+    await row.fetch_related("room", "actor")
+    actor = row.actor.username if row.actor else "someone"
+    if row.kind == NotificationKind.INVITATION:
+        return Item(row.kind, actor, row.room.name, "", f"{cfg.base_url}/rooms")
+    mute = f"{cfg.base_url}/unsubscribe/{unsubscribe_token(secret, user.id, row.room_id)}"
+    return Item(row.kind, actor, row.room.name, excerpt(row.message.body),
+                f"{cfg.base_url}/rooms/{row.room_id}", mute)

@@ -1,0 +1,181 @@
+"""The sender loop: claim a user's due rows (SKIP LOCKED), send one e-mail, mark, or back off."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+from quart import Quart
+from tortoise.transactions import in_transaction
+
+from app.mail import config
+from app.mail.builders import build_digest, build_password_reset
+from app.mail.config import MailConfig
+from app.mail.recheck import Checked, recheck
+from app.mail.tokens import password_reset_token
+from app.models import (
+    Conversation,
+    Membership,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    User,
+)
+from config.settings import Settings
+
+log = logging.getLogger("parley.mail")
+BACKOFF_MAX = 3600.0  # seconds between retries at most
+DEV_MAIL_KEPT = 50
+
+# The oldest pending row whose batching delay has passed picks the user; locking it (and
+# skipping rows another process holds) makes each batch one process's at a time.
+CLAIM_USER = """
+SELECT n.user_id FROM notifications n JOIN users u ON u.id = n.user_id
+WHERE n.status = 'pending' AND n.not_before <= now()
+  AND n.created_at <= now() - make_interval(secs => CASE WHEN n.kind = 'password_reset' THEN 0
+        ELSE coalesce(u.notify_delay_seconds::float8, $1::float8) END)
+ORDER BY n.created_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
+"""
+# Then everything else pending for that user goes into the same e-mail.
+CLAIM_BATCH = """
+SELECT id FROM notifications WHERE user_id = $1 AND status = 'pending' AND not_before <= now()
+ORDER BY id FOR UPDATE SKIP LOCKED
+"""
+
+
+class DeliveryFailed(Exception):
+    """The mail server did not take the e-mail; `permanent` for 5xx answers."""
+
+    def __init__(self, reason: str, permanent: bool) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class Mailer:
+    """Sends due outbox rows of every process's users; several processes may run one each."""
+
+    def __init__(self, app: Quart, cfg: MailConfig) -> None:
+        self.app = app
+        self.cfg = cfg
+        self.dev_outbox: deque[EmailMessage] = deque(maxlen=DEV_MAIL_KEPT)
+        self.task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
+        while True:
+            try:
+                while await self.send_next_batch():
+                    pass
+            except Exception:
+                log.exception("mail sender pass failed; trying again after the poll interval")
+            await asyncio.sleep(self.cfg.poll_seconds)
+
+    async def send_next_batch(self) -> bool:
+        """One user's batch: False when nothing is due."""
+        async with self.app.app_context(), in_transaction() as conn:
+            rows = await conn.execute_query_dict(CLAIM_USER, [self.cfg.notify_delay])
+            if not rows:
+                return False
+            user = await User.get(id=rows[0]["user_id"]).using_db(conn)
+            ids = [r["id"] for r in await conn.execute_query_dict(CLAIM_BATCH, [user.id])]
+            batch = await Notification.filter(id__in=ids).using_db(conn).order_by("id")
+            await self._send_batch(user, list(batch), conn)
+        return True
+
+    async def _send_batch(self, user: User, batch: list[Notification], conn: Any) -> None:
+        secret = self.app.config["SECRET_KEY"]
+        resets = [n for n in batch if n.kind == NotificationKind.PASSWORD_RESET]
+        checked = await recheck(user, [n for n in batch if n not in resets], self.cfg, secret)
+        await _mark(checked.skip, conn, status=NotificationStatus.SKIPPED)
+        emails = []
+        if resets:  # one link is enough however often it was asked for
+            link = f"{self.cfg.base_url}/password/reset/{password_reset_token(secret, user)}"
+            emails.append(await build_password_reset(user, link, self.cfg))
+        if checked.items:
+            emails.append(await build_digest(user, checked.items, self.cfg, secret))
+        covered = resets + checked.send
+        try:
+            for email in emails:
+                await self._deliver(email)
+        except DeliveryFailed as exc:
+            await self._failed(covered, exc, conn)
+            return
+        await _mark(covered, conn, status=NotificationStatus.SENT, sent_at=datetime.now(UTC))
+        await _hold(user, checked, conn)
+
+    async def _deliver(self, email: EmailMessage) -> None:
+        smtp = self.cfg.smtp
+        if smtp is None:  # development: the log and GET /dev/mail stand in for a mail server
+            log.info("e-mail (no SMTP_URL set):\n%s", email.get_body(("plain",)))
+            self.dev_outbox.appendleft(email)
+            return
+        try:
+            await aiosmtplib.send(email, hostname=smtp.hostname, port=smtp.port,
+                                  username=smtp.username, password=smtp.password,
+                                  use_tls=smtp.use_tls, start_tls=smtp.start_tls, timeout=30)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            raise DeliveryFailed(str(exc), all(c >= 500 for c in codes)) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            raise DeliveryFailed(f"{exc.code} {exc.message}", exc.code >= 500) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+
+    async def _failed(self, rows: list[Notification], exc: DeliveryFailed, conn: Any) -> None:
+        reason = str(exc)[:500]
+        for row in rows:
+            row.attempts += 1
+            row.last_error = reason
+            if exc.permanent or row.attempts >= self.cfg.max_attempts:
+                row.status = NotificationStatus.FAILED
+            else:
+                delay = min(BACKOFF_MAX, self.cfg.retry_seconds * 2 ** (row.attempts - 1))
+                row.not_before = datetime.now(UTC) + timedelta(seconds=delay)
+            await row.save(using_db=conn,
+                           update_fields=["attempts", "last_error", "status", "not_before"])
+        log.warning("e-mail not sent (%s): %s", "failed" if exc.permanent else "will retry",
+                    reason)
+
+
+async def start_mail(app: Quart, settings: Settings) -> Mailer:
+    """Start this process's sender loop (each process runs one; SKIP LOCKED shares the work)."""
+    cfg = config.mail_config(settings)
+    config.use(cfg)
+    mailer = Mailer(app, cfg)
+    mailer.task = asyncio.create_task(mailer.run())
+    app.extensions["mail"] = mailer
+    return mailer
+
+
+async def stop_mail(app: Quart) -> None:
+    """Stop the loop; a batch cut off mid-send rolls back and is sent again later."""
+    mailer: Mailer | None = app.extensions.pop("mail", None)
+    if mailer and mailer.task:
+        mailer.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await mailer.task
+
+
+async def _mark(rows: list[Notification], conn: Any, **values: Any) -> None:
+    if rows:
+        await Notification.filter(id__in=[r.id for r in rows]).using_db(conn).update(**values)
+
+
+async def _hold(user: User, checked: Checked, conn: Any) -> None:
+    """After an e-mail about a room or conversation, no more about it until the user visits."""
+    rooms = {n.room_id for n in checked.send if n.kind != NotificationKind.INVITATION}
+    rooms.discard(None)
+    if rooms:
+        await Membership.filter(user_id=user.id, room_id__in=rooms).using_db(conn) \
+            .update(email_held=True)
+    for conversation_id in {n.conversation_id for n in checked.send if n.conversation_id}:
+        conversation = await Conversation.get(id=conversation_id).using_db(conn)
+        mine = "low" if conversation.low_user_id == user.id else "high"
+        await Conversation.filter(id=conversation_id).using_db(conn) \
+            .update(**{f"{mine}_email_held": True})

@@ -1,0 +1,61 @@
+"""Signed links in e-mails: unsubscribe / mute a room, and single-use password resets."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+from app.models import User
+
+RESET_MAX_AGE = 30 * 60  # seconds a reset link stays valid
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """Whose mail to stop: all of it, or only one room's."""
+
+    user_id: int
+    room_id: int | None
+
+
+def unsubscribe_token(secret: str, user_id: int, room_id: int | None = None) -> str:
+    """A link token that turns off mail without logging in (it grants nothing else)."""
+    return URLSafeSerializer(secret, salt="parley-unsubscribe").dumps([user_id, room_id])
+
+
+def read_unsubscribe_token(secret: str, token: str) -> Unsubscribe | None:
+    """The request a token carries, or None for a forged or damaged one."""
+    try:
+        user_id, room_id = URLSafeSerializer(secret, salt="parley-unsubscribe").loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or not (room_id is None or isinstance(room_id, int)):
+        return None
+    return Unsubscribe(user_id, room_id)
+
+
+def password_reset_token(secret: str, user: User) -> str:
+    """A short-lived token bound to the current password hash, so using it once spends it."""
+    return _reset_serializer(secret).dumps([user.id, _fingerprint(user)])
+
+
+async def user_for_reset_token(secret: str, token: str) -> User | None:
+    """The user a valid, unexpired, unused reset token is for."""
+    try:
+        user_id, fingerprint = _reset_serializer(secret).loads(token, max_age=RESET_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = await User.get_or_none(id=user_id) if isinstance(user_id, int) else None
+    if user is None or fingerprint != _fingerprint(user):
+        return None
+    return user
+
+
+def _reset_serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="parley-password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]

@@ -1,0 +1,105 @@
+"""E-mail when things fail: the SMTP server down, refusing for now or for good, the app killed."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from app.db import asyncpg_dsn
+from app.models import Membership, Notification, NotificationStatus
+from tests.helpers import Person
+from tests.mailbox import SmtpServer, eventually
+from tests.remote import RemoteUser
+from tests.server import running_server
+
+
+async def attempts_at_least(user_id: int | None, n: int) -> bool:
+    rows = await Notification.filter(user_id=user_id).values_list("attempts", flat=True)
+    return bool(rows) and min(rows) >= n
+
+
+async def test_with_smtp_down_mail_waits_and_arrives_once_when_it_is_back(
+        alice: Person, bob: Person, mallory: Person, room_id: int, smtp: SmtpServer) -> None:
+    await mallory.join(room_id)
+    smtp.stop()
+
+    await alice.say(room_id, "@bob @mallory standup in five")
+    await eventually(lambda: attempts_at_least(bob.user_id, 2))
+    await eventually(lambda: attempts_at_least(mallory.user_id, 2))
+    assert await Notification.filter(status=NotificationStatus.PENDING).count() == 2
+    smtp.start()
+    await eventually(lambda: len(smtp.inbox.received) == 2)
+    await asyncio.sleep(0.5)
+
+    assert len(smtp.inbox.to("bob@example.com")) == 1
+    assert len(smtp.inbox.to("mallory@example.com")) == 1
+    assert await Notification.filter(status=NotificationStatus.SENT).count() == 2
+
+
+async def test_a_421_answer_is_retried_and_delivered(alice: Person, bob: Person, room_id: int,
+                                                     smtp: SmtpServer) -> None:
+    smtp.inbox.replies.append("421 4.3.2 Try again later")
+
+    await alice.say(room_id, "@bob hello")
+    await eventually(lambda: Notification.exists(status=NotificationStatus.SENT))
+
+    row = await Notification.get(user_id=bob.user_id)
+    assert (row.status, row.attempts, smtp.inbox.attempts) == (NotificationStatus.SENT, 1, 2)
+    assert row.last_error.startswith("421")
+
+
+async def test_a_550_answer_is_recorded_as_failed_and_not_retried(
+        alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+    smtp.inbox.replies.append("550 5.1.1 No such mailbox")
+
+    await alice.say(room_id, "@bob hello")
+    await eventually(lambda: Notification.exists(status=NotificationStatus.FAILED))
+    await asyncio.sleep(0.5)
+
+    row = await Notification.get(user_id=bob.user_id)
+    assert (row.attempts, smtp.inbox.attempts) == (1, 1)
+    assert row.last_error.startswith("550")
+    assert not (await Membership.get(user_id=bob.user_id, room_id=room_id)).email_held
+
+
+async def test_mail_queued_by_a_killed_process_is_sent_by_the_next(database_url: str,
+                                                                  tmp_path: Path) -> None:
+    smtp = SmtpServer()
+    smtp.start()
+    env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "SECRET_KEY": "shared",
+           "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}", "MAIL_POLL_SECONDS": "0.1",
+           "PRESENCE_GRACE_SECONDS": "0"}
+    suffix = uuid.uuid4().hex[:8]
+    try:
+        with running_server({**env, "NOTIFY_DELAY_SECONDS": "3600"}) as (base, proc):
+            alice, bob = RemoteUser(base, f"alice{suffix}"), RemoteUser(base, f"bob{suffix}")
+            for user in (alice, bob):
+                await user.sign_up()
+            room = await alice.create_room("killed")
+            await bob.join(room)
+            await alice.say(room, f"@bob{suffix} are you there?")
+            for user in (alice, bob):
+                await user.close()
+            proc.kill()  # SIGKILL: no shutdown of any kind
+            proc.wait()
+        assert await _pending_for(database_url, f"bob{suffix}") == 1
+
+        with running_server({**env, "NOTIFY_DELAY_SECONDS": "0"}):
+            await eventually(lambda: smtp.inbox.to(f"bob{suffix}@example.com"), timeout=20)
+
+        assert len(smtp.inbox.to(f"bob{suffix}@example.com")) == 1
+    finally:
+        smtp.stop()
+
+
+async def _pending_for(database_url: str, username: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id "
+            "WHERE u.username = $1 AND n.status = 'pending'", username)
+    finally:
+        await conn.close()

@@ -1,0 +1,112 @@
+"""A real SMTP server in the test process (aiosmtpd), and pointing the app's sender at it."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import inspect
+import threading
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from quart import Quart
+
+from app.mail.config import SmtpTarget
+from tests.server import free_port
+
+
+@dataclass
+class Received:
+    """One e-mail as the server got it."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+    @property
+    def text(self) -> str:
+        return self.message.get_body(("plain",)).get_content()
+
+    @property
+    def html(self) -> str:
+        return self.message.get_body(("html",)).get_content()
+
+
+class Inbox:
+    """aiosmtpd handler: keeps what it accepts; `replies` queues answers such as "421 busy"."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the handler runs on the controller's own thread
+        self._received: list[Received] = []
+        self.replies: deque[str] = deque()
+        self.attempts = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._lock:
+            self.attempts += 1
+            reply = self.replies.popleft() if self.replies else "250 OK"
+            if reply.startswith("250"):
+                message = email.message_from_bytes(envelope.content, policy=default)
+                self._received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                               message))  # type: ignore[arg-type]
+        return reply
+
+    @property
+    def received(self) -> list[Received]:
+        with self._lock:
+            return list(self._received)
+
+    def to(self, address: str) -> list[Received]:
+        """E-mails delivered to `address`."""
+        return [r for r in self.received if address in r.rcpt_tos]
+
+
+class SmtpServer:
+    """An aiosmtpd server on a fixed loopback port that can be stopped and started again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()  # port=0 does not work with aiosmtpd (STACK_NOTES §6)
+        self.inbox = Inbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+def send_mail_to(app: Quart, server: SmtpServer, *, delay: float = 0.4) -> Callable[[], None]:
+    """Point the running app's sender at `server` with short delays; returns the undo."""
+    mailer = app.extensions["mail"]
+    before = replace(mailer.cfg)
+    mailer.cfg.smtp = SmtpTarget("127.0.0.1", server.port)
+    mailer.cfg.notify_delay, mailer.cfg.poll_seconds = delay, 0.05
+    mailer.cfg.retry_seconds, mailer.cfg.presence_grace = 0.1, 0.0
+    mailer.cfg.base_url = "http://parley.test"
+
+    def undo() -> None:
+        for name, value in vars(before).items():
+            setattr(mailer.cfg, name, value)
+    return undo
+
+
+async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool],
+                     timeout: float = 10) -> None:
+    """Wait until `check()` is true (polls; fails the test on timeout)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = check()
+            if inspect.isawaitable(result):
+                result = await result
+            if result:
+                return
+            await asyncio.sleep(0.05)
