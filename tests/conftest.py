@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from quart import Quart
+from quart.testing.app import TestApp
 from tortoise import connections
 
 from app import create_app
@@ -46,7 +47,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
     application = create_app(settings, database_url=database_url)
     application.test_client_class = RecordingClient
-    async with application.test_app():
+    # Quart's default 6 s for after_serving is too tight on a loaded 2-core machine.
+    async with TestApp(application, startup_timeout=60, shutdown_timeout=60):
         yield application
 
 

@@ -89,16 +89,15 @@ class Mailer:
         return True
 
     async def _send_batch(self, user: User, batch: list[Notification], conn: Any) -> None:
-        secret = self.app.config["SECRET_KEY"]
         resets = [n for n in batch if n.kind == NotificationKind.PASSWORD_RESET]
-        checked = await recheck(user, [n for n in batch if n not in resets], self.cfg, secret)
+        try:
+            checked, emails = await self._build(user, batch, resets)
+        except Exception as exc:  # a bug building one e-mail must not hold up everyone's mail
+            log.exception("building an e-mail failed; backing off like a temporary failure")
+            await self._failed(batch, DeliveryFailed(f"build failed: {type(exc).__name__}",
+                                                     permanent=False), conn)
+            return
         await _mark(checked.skip, conn, status=NotificationStatus.SKIPPED)
-        emails = []
-        if resets:  # one link is enough however often it was asked for
-            link = f"{self.cfg.base_url}/password/reset/{password_reset_token(secret, user)}"
-            emails.append(await build_password_reset(user, link, self.cfg))
-        if checked.items:
-            emails.append(await build_digest(user, checked.items, self.cfg, secret))
         covered = resets + checked.send
         try:
             for email in emails:
@@ -108,6 +107,18 @@ class Mailer:
             return
         await _mark(covered, conn, status=NotificationStatus.SENT, sent_at=datetime.now(UTC))
         await _hold(user, checked, conn)
+
+    async def _build(self, user: User, batch: list[Notification],
+                     resets: list[Notification]) -> tuple[Checked, list[EmailMessage]]:
+        secret = self.app.config["SECRET_KEY"]
+        checked = await recheck(user, [n for n in batch if n not in resets], self.cfg, secret)
+        emails = []
+        if resets:  # one link is enough however often it was asked for
+            link = f"{self.cfg.base_url}/password/reset/{password_reset_token(secret, user)}"
+            emails.append(await build_password_reset(user, link, self.cfg))
+        if checked.items:
+            emails.append(await build_digest(user, checked.items, self.cfg, secret))
+        return checked, emails
 
     async def _deliver(self, email: EmailMessage) -> None:
         smtp = self.cfg.smtp

@@ -103,3 +103,28 @@ async def _pending_for(database_url: str, username: str) -> int:
             "WHERE u.username = $1 AND n.status = 'pending'", username)
     finally:
         await conn.close()
+
+
+async def test_an_e_mail_that_cannot_be_built_backs_off_and_does_not_block_others(
+        alice: Person, bob: Person, mallory: Person, room_id: int, smtp: SmtpServer,
+        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from app.mail import sender
+
+    real_build = sender.build_digest
+
+    async def broken_for_bob(user, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if user.id == bob.user_id:
+            raise ValueError("a template bug")
+        return await real_build(user, *args, **kwargs)
+
+    monkeypatch.setattr(sender, "build_digest", broken_for_bob)
+    await mallory.join(room_id)
+
+    await alice.say(room_id, "@bob first")
+    await alice.say(room_id, "@mallory second")
+    await eventually(lambda: len(smtp.inbox.received) == 1)
+    await eventually(lambda: attempts_at_least(bob.user_id, 1))
+
+    assert len(smtp.inbox.to("mallory@example.com")) == 1
+    row = await Notification.get(user_id=bob.user_id)
+    assert row.status == NotificationStatus.PENDING and row.last_error.startswith("build failed")
