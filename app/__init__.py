@@ -59,20 +59,23 @@ def _register_blueprints(app: Quart) -> None:
     from app.blueprints import (
         auth,
         conversations,
+        exports,
         health,
         invitations,
         keys,
         media,
         members,
+        message_changes,
         messages,
         profile,
         rooms,
+        search,
         stream,
         users,
     )
 
-    for module in (health, auth, rooms, messages, invitations, members, users, media, profile,
-                   conversations, keys, stream):
+    for module in (health, auth, rooms, messages, message_changes, invitations, members, users,
+                   media, profile, conversations, keys, search, exports, stream):
         app.register_blueprint(module.blueprint)
 
 

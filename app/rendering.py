@@ -9,6 +9,7 @@ from markupsafe import Markup, escape
 from quart import current_app
 
 from app.media.uploads import format_bytes
+from app.models.message import REACTIONS
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -72,3 +73,4 @@ def register_filters(app: Any) -> None:
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id
+    app.jinja_env.globals["REACTIONS"] = REACTIONS

@@ -7,10 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -30,13 +32,17 @@ def running_server(env: dict[str, str], timeout: float = 60) -> Iterator[tuple[s
     port = free_port()
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMITS": "off",
                 **env}
+    # Output goes to a file, not a pipe: nobody reads a pipe while the server runs, and once
+    # its 64 KiB buffer fills, every write (a log line) blocks the server's event loop.
+    log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, proc, timeout)
+        _wait_healthy(base, proc, timeout, log)
         yield base, proc
     finally:
+        log.close()
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -46,11 +52,12 @@ def running_server(env: dict[str, str], timeout: float = 60) -> Iterator[tuple[s
                 proc.wait()
 
 
-def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float) -> None:
+def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float, log: IO[str]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{proc.stdout.read()}")
+            log.seek(0)
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read()}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 return

@@ -4,12 +4,12 @@ from app.models.conversation import Conversation, DirectMessage
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
-from app.models.message import Message
+from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.presence import Presence
 from app.models.room import Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
 __all__ = ["Conversation", "DirectMessage", "Invitation", "KeyAlgorithm", "KeyBackup", "MediaFile",
-           "MediaKind", "Membership", "Message", "Presence", "PublicKey", "Room", "Session",
-           "ThrottleHit", "User", "Visibility"]
+           "MediaKind", "Membership", "Message", "MessageRevision", "Presence", "PublicKey", "REACTIONS",
+           "Reaction", "Room", "Session", "ThrottleHit", "User", "Visibility"]
