@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENDOR := static/vendor
 
-.PHONY: run test lint bench setup clean
+.PHONY: run test lint bench bench-search setup clean
 
 run: setup
 	$(PY) -m app
@@ -18,6 +18,9 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench.live_room $(BENCH_ARGS)
+
+bench-search: setup
+	$(PY) -m bench.search $(BENCH_ARGS)
 
 setup: $(VENV)/.installed $(VENDOR)/.installed
 

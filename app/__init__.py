@@ -60,6 +60,7 @@ def _register_blueprints(app: Quart) -> None:
     from app.blueprints import (
         auth,
         conversations,
+        exports,
         health,
         help,
         invitations,
@@ -67,16 +68,19 @@ def _register_blueprints(app: Quart) -> None:
         mail,
         media,
         members,
+        message_changes,
         messages,
         passwords,
         profile,
         rooms,
+        search,
         stream,
         users,
     )
 
-    for module in (health, help, auth, rooms, messages, invitations, members, users, media, profile,
-                   conversations, keys, stream, mail, passwords):
+    for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
+                   users, media, profile, conversations, keys, search, exports, stream, mail,
+                   passwords):
         app.register_blueprint(module.blueprint)
 
 

@@ -40,6 +40,38 @@ async def require_membership(user: User, room_id: int) -> tuple[Room, Membership
     return room, membership
 
 
+async def find_visible_message(user: User, room_id: int, message_id: int) -> tuple[Room, Message]:
+    """A message of a room the user may read; 404 when either is hidden or they do not match."""
+    room, _ = await find_visible_room(user, room_id)
+    message = await Message.get_or_none(id=message_id, room_id=room.id)
+    if message is None:
+        abort(404)
+    return room, message
+
+
+async def require_message_author(user: User, room_id: int, message_id: int) -> tuple[Room, Message]:
+    """A message `user` wrote in a room they still belong to (only authors edit)."""
+    room, _ = await require_membership(user, room_id)
+    _, message = await find_visible_message(user, room_id, message_id)
+    if message.author_id != user.id:
+        abort(403, "Only its author can edit this message.")
+    return room, message
+
+
+async def require_message_remover(user: User, room_id: int, message_id: int) -> tuple[Room, Message]:
+    """A message `user` may delete: their own, or any in a room they own."""
+    room, _ = await require_membership(user, room_id)
+    _, message = await find_visible_message(user, room_id, message_id)
+    if not can_delete(room, message, user):
+        abort(403, "Only its author or the room's owner can delete this message.")
+    return room, message
+
+
+def can_delete(room: Room, message: Message, user: User) -> bool:
+    """Authors delete their own messages; room owners delete any message in their room."""
+    return message.author_id == user.id or is_owner(room, user)
+
+
 def can_join(room: Room) -> bool:
     """Anyone may join a public room; private rooms need an invitation."""
     return room.visibility == Visibility.PUBLIC

@@ -10,6 +10,7 @@ from quart import current_app
 
 from app.media.uploads import format_bytes
 from app.mentions import MENTION
+from app.models.message import REACTIONS
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -87,3 +88,4 @@ def register_filters(app: Any) -> None:
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id
+    app.jinja_env.globals["REACTIONS"] = REACTIONS

@@ -33,8 +33,8 @@ def running_server(env: dict[str, str], timeout: float = 60,
     port = port or free_port()  # a given port lets a restarted server take over its address
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMITS": "off",
                 **env}
-    # The log goes to a file, not a pipe: nobody reads a pipe while tests run, and a server
-    # whose access log fills the pipe's buffer blocks on its next write and stops answering.
+    # Output goes to a file, not a pipe: nobody reads a pipe while the server runs, and once
+    # its 64 KiB buffer fills, every write (a log line) blocks the server's event loop.
     log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
@@ -43,6 +43,7 @@ def running_server(env: dict[str, str], timeout: float = 60,
         _wait_healthy(base, proc, timeout, log)
         yield base, proc
     finally:
+        log.close()
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:

@@ -86,6 +86,17 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
     ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
     ("POST", "/rooms/<int:room_id>/messages"): in_the_room(303, form={"body": "hello"}),
+    # alice's message (<int:message_id>): she wrote it and owns the room; bob is a member.
+    ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/edit"): in_the_room(403, 200),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>"): in_the_room(403, 303,
+                                                                           form={"body": "new"}),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/deletion"): in_the_room(403, 303),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/reactions"): in_the_room(
+        303, form={"emoji": "👍"}),
+    ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/revisions"): in_the_room(200),
+    ("GET", "/rooms/<int:room_id>/export.html"): in_the_room(200),
+    ("GET", "/rooms/<int:room_id>/export.json"): in_the_room(200),
+    ("GET", "/search"): signed_in_only(200, query="?q=plan"),
     ("POST", "/rooms/<int:room_id>/invitations"): in_the_room(303, form={"username": "dave"}),
     ("POST", "/invitations/<int:invitation_id>/acceptance"): for_the_invitation(303, 403),
     ("POST", "/invitations/<int:invitation_id>/decline"): for_the_invitation(303, 403),
@@ -144,6 +155,7 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
         .replace("<int:user_id>", str(world["member_id"])) \
+        .replace("<int:message_id>", str(world["message_id"])) \
         .replace("<key>", world["image_key"]).replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
         .replace("/reset/<token>", f"/reset/{world['reset_token']}")
@@ -190,6 +202,7 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     async with app.app_context():  # the media folder comes from the app's config
         photo = await create_message(room, users["alice"], "the plan", None, image=_png())
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
+                             "message_id": photo.id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
                              "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),

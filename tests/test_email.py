@@ -162,6 +162,30 @@ async def test_a_deleted_message_is_left_out(alice: Person, bob: Person, room_id
     assert smtp.inbox.received == []
 
 
+async def test_a_message_deleted_by_its_author_is_left_out(alice: Person, bob: Person,
+                                                           room_id: int, smtp: SmtpServer) -> None:
+    await alice.say(room_id, "@bob oops, wrong room")
+    message = await Message.get(room_id=room_id)
+
+    deleted = await alice.post(f"/rooms/{room_id}/messages/{message.id}/deletion")
+    await asyncio.sleep(BATCH + 0.3)
+
+    assert deleted.status_code == 303
+    assert smtp.inbox.received == []
+
+
+async def test_an_edited_message_is_e_mailed_with_its_current_text(
+        alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+    await alice.say(room_id, "@bob lunch at noon")
+    message = await Message.get(room_id=room_id)
+
+    await alice.post(f"/rooms/{room_id}/messages/{message.id}", {"body": "@bob lunch at one"})
+    await settled(bob.user_id)
+
+    [mail] = smtp.inbox.to("bob@example.com")
+    assert "lunch at one" in mail.text and "noon" not in mail.text
+
+
 async def test_an_offline_invitee_gets_an_email(alice: Person, bob: Person, smtp: SmtpServer) -> None:
     room = await alice.create_room("secret plans", visibility="private")
 

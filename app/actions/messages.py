@@ -27,7 +27,7 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
                          max_chars: int = 10_000, image: bytes | None = None,
                          media: MediaSettings | None = None) -> Message:
     """Store a message (text, an image, or both); the same client_msg_id again returns the first."""
-    body = _clean_body(body, max_chars, required=image is None)
+    body = clean_body(body, max_chars, required=image is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
     stored = await _store_image(image, media) if image is not None else None
     try:
@@ -89,7 +89,8 @@ def new_client_msg_id() -> str:
     return uuid.uuid4().hex
 
 
-def _clean_body(body: str, max_chars: int, required: bool = True) -> str:
+def clean_body(body: str, max_chars: int, required: bool = True) -> str:
+    """Normalised message text; InvalidInput when it is empty (and required) or too long."""
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body and required:
         raise InvalidInput({"body": "Write a message or attach an image before sending."})

@@ -12,10 +12,20 @@ from app.actions.messages import create_message
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, read_upload
 from app.blueprints.rooms import render_room_page
-from app.queries.messages import latest_messages, messages_after, messages_before
+from app.queries.messages import (
+    latest_messages,
+    messages_after,
+    messages_before,
+    messages_changed_after,
+)
 from app.rendering import render_fragment
 
 blueprint = Blueprint("messages", __name__)
+# The catch-up contract: GET ?after=<seq>&changes=<n> returns messages with seq > after, then
+# messages with seq <= after whose change_seq > n (edited, deleted or reacted to since), each
+# in its current state. This header carries the room's change counter as read before the
+# rows: the client keeps it (data-change-seq) and sends it back as `changes` next time.
+CHANGE_HEADER = "X-Parley-Change-Seq"
 
 
 @blueprint.get("/rooms/<int:room_id>/messages")
@@ -26,16 +36,21 @@ async def history(room_id: int) -> Any:
     size = current_app.config["HISTORY_PAGE_SIZE"]
     after = request.args.get("after", type=int)
     before = request.args.get("before", type=int)
+    changes = request.args.get("changes", type=int)
+    counter = room.last_change_seq  # read before the rows: a change racing this is sent again
     if after is not None:
         messages, loader = await messages_after(room, after), False
+        if changes is not None:
+            messages += await messages_changed_after(room, changes, after)
     elif before is not None:
         messages = await messages_before(room, before, size)
         loader = bool(messages) and messages[0].seq > 1
     else:
         messages = await latest_messages(room, size)
         loader = bool(messages) and messages[0].seq > 1
-    return await render_fragment("messages/_page.html", room=room, messages=messages,
+    html = await render_fragment("messages/_page.html", room=room, messages=messages,
                                  has_older=loader)
+    return html, 200, {CHANGE_HEADER: str(counter)}
 
 
 @blueprint.post("/rooms/<int:room_id>/messages")

@@ -66,6 +66,8 @@ async def _still_unread(user: User, row: Notification) -> bool:
         await row.fetch_related("message")
         if membership is None or membership.email_held or membership.email_mode == EmailMode.NONE:
             return False
+        if row.message.deleted_at is not None:
+            return False  # deleted since: left out (an edit needs nothing: the excerpt is read now)
         if row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL:
             return False
         return membership.last_read_seq < row.message.seq

@@ -4,14 +4,14 @@ from app.models.conversation import Conversation, DirectMessage
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
-from app.models.message import Message
+from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
 from app.models.room import EmailMode, Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
-__all__ = ["Conversation", "DirectMessage", "EmailMode", "Invitation", "KeyAlgorithm",
-           "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "Notification",
-           "NotificationKind", "NotificationStatus", "Presence", "PublicKey", "Room", "Session",
-           "ThrottleHit", "User", "Visibility"]
+__all__ = ["REACTIONS", "Conversation", "DirectMessage", "EmailMode", "Invitation", "KeyAlgorithm",
+           "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
+           "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
+           "Reaction", "Room", "Session", "ThrottleHit", "User", "Visibility"]

@@ -1,24 +1,87 @@
-"""Messages: numbered per room, idempotent per client message id."""
+"""Messages: numbered per room, idempotent per client message id; their edits and reactions."""
 
 from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
 
+# The fixed reaction set: (emoji, accessible name). Headless browsers may lack an emoji font,
+# so every reaction is shown with its name too.
+REACTIONS: tuple[tuple[str, str], ...] = (
+    ("👍", "thumbs up"), ("❤️", "heart"), ("😂", "laughing"), ("🎉", "party"),
+    ("😮", "surprised"), ("😢", "sad"),
+)
+REACTION_NAMES = dict(REACTIONS)
+
 
 class Message(Model):
-    """A posted message; (room, seq) orders it and (room, client_msg_id) makes retries safe."""
+    """A posted message; (room, seq) orders it and (room, client_msg_id) makes retries safe.
+
+    `change_seq` is the room's change counter (Room.last_change_seq) at the message's last
+    edit, deletion or reaction: the catch-up returns messages changed after a client's counter.
+    """
 
     id = fields.BigIntField(primary_key=True)
     room = fields.ForeignKeyField("models.Room", related_name="messages", on_delete=fields.CASCADE)
     author = fields.ForeignKeyField("models.User", related_name="messages", on_delete=fields.CASCADE)
     seq = fields.BigIntField()
     client_msg_id = fields.CharField(max_length=64)
-    body = fields.TextField()  # may be empty when the message carries an image
+    body = fields.TextField()  # may be empty when the message carries an image, or was deleted
     image = fields.ForeignKeyField("models.MediaFile", related_name="messages", null=True,
                                    on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
+    edited_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+    change_seq = fields.BigIntField(default=0)
 
     class Meta:
         table = "messages"
         unique_together = (("room", "seq"), ("room", "client_msg_id"))
+        indexes = (("room_id", "change_seq"),)
+
+    def reaction_groups(self) -> list[tuple[str, str, list[str]]]:
+        """(emoji, name, usernames) for each reaction someone gave, in the fixed order."""
+        given: dict[str, list[str]] = {}
+        for reaction in sorted(self.given_reactions(), key=lambda r: r.id):
+            given.setdefault(reaction.emoji, []).append(reaction.user.username)
+        return [(emoji, name, given[emoji]) for emoji, name in REACTIONS if emoji in given]
+
+    def reactor_ids(self, emoji: str) -> str:
+        """Space-separated ids of who gave `emoji` (JS highlights "I reacted" from it)."""
+        return " ".join(str(r.user_id) for r in self.given_reactions() if r.emoji == emoji)
+
+    def given_reactions(self) -> list[Reaction]:
+        """The reactions loaded with the message (none when they were not fetched)."""
+        # A message just posted (or loaded without its reactions) has none to show.
+        related = self.reactions  # type: ignore[attr-defined]
+        return list(related) if getattr(related, "_fetched", False) else []
+
+
+class MessageRevision(Model):
+    """A message's text before an edit: the edit history room members may read."""
+
+    id = fields.BigIntField(primary_key=True)
+    message = fields.ForeignKeyField("models.Message", related_name="revisions",
+                                     on_delete=fields.CASCADE)
+    body = fields.TextField()
+    written_at = fields.DatetimeField()  # when this text was posted or last edited
+    replaced_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "message_revisions"
+
+
+class Reaction(Model):
+    """One person's emoji on one message (toggled: given once, taken back the same way)."""
+
+    id = fields.BigIntField(primary_key=True)
+    message = fields.ForeignKeyField("models.Message", related_name="reactions",
+                                     on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField("models.User", related_name="reactions",
+                                  on_delete=fields.CASCADE)
+    emoji = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reactions"
+        unique_together = (("message", "user", "emoji"),)

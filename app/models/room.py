@@ -25,6 +25,7 @@ class Room(Model):
     owner = fields.ForeignKeyField("models.User", related_name="owned_rooms", null=True,
                                    on_delete=fields.SET_NULL)
     last_seq = fields.BigIntField(default=0)
+    last_change_seq = fields.BigIntField(default=0)  # bumped by each edit, deletion, reaction
     last_message_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     archived_at = fields.DatetimeField(null=True)

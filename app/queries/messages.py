@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.models import Message, Room
+from app.models import Message, MessageRevision, Room
 
 PAGE_MAX = 200
 # What templates/messages/_message.html reads besides the message row: load these with it.
-MESSAGE_RELATIONS = ("author", "image")
+MESSAGE_RELATIONS = ("author", "image", "reactions__user")
 
 
 async def latest_messages(room: Room, limit: int) -> list[Message]:
@@ -27,3 +27,24 @@ async def messages_after(room: Room, seq: int, limit: int = PAGE_MAX) -> list[Me
     """Up to `limit` messages after `seq`, oldest first: the catch-up contract."""
     return await Message.filter(room_id=room.id, seq__gt=seq).order_by("seq").limit(limit) \
         .prefetch_related(*MESSAGE_RELATIONS)
+
+
+async def messages_changed_after(room: Room, change_seq: int, up_to_seq: int,
+                                 limit: int = PAGE_MAX) -> list[Message]:
+    """Messages up to `up_to_seq` edited, deleted or reacted to after `change_seq`, in change order.
+
+    With messages_after this is the whole catch-up: new messages, then the current state of
+    every older message that changed while the client was away.
+    """
+    return await Message.filter(room_id=room.id, change_seq__gt=change_seq, seq__lte=up_to_seq) \
+        .order_by("change_seq").limit(limit).prefetch_related(*MESSAGE_RELATIONS)
+
+
+async def find_revisions(message: Message) -> list[MessageRevision]:
+    """A message's earlier texts, oldest first."""
+    return await MessageRevision.filter(message_id=message.id).order_by("id")
+
+
+async def message_for_display(message_id: int) -> Message:
+    """One message with everything its fragment shows."""
+    return await Message.get(id=message_id).prefetch_related(*MESSAGE_RELATIONS)

@@ -152,3 +152,17 @@ class DirectTyping(Event):
     @property
     def channel(self) -> str:
         return user_channel(self.recipient_id)
+
+
+@dataclass(frozen=True)
+class MessageChanged(Event):
+    """A message was edited, deleted or reacted to: viewers replace its fragment in place."""
+
+    kind: ClassVar[str] = "msg_changed"
+    room_id: int
+    message_id: int
+    change_seq: int
+
+    @property
+    def channel(self) -> str:
+        return room_channel(self.room_id)

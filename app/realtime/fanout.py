@@ -19,6 +19,7 @@ from app.realtime.events import (
     InvitationsChanged,
     MembersChanged,
     MembershipChanged,
+    MessageChanged,
     MessageCreated,
     RoomRead,
     Typing,
@@ -78,6 +79,8 @@ class Fanout:
                 await self._invitations_changed(event)
             elif isinstance(event, MembersChanged) and event.room_id in self.registry.by_room:
                 await self._members_changed(event)
+            elif isinstance(event, MessageChanged) and event.room_id in self.registry.by_room:
+                await self._message_changed(event)
 
     async def resync(self) -> None:
         """The bus lost events: every local client reconnects and catches up from the table."""
@@ -108,6 +111,17 @@ class Fanout:
                 conn.push(await self._unread_frame(event.room_id, state.unread, unread_frames))
         if self.typists.get(("room", event.room_id), {}).pop(event.author_id, None):
             await self._send_typing(("room", event.room_id))
+
+    async def _message_changed(self, event: MessageChanged) -> None:
+        viewers = list(self._viewers(event.room_id))
+        message = await Message.get_or_none(id=event.message_id) \
+            .prefetch_related(*MESSAGE_RELATIONS) if viewers else None
+        if message is None or message.change_seq != event.change_seq:
+            return  # a later change is on its way and will carry the newer state
+        # Replaced in place by id; a tab that does not show the message ignores the frame.
+        frame = await render_fragment("messages/_message.html", message=message, oob=True)
+        for conn in viewers:
+            conn.push(frame)
 
     async def _direct_message(self, event: DirectMessageCreated) -> None:
         viewers = [conn for uid in (event.sender_id, event.recipient_id)

@@ -10,6 +10,7 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
   let stick = true;
   let olderAnchor = null;
 
@@ -33,16 +34,38 @@
 
   function decorate(node) {
     const me = myId();
+    const room = roomEl();
     if (me && node.dataset.authorId === me) node.classList.add("mine");
+    // Edit/delete links are in every copy of the fragment; show them to who may use them
+    // (the server checks again): the author, and the room's owner for deletion.
+    if (me && room && room.dataset.ownerId === me) node.classList.add("can-manage");
+    node.querySelectorAll(".reaction[data-reactor-ids]").forEach((button) => {
+      button.classList.toggle("mine", !!me && button.dataset.reactorIds.split(" ").includes(me));
+      button.setAttribute("aria-pressed", button.classList.contains("mine") ? "true" : "false");
+    });
   }
 
   // Put a freshly swapped message where its seq says, and drop it if it is already shown.
+  // A second copy replaces the first only if it is newer (edits, deletions and reactions
+  // raise data-change-seq); a changed message older than the loaded history is left out.
   function placeMessage(list, node) {
-    if (list.querySelectorAll('[id="' + node.id + '"]').length > 1) {
-      node.remove();
+    const copies = Array.from(list.querySelectorAll('[id="' + node.id + '"]'));
+    if (copies.length > 1) {
+      const other = copies.find((m) => m !== node);
+      if (Number(node.dataset.changeSeq || 0) > Number(other.dataset.changeSeq || 0)) {
+        other.replaceWith(node);
+        decorate(node);
+      } else {
+        node.remove();
+      }
       return;
     }
     const seq = Number(node.dataset.seq);
+    const others = Array.from(list.querySelectorAll(".message")).filter((m) => m !== node);
+    if (list.querySelector(".older") && others.length && others.every((m) => Number(m.dataset.seq) > seq)) {
+      node.remove();
+      return;
+    }
     const later = Array.from(list.querySelectorAll(".message"))
       .find((m) => m !== node && Number(m.dataset.seq) > seq);
     if (later && (node.compareDocumentPosition(later) & Node.DOCUMENT_POSITION_PRECEDING)) {

@@ -32,7 +32,7 @@
     try {
       for (let pages = 0; pages < 50; pages++) {
         const before = lastSeq();
-        await htmx.ajax("GET", r.dataset.catchUp + "?after=" + before,
+        await htmx.ajax("GET", r.dataset.catchUp + "?after=" + before + "&changes=" + (list().dataset.changeSeq || 0),
           { target: "#" + list().id, swap: "beforeend" });
         const added = lastSeq() - before;
         if (added < CATCH_UP_PAGE) break;
@@ -74,6 +74,14 @@
     socket = null;
     // 1008: refused (logged out, wrong origin) — the poller and reloads take over.
     setStatus(!room() || !document.body.contains(evt.detail.elt));
+  });
+  // The catch-up reply says how far the room's changes went (see app/blueprints/messages.py).
+  document.addEventListener("htmx:afterRequest", (evt) => {
+    const seen = evt.detail.xhr && evt.detail.xhr.getResponseHeader("X-Parley-Change-Seq");
+    const l = list();
+    if (seen && l && evt.detail.successful) {
+      l.dataset.changeSeq = String(Math.max(Number(l.dataset.changeSeq || 0), Number(seen)));
+    }
   });
   document.addEventListener("htmx:wsAfterMessage", scheduleRead);
   document.addEventListener("visibilitychange", () => {

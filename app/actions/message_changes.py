@@ -1,0 +1,69 @@
+"""Editing and deleting messages: each change bumps the room's change counter and is pushed live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from app.actions.errors import Conflict
+from app.actions.messages import clean_body
+from app.media.storage import delete_files
+from app.models import MediaFile, Message, MessageRevision, Reaction
+from app.realtime.events import MessageChanged
+from app.realtime.publish import publish
+
+
+async def edit_message(message: Message, body: str, max_chars: int = 10_000) -> Message:
+    """Replace a message's text, keeping the old text as a revision (same text: no change)."""
+    body = clean_body(body, max_chars, required=message.image_id is None)
+    async with in_transaction() as conn:
+        current = await lock_message(message, conn)
+        if current.deleted_at is not None:
+            raise Conflict("This message was deleted; it can no longer be edited.")
+        if current.body == body:
+            return current
+        await MessageRevision.create(message_id=current.id, body=current.body,
+                                     written_at=current.edited_at or current.created_at,
+                                     using_db=conn)
+        current.body, current.edited_at = body, now()
+        await record_change(current, conn, "body", "edited_at")
+    return current
+
+
+async def delete_message(message: Message, media_root: Path) -> Message:
+    """Leave a tombstone: the row and its seq stay; text, history, reactions and image go."""
+    async with in_transaction() as conn:
+        current = await lock_message(message, conn)
+        if current.deleted_at is not None:
+            return current
+        media = await MediaFile.get_or_none(id=current.image_id).using_db(conn) \
+            if current.image_id else None
+        await MessageRevision.filter(message_id=current.id).using_db(conn).delete()
+        await Reaction.filter(message_id=current.id).using_db(conn).delete()
+        current.body, current.deleted_at, current.image_id = "", now(), None  # type: ignore[assignment]
+        await record_change(current, conn, "body", "deleted_at", "image_id")
+        if media is not None:
+            await media.delete(using_db=conn)
+    if media is not None:  # after commit: a rolled-back deletion keeps its image
+        delete_files(media_root, [media.key, media.thumb_key])
+    return current
+
+
+async def lock_message(message: Message, conn: BaseDBAsyncClient) -> Message:
+    """Take the room's row lock (changes are numbered in commit order), then re-read the message."""
+    await conn.execute_query("SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE", [message.room_id])
+    return await Message.get(id=message.id).using_db(conn)
+
+
+async def record_change(message: Message, conn: BaseDBAsyncClient, *changed: str) -> None:
+    """Save `changed` fields with the room's next change number and announce it at commit."""
+    rows = await conn.execute_query_dict(
+        "UPDATE rooms SET last_change_seq = last_change_seq + 1 WHERE id = $1 "
+        "RETURNING last_change_seq", [message.room_id])
+    message.change_seq = rows[0]["last_change_seq"]
+    await message.save(using_db=conn, update_fields=[*changed, "change_seq"])
+    await publish(MessageChanged(room_id=message.room_id, message_id=message.id,
+                                 change_seq=message.change_seq), using_db=conn)

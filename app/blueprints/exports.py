@@ -1,0 +1,92 @@
+"""Downloading a room's history: one self-contained HTML file, or JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from quart import Blueprint, Response, current_app
+
+from app.access import require_membership
+from app.auth import login_required, require_account
+from app.media.storage import media_path
+from app.models import Message, Room
+from app.queries.exports import history_pages
+
+blueprint = Blueprint("exports", __name__)
+
+
+@blueprint.get("/rooms/<int:room_id>/export.html")
+@login_required
+async def as_html(room_id: int) -> Any:
+    user = await require_account()
+    room, _ = await require_membership(user, room_id)
+    env = current_app.jinja_env
+    head, item = env.get_template("exports/room.html"), env.get_template("exports/_message.html")
+    root = Path(current_app.config["MEDIA_ROOT"])
+
+    async def document() -> AsyncIterator[bytes]:
+        yield (await head.render_async(room=room)).encode()
+        async for page in history_pages(room):
+            for message in page:
+                thumb = await _data_uri(root, message)
+                yield (await item.render_async(message=message, thumb=thumb)).encode()
+        yield b"</ol>\n</body>\n</html>\n"
+
+    return _download(document(), "text/html; charset=utf-8", f"{_slug(room)}.html")
+
+
+@blueprint.get("/rooms/<int:room_id>/export.json")
+@login_required
+async def as_json(room_id: int) -> Any:
+    user = await require_account()
+    room, _ = await require_membership(user, room_id)
+
+    async def document() -> AsyncIterator[bytes]:
+        about = {"id": room.id, "name": room.name, "topic": room.topic,
+                 "visibility": str(room.visibility)}
+        yield ('{"room": ' + json.dumps(about) + ', "messages": [').encode()
+        first = True
+        async for page in history_pages(room):
+            for message in page:
+                yield (("" if first else ",") + "\n" + json.dumps(_as_dict(message))).encode()
+                first = False
+        yield b"\n]}\n"
+
+    return _download(document(), "application/json", f"{_slug(room)}.json")
+
+
+def _as_dict(message: Message) -> dict[str, Any]:
+    return {"seq": message.seq, "author": message.author.username,
+            "created_at": message.created_at.isoformat(),
+            "edited_at": message.edited_at.isoformat() if message.edited_at else None,
+            "deleted": message.deleted_at is not None, "body": message.body,
+            "image": f"/media/{message.image.key}" if message.image else None,
+            "reactions": {emoji: names for emoji, _, names in message.reaction_groups()}}
+
+
+async def _data_uri(root: Path, message: Message) -> str | None:
+    """The message's thumbnail inlined, so the file reads offline (None if it has none)."""
+    if message.image is None:
+        return None
+    try:
+        data = await asyncio.to_thread(media_path(root, message.image.thumb_key).read_bytes)
+    except OSError:
+        return None
+    return f"data:{message.image.content_type};base64,{base64.b64encode(data).decode()}"
+
+
+def _download(body: AsyncIterator[bytes], mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _slug(room: Room) -> str:
+    name = "".join(c if c.isalnum() else "-" for c in room.name.lower()).strip("-")
+    return f"parley-{name or 'room'}-{room.id}"
