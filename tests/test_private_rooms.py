@@ -80,7 +80,7 @@ async def test_members_see_the_member_list_with_the_owner_marked(
 async def test_the_member_list_fragment_does_not_look_at_the_viewer(app: Quart, alice: Person,
                                                                     private_room: int) -> None:
     room = await Room.get(id=private_room)
-    async with app.app_context():
+    async with app.test_request_context("/"):  # as the fan-out renders it: no viewer at all
         html = await render_fragment("rooms/_members.html", room=room,
                                      members=await room_members(room),
                                      online_user_ids={alice.user_id})
@@ -219,3 +219,12 @@ async def test_an_empty_public_room_stays_listed_and_the_next_joiner_owns_it(
     assert emptied.archived_at is None and emptied.owner_id is None
     assert select(await (await bob.get("/rooms")).get_data(), ".room-item")
     assert (await Room.get(id=room_id)).owner_id == bob.user_id  # first to come back owns it
+
+
+async def test_the_member_list_offers_to_message_each_member_privately(
+        alice: Person, bob: Person, private_room: int) -> None:
+    page = await (await alice.get(f"/rooms/{private_room}")).get_data()
+
+    links = {a["href"] for a in select(page, ".members .dm-link")}
+
+    assert links == {"/dm/alice", "/dm/bob"}  # the page script hides the viewer's own link

@@ -199,6 +199,11 @@
   document.addEventListener("htmx:load", (evt) => {
     const node = evt.detail.elt;
     addCsrfTokens(node);
+    // The member list is the same for everyone: nobody needs a link to message themselves.
+    const me = myId();
+    if (me && node.querySelectorAll) {
+      node.querySelectorAll('.member[data-user-id="' + me + '"] .dm-link').forEach((a) => a.remove());
+    }
     const list = listEl();
     if (list && node.classList && node.classList.contains("message") && list.contains(node)) {
       placeMessage(list, node);
