@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,3 +114,35 @@ async def join_room(page: Page, base: str, room_url: str) -> None:
     await page.goto(room_url)
     await page.get_by_role("button", name="Join room").click()
     await page.locator("#composer").wait_for()
+
+
+@dataclass
+class TwoMembers:
+    """alice made a public room and bob joined it, each in a browser context of their own."""
+
+    alice: Page
+    bob: Page
+    room_name: str
+    room_url: str
+
+
+@asynccontextmanager
+async def two_members(browser: Browser, base: str, room: str,
+                      bob_init_script: str | None = None) -> AsyncIterator[TwoMembers]:
+    """Sign alice and bob up, have alice create a room and bob join it from the rooms page."""
+    contexts = [await browser.new_context(), await browser.new_context()]
+    if bob_init_script:
+        await contexts[1].add_init_script(bob_init_script)
+    alice, bob = [await ctx.new_page() for ctx in contexts]
+    try:
+        room_name = unique(room)
+        await sign_up(alice, base, unique("alice"))
+        await sign_up(bob, base, unique("bob"))
+        room_url = await create_room(alice, base, room_name)
+        await bob.goto(f"{base}/rooms")
+        await bob.locator(".room-item", has_text=room_name).get_by_role("button", name="Join").click()
+        await bob.wait_for_url(room_url)
+        yield TwoMembers(alice, bob, room_name, room_url)
+    finally:
+        for ctx in contexts:
+            await ctx.close()

@@ -4,42 +4,32 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import LiveServer, create_room, screenshot, sign_up, unique, wait_live
+from tests.browser.conftest import LiveServer, screenshot, two_members, wait_live
 
 
 async def test_an_edit_and_a_reaction_show_live_in_the_other_tab(browser: Browser,
                                                                   live_server: LiveServer) -> None:
-    base = live_server.url
-    alice_ctx, bob_ctx = await browser.new_context(), await browser.new_context()
-    alice, bob = await alice_ctx.new_page(), await bob_ctx.new_page()
-    room_name = unique("edits")
-    await sign_up(alice, base, unique("alice"))
-    await sign_up(bob, base, unique("bob"))
-    room_url = await create_room(alice, base, room_name)
-    await bob.goto(f"{base}/rooms")
-    await bob.locator(".room-item", has_text=room_name).get_by_role("button", name="Join").click()
-    await bob.wait_for_url(room_url)
-    await wait_live(alice)
-    await wait_live(bob)
-    await alice.fill("#body", "see you at 5")
-    await alice.keyboard.press("Enter")
-    await expect(bob.locator(".message .body")).to_have_text(["see you at 5"])
-    await expect(bob.locator(".message .manage")).to_be_hidden()  # not bob's message
+    async with two_members(browser, live_server.url, "edits") as pair:
+        alice, bob = pair.alice, pair.bob
+        await wait_live(alice)
+        await wait_live(bob)
+        await alice.fill("#body", "see you at 5")
+        await alice.keyboard.press("Enter")
+        await expect(bob.locator(".message .body")).to_have_text(["see you at 5"])
+        await expect(bob.locator(".message .manage")).to_be_hidden()  # not bob's message
 
-    await alice.locator(".message .manage").click()
-    await alice.fill("#edit-body", "see you at 6")
-    await alice.get_by_role("button", name="Save changes").click()
+        await alice.locator(".message .manage").click()
+        await alice.fill("#edit-body", "see you at 6")
+        await alice.get_by_role("button", name="Save changes").click()
 
-    await expect(bob.locator(".message .body")).to_have_text(["see you at 6"])
-    await expect(bob.locator(".message .edited")).to_be_visible()
-    await expect(alice.locator(".message .body")).to_have_text(["see you at 6"])
-    await wait_live(alice)
-    await bob.locator(".reaction-picker summary").click()
-    await bob.get_by_role("button", name="React with party").click()
-    await expect(bob.locator(".message .reaction .count")).to_have_text("1")
-    await expect(bob.locator(".message .reaction")).to_have_class("reaction mine")
-    await expect(alice.locator(".message .reaction .count")).to_have_text("1")
-    await expect(alice.locator(".message .reaction")).not_to_have_class("reaction mine")
-    await screenshot(alice, "message-edited-and-reacted")
-    await alice_ctx.close()
-    await bob_ctx.close()
+        await expect(bob.locator(".message .body")).to_have_text(["see you at 6"])
+        await expect(bob.locator(".message .edited")).to_be_visible()
+        await expect(alice.locator(".message .body")).to_have_text(["see you at 6"])
+        await wait_live(alice)
+        await bob.locator(".reaction-picker summary").click()
+        await bob.get_by_role("button", name="React with party").click()
+        await expect(bob.locator(".message .reaction .count")).to_have_text("1")
+        await expect(bob.locator(".message .reaction")).to_have_class("reaction mine")
+        await expect(alice.locator(".message .reaction .count")).to_have_text("1")
+        await expect(alice.locator(".message .reaction")).not_to_have_class("reaction mine")
+        await screenshot(alice, "message-edited-and-reacted")
