@@ -8,6 +8,7 @@ from quart import Quart, render_template, request
 from quart_auth import Unauthorized
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from app.actions.instance import get_instance
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.db import start_orm, stop_orm
 from app.mail.sender import start_mail, stop_mail
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # The largest body any route accepts; routes without uploads lower it per request
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
+        SIGNUPS=settings.signups,
         TEMPLATES_AUTO_RELOAD=False,
     )
     ParleyAuth(app)
@@ -58,11 +60,14 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 def _register_blueprints(app: Quart) -> None:
     from app.blueprints import (
+        addresses,
+        admin,
         auth,
         conversations,
         exports,
         health,
         help,
+        hooks,
         invitations,
         keys,
         mail,
@@ -76,11 +81,12 @@ def _register_blueprints(app: Quart) -> None:
         search,
         stream,
         users,
+        webhooks,
     )
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, profile, conversations, keys, search, exports, stream, mail,
-                   passwords):
+                   passwords, admin, addresses, webhooks, hooks):
         app.register_blueprint(module.blueprint)
 
 
@@ -120,5 +126,6 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
         user = await current_account()
         sidebar = await my_rooms(user) if user else []
         return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token,
-                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"]}
+                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"],
+                "site_name": (await get_instance()).name}
 

@@ -28,7 +28,9 @@ class SessionUser(AuthUser):
         cache = g.setdefault("_session_users", {})
         if self.auth_id not in cache:
             session = await Session.get_or_none(id=self.auth_id).prefetch_related("user")
-            cache[self.auth_id] = session.user if session else None
+            # A deactivated user's sessions are deleted; this also covers one made meanwhile.
+            active = session is not None and session.user.deactivated_at is None
+            cache[self.auth_id] = session.user if active else None
         return cache[self.auth_id]
 
 

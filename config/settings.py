@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SIGNUP_POLICIES = ("link", "open", "closed")  # the values of app.models.SignupPolicy
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Settings:
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
     mail_retry_seconds: float = 30.0
+    signups: str | None = None  # None: the administrator's choice (join link by default)
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -66,11 +68,20 @@ class Settings:
             presence_grace_seconds=float(env.get("PRESENCE_GRACE_SECONDS", "60")),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", "5")),
             mail_retry_seconds=float(env.get("MAIL_RETRY_SECONDS", "30")),
+            signups=_signups(env.get("SIGNUPS", "")),
         )
 
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _signups(value: str) -> str | None:
+    """SIGNUPS fixes the sign-up policy for the instance: open, link or closed (unset: admin's)."""
+    value = value.strip().lower()
+    if value and value not in SIGNUP_POLICIES:
+        raise ValueError(f"SIGNUPS must be one of {', '.join(SIGNUP_POLICIES)}, not {value!r}")
+    return value or None
 
 
 def _persistent_secret(var_dir: Path) -> str:

@@ -31,8 +31,10 @@ def running_server(env: dict[str, str], timeout: float = 60,
                    port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Start `python -m app` with `env` added, wait for /healthz, yield (base URL, process)."""
     port = port or free_port()  # a given port lets a restarted server take over its address
+    # SIGNUPS=open: these servers are for load and fault tests, whose users sign up freely
+    # (tests of the join link pass SIGNUPS="" to get the safe default back).
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMITS": "off",
-                **env}
+                "SIGNUPS": "open", **env}
     # Output goes to a file, not a pipe: nobody reads a pipe while the server runs, and once
     # its 64 KiB buffer fills, every write (a log line) blocks the server's event loop.
     log = tempfile.TemporaryFile(mode="w+")

@@ -2,8 +2,10 @@
 
 The route list comes from `app.url_map`, so a new route with no entry in MATRIX fails
 `test_every_route_has_an_entry_in_the_matrix`. To add a route, add one line to MATRIX saying
-what an anonymous visitor, an outsider (mallory), a pending invitee (carol), a member (bob) and
-the owner (alice) get for the private room, its pending invitation and bob's membership.
+what an anonymous visitor, an outsider (mallory), a pending invitee (carol), a member (bob),
+the owner (alice), the administrator (erin, in no room) and a deactivated member (grace, whose
+browser still holds its old cookie) get for the private room, its pending invitation, bob's
+membership and alice's webhook.
 """
 
 from __future__ import annotations
@@ -17,17 +19,20 @@ import pytest
 from PIL import Image
 from quart import Quart
 
+from app.actions.instance import get_instance
 from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message
 from app.actions.rooms import create_room
-from app.mail.tokens import password_reset_token, unsubscribe_token
+from app.actions.users import deactivate_user
+from app.actions.webhooks import create_webhook
+from app.mail.tokens import email_verification_token, password_reset_token, unsubscribe_token
 from app.models import MediaFile, Room, User
 from app.security import hash_password
 from tests.helpers import Person, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
 SECRET = "test-secret"  # the SECRET_KEY of the test settings
-PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner")
+PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner", "admin", "deactivated")
 EXEMPT = {("GET", "/static/<path:filename>")}  # files anyone may fetch, nothing per room
 LOGIN = 302  # login_required sends anonymous visitors to the login page
 # For the WebSocket: the close code of a refused socket, or whether it hears the room.
@@ -43,36 +48,46 @@ class Expect:
     invitee: int
     member: int
     owner: int
+    admin: int
+    deactivated: int
     form: dict[str, str] = field(default_factory=dict)
     query: str = ""
 
 
 def everyone(status: int, **kw: Any) -> Expect:
     """A route that treats every visitor alike."""
-    return Expect(status, status, status, status, status, **kw)
+    return Expect(status, status, status, status, status, status, status, **kw)
 
 
 def signed_in_only(status: int, **kw: Any) -> Expect:
-    """A route for any logged-in user."""
-    return Expect(LOGIN, status, status, status, status, **kw)
+    """A route for any logged-in user (a deactivated user is logged out)."""
+    return Expect(LOGIN, status, status, status, status, status, LOGIN, **kw)
 
 
 def in_the_room(member: int, owner: int | None = None, **kw: Any) -> Expect:
-    """A route about the private room: 404 for anyone who may not know it exists."""
-    return Expect(LOGIN, 404, 404, member, member if owner is None else owner, **kw)
+    """A route about the private room: 404 for anyone who may not know it exists (the
+    administrator too: running the instance is not reading its private rooms)."""
+    return Expect(LOGIN, 404, 404, member, member if owner is None else owner, 404, LOGIN, **kw)
 
 
 def for_the_invitation(invitee: int, revoker: int, **kw: Any) -> Expect:
     """A route about carol's pending invitation (sent by alice, the owner)."""
-    return Expect(LOGIN, 404, invitee, 403, revoker, **kw)
+    return Expect(LOGIN, 404, invitee, 403, revoker, 404, LOGIN, **kw)
+
+
+def admins_only(status: int, **kw: Any) -> Expect:
+    """A route of the admin page: 403 for every other logged-in user."""
+    return Expect(LOGIN, 403, 403, 403, 403, status, LOGIN, **kw)
 
 
 MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/healthz"): everyone(200),
     ("GET", "/help/javascript"): everyone(200),
     ("GET", "/"): everyone(302),
-    ("GET", "/register"): everyone(200),
-    ("POST", "/register"): everyone(400),
+    ("GET", "/register"): everyone(200),  # saying that signing up needs the join link
+    ("POST", "/register"): everyone(403),  # people exist: the join link is needed
+    ("GET", "/join/<token>"): everyone(200),
+    ("POST", "/join/<token>"): everyone(400),  # the link is right, the empty form is not
     ("GET", "/login"): everyone(200),
     ("POST", "/login"): everyone(400),
     ("POST", "/logout"): everyone(303),
@@ -116,15 +131,38 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/media/<key>"): in_the_room(200),
     # Private messages with bob (<username>): only people who share a room with him may.
     ("GET", "/dm"): signed_in_only(200),
-    ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, form={"username": "bob"}),
-    ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200),
-    ("GET", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 200, query="?after=0"),
-    ("POST", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 400),  # 400: no ciphertext
+    ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, 400, LOGIN, form={"username": "bob"}),
+    ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200, 404, LOGIN),
+    ("GET", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 200, 404, LOGIN,
+                                               query="?after=0"),
+    ("POST", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 400, 404,
+                                                LOGIN),  # 400: no ciphertext
     ("POST", "/keys"): signed_in_only(400),  # an empty form: refused with the reason
-    ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200),
+    ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200, 404, LOGIN),
     ("GET", "/keys/backup"): signed_in_only(200),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
-                          WS_HEARS_ROOM, query="?room=<int:room_id>"),
+                          WS_HEARS_ROOM, WS_DEAF_TO_ROOM, WS_REFUSED, query="?room=<int:room_id>"),
+    # Running the instance (<int:user_id> is bob).
+    ("GET", "/admin"): admins_only(200),
+    ("POST", "/admin/instance"): admins_only(303, form={"name": "Acme", "signup_policy": "link"}),
+    ("POST", "/admin/join-link"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/deactivation"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/reactivation"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/administrator"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/administrator/deletion"): admins_only(303),
+    ("POST", "/admin/rooms/<int:room_id>/archival"): admins_only(303),
+    ("POST", "/admin/rooms/<int:room_id>/archival/deletion"): admins_only(303),
+    # bob's address confirmation link: the signed token is the permission.
+    ("GET", "/email/verification/<token>"): everyone(200),
+    ("POST", "/email/verification/<token>"): everyone(200),
+    ("POST", "/profile/email"): signed_in_only(400),  # no password given: nothing changes
+    ("POST", "/profile/email/verification"): signed_in_only(303),
+    # Webhooks: members make them; alice's (<int:webhook_id>) only she may revoke.
+    ("GET", "/rooms/<int:room_id>/webhooks"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/webhooks"): in_the_room(303, form={"name": "CI"}),
+    ("POST", "/rooms/<int:room_id>/webhooks/<int:webhook_id>/revocation"): in_the_room(403, 303),
+    # The webhook's secret URL is the permission, whoever sends it (sessions are ignored).
+    ("POST", "/hooks/<token>"): everyone(200, form={"text": "deploy done"}),
 }
 CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]
 
@@ -158,11 +196,16 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
         .replace("<int:message_id>", str(world["message_id"])) \
         .replace("<key>", world["image_key"]).replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
-        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
+        .replace("/reset/<token>", f"/reset/{world['reset_token']}") \
+        .replace("<int:webhook_id>", str(world["webhook_id"])) \
+        .replace("/join/<token>", f"/join/{world['join_token']}") \
+        .replace("/verification/<token>", f"/verification/{world['verify_token']}") \
+        .replace("/hooks/<token>", f"/hooks/{world['webhook_token']}")
     visitor: Person = world[persona]
 
     if method == "WS":
-        assert await _socket_outcome(visitor, world["room_id"], path) == getattr(expect, persona)
+        assert await _socket_outcome(visitor, world["room_id"], path,
+                                     getattr(expect, persona)) == getattr(expect, persona)
         return
     if method == "GET":
         response = await visitor.get(path)
@@ -172,11 +215,11 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     assert response.status_code == getattr(expect, persona), await response.get_data(as_text=True)
 
 
-async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
+async def _socket_outcome(visitor: Person, room_id: int, path: str, expected: int) -> int:
     """Refused (its close code), or whether the socket is subscribed to the room's frames."""
     registry = visitor.app.extensions["realtime"].registry
     async with visitor.client.websocket(path) as ws:
-        if visitor.user_id is None:
+        if visitor.user_id is None or expected == WS_REFUSED:  # a refusal must be a close
             with pytest.raises(SocketClosed) as closed:
                 await next_frame(ws)
             return closed.value.code
@@ -191,13 +234,16 @@ async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
 
 
 async def _private_room_world(app: Quart) -> dict[str, Any]:
-    """alice owns a private room with a message; bob is a member; carol is invited; mallory
-    is an outsider; dave exists so he can be invited."""
+    """alice owns a private room with a message and a webhook; bob is a member; carol is
+    invited; mallory is an outsider; dave exists so he can be invited; erin runs the instance;
+    grace was a member until erin deactivated her."""
     users = {name: await User.create(username=name, username_key=name, password_hash=_hash(),
-                                     email=f"{name}@example.com")
-             for name in ("alice", "bob", "carol", "mallory", "dave")}
+                                     email=f"{name}@example.com", is_admin=name == "erin")
+             for name in ("alice", "bob", "carol", "mallory", "dave", "erin", "grace")}
     room = await create_room(users["alice"], "secret plans", "", "private")
     await accept_invitation(await invite_member(room, users["alice"], "bob"))
+    await accept_invitation(await invite_member(room, users["alice"], "grace"))
+    webhook, webhook_token = await create_webhook(room, users["alice"], "CI")
     invitation = await invite_member(room, users["alice"], "carol")
     async with app.app_context():  # the media folder comes from the app's config
         photo = await create_message(room, users["alice"], "the plan", None, image=_png())
@@ -206,10 +252,14 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
                              "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),
-                             "reset_token": password_reset_token(SECRET, users["bob"])}
+                             "reset_token": password_reset_token(SECRET, users["bob"]),
+                             "verify_token": email_verification_token(SECRET, users["bob"]),
+                             "webhook_id": webhook.id, "webhook_token": webhook_token,
+                             "join_token": (await get_instance()).join_token}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
-                          ("owner", "alice")):
+                          ("owner", "alice"), ("admin", "erin"), ("deactivated", "grace")):
         world[persona] = await signed_in(app, users[name])
+    await deactivate_user(users["erin"], users["grace"])  # after her browser got its cookie
     return world
 
 

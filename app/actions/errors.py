@@ -13,3 +13,7 @@ class InvalidInput(Exception):
 
 class Conflict(Exception):
     """The request clashes with existing state (e.g. a client message id used by someone else)."""
+
+
+class Forbidden(Exception):
+    """The action is not allowed for this person; the message says why, in plain words."""

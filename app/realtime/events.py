@@ -166,3 +166,15 @@ class MessageChanged(Event):
     @property
     def channel(self) -> str:
         return room_channel(self.room_id)
+
+
+@dataclass(frozen=True)
+class AccountClosed(Event):
+    """A user was deactivated: every socket of theirs, on every process, is closed at once."""
+
+    kind: ClassVar[str] = "account_closed"
+    user_id: int
+
+    @property
+    def channel(self) -> str:
+        return user_channel(self.user_id)

@@ -11,8 +11,15 @@ from app.models import DirectMessage, Membership, Message, Room
 from app.queries.members import invitations_for_user, room_members
 from app.queries.messages import MESSAGE_RELATIONS
 from app.realtime import frames
-from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry, RoomState
+from app.realtime.connections import (
+    CLOSE_POLICY_VIOLATION,
+    CLOSE_SERVICE_RESTART,
+    Connection,
+    Registry,
+    RoomState,
+)
 from app.realtime.events import (
+    AccountClosed,
     DirectMessageCreated,
     DirectTyping,
     Event,
@@ -81,6 +88,8 @@ class Fanout:
                 await self._members_changed(event)
             elif isinstance(event, MessageChanged) and event.room_id in self.registry.by_room:
                 await self._message_changed(event)
+            elif isinstance(event, AccountClosed):
+                self._account_closed(event)
 
     async def resync(self) -> None:
         """The bus lost events: every local client reconnects and catches up from the table."""
@@ -216,6 +225,11 @@ class Fanout:
                                       online_user_ids=online, oob=True)
         for conn in viewers:
             conn.push(frame)
+
+    def _account_closed(self, event: AccountClosed) -> None:
+        # 1008 tells the page not to reconnect; its next request finds the session gone.
+        for conn in list(self.registry.by_user.get(event.user_id, ())):
+            conn.close(CLOSE_POLICY_VIOLATION)
 
     def _viewers(self, room_id: int) -> Iterable[Connection]:
         return [c for c in self.registry.by_room.get(room_id, ()) if c.room_id == room_id]
