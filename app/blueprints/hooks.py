@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from quart import Blueprint, abort, current_app, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.access import find_webhook_by_token
 from app.actions.errors import InvalidInput
@@ -39,6 +39,7 @@ async def deliver(token: str) -> Any:
     return "ok", 200, PLAIN
 
 
+@blueprint.errorhandler(RequestEntityTooLarge)  # the app has its own page for this one
 @blueprint.errorhandler(HTTPException)
 async def plain_error(error: HTTPException) -> Any:
     """Refusals (404 unknown, 410 revoked, 413 too big) as one line of text, not a page."""
@@ -47,11 +48,12 @@ async def plain_error(error: HTTPException) -> Any:
 
 async def _payload_text() -> str:
     """`text` from Slack's JSON payload, a form's `payload` JSON, or a plain form field."""
-    request.max_content_length = PAYLOAD_MAX_BYTES
-    if (request.content_length or 0) > PAYLOAD_MAX_BYTES:
+    # The app already holds every body to FORM_MAX_BYTES; a webhook's is held to less.
+    raw = await request.get_data()
+    if (request.content_length or 0) > PAYLOAD_MAX_BYTES or len(raw) > PAYLOAD_MAX_BYTES:
         abort(413, f"payload_too_large: at most {PAYLOAD_MAX_BYTES // 1024} KiB.")
     if request.mimetype == "application/json":
-        payload = _json(await request.get_data(as_text=True))
+        payload = _json(raw.decode("utf-8", errors="replace"))
     else:
         form = await request.form
         payload = _json(form["payload"]) if "payload" in form else {"text": form.get("text")}
