@@ -28,11 +28,11 @@ class Realtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-async def start_realtime(app: Quart) -> Realtime:
+async def start_realtime(app: Quart, database_url: str) -> Realtime:
     """Connect the bus and start the heartbeat and typing-expiry loops."""
     registry = Registry()
     fanout = Fanout(registry, app)
-    bus = Bus(asyncpg_dsn(app.config["DATABASE_URL"]), fanout.deliver, fanout.resync)
+    bus = Bus(asyncpg_dsn(database_url), fanout.deliver, fanout.resync)
     await bus.start()
     live = Realtime(registry, fanout, bus)
     live.tasks = [asyncio.create_task(_every(presence.HEARTBEAT_SECONDS, presence.heartbeat)),
