@@ -14,7 +14,8 @@ from quart_auth import Unauthorized
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.auth import ParleyAuth, current_account, redirect_to_login
-from app.db import start_orm, stop_orm
+from app.db import asyncpg_dsn, start_orm, stop_orm
+from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.queries.rooms import my_rooms
 from app.realtime.runtime import start_realtime, stop_realtime
@@ -94,7 +95,8 @@ def _register_hooks(app: Quart) -> None:
         if settings.database_url is None:
             raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
         await start_orm(settings.database_url, settings.db_pool_max)
-        await start_realtime(app, settings.database_url)
+        await start_realtime(app, asyncpg_dsn(settings.database_url), VIEWS,
+                             fragment_context(app))
         await start_mail(app)
 
     @app.after_serving
