@@ -3,11 +3,15 @@ archiving rooms and naming the instance."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 from quart import Quart
 
 from app.actions.messages import create_message
 from app.models import Notification, NotificationStatus, Room, Session, User
+from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
 from tests.live import SocketClosed, next_frame, registered, socket
 from tests.mailbox import SmtpServer, eventually, send_mail_to
@@ -154,11 +158,12 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
     undo = send_mail_to(app, server, delay=3600)  # nothing comes due until the test says so
     try:
         room = await Room.get(id=room_id)
-        await create_message(room, await User.get(id=alice.user_id), "@bob are you there?", None)
+        await create_message(room, await User.get(id=alice.user_id), "@bob are you there?", None,
+                             max_chars=100, grace=timedelta(0))
         assert await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
 
         await _deactivate(alice, bob)
-        app.extensions["mail"].cfg.notify_delay = 0  # due now: the sender re-checks it
+        attach(app, replace(settings_of(app), notify_delay_seconds=0))  # due now: re-checked
 
         await eventually(lambda: Notification.exists(user_id=bob.user_id,
                                                      status=NotificationStatus.SKIPPED))

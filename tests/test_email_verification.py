@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from quart import Quart
 
 from app.actions.messages import create_message
@@ -61,7 +63,8 @@ async def test_an_unconfirmed_address_gets_no_notifications(app: Quart, alice: P
     await carol.join(room_id)
     room = await Room.get(id=room_id)
 
-    await create_message(room, await User.get(id=alice.user_id), "@carol and @bob, look", None)
+    await create_message(room, await User.get(id=alice.user_id), "@carol and @bob, look", None,
+                         max_chars=100, grace=timedelta(0))
 
     mentioned = {n.user_id for n in await Notification.filter(kind=NotificationKind.MENTION)}
     assert mentioned == {bob.user_id}  # bob confirmed his address; carol did not

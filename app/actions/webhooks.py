@@ -9,8 +9,10 @@ from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.actions.messages import create_message
+from app.mail.config import presence_grace
 from app.models import Message, Room, User, Webhook
 from app.security import secret_digest
+from config.settings import Settings
 
 NAME_MAX = 32
 
@@ -36,11 +38,12 @@ async def create_webhook(room: Room, creator: User, name: str) -> tuple[Webhook,
     return webhook, token
 
 
-async def post_webhook_message(webhook: Webhook, text: str, max_chars: int) -> Message:
+async def post_webhook_message(webhook: Webhook, text: str, settings: Settings) -> Message:
     """Post `text` into the webhook's room as its bot: stored, numbered, pushed, e-mailed."""
     room = await Room.get(id=webhook.room_id)
     bot = await User.get(id=webhook.bot_id)
-    message = await create_message(room, bot, text, None, max_chars)
+    message = await create_message(room, bot, text, None, max_chars=settings.message_max_chars,
+                                   grace=presence_grace(settings))
     await Webhook.filter(id=webhook.id).update(last_used_at=datetime.now(UTC))
     return message
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.actions.addresses import change_email, resend_verification, verify_email
 from app.actions.errors import InvalidInput
@@ -14,6 +14,7 @@ from app.blueprints.profile import render_profile_page
 from app.mail.tokens import user_for_verification_token
 from app.models import User
 from app.security import throttle
+from config.settings import current_settings
 
 blueprint = Blueprint("addresses", __name__)
 
@@ -59,7 +60,7 @@ async def resend() -> Any:
 
 
 async def _token_user(token: str) -> User:
-    user = await user_for_verification_token(current_app.config["SECRET_KEY"], token)
+    user = await user_for_verification_token(current_settings().secret_key, token)
     if user is None:
         abort(404, "This confirmation link is invalid, expired or already used. Ask for a new "
                    "one on your profile page.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.access import find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
@@ -19,6 +19,7 @@ from app.actions.users import deactivate_user, reactivate_user, set_administrato
 from app.auth import login_required, require_account
 from app.models import SignupPolicy, User
 from app.queries.admin import all_people, all_rooms
+from config.settings import current_settings
 
 blueprint = Blueprint("admin", __name__)
 
@@ -118,7 +119,7 @@ async def _done(notice: str, section: str) -> Any:
 
 async def _admin_page(admin: User, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     instance = await get_instance()
-    configured = current_app.config["SIGNUPS"]
+    configured = current_settings().signups
     html = await render_template(
         "admin/show.html", admin=admin, instance=instance, errors=errors or {},
         people=await all_people(), rooms=await all_rooms(), policies=list(SignupPolicy),

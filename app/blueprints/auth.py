@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, render_template, request, url_for
 from quart_auth import AuthUser, current_user, login_user, logout_user
 
 from app.actions.accounts import (
@@ -20,6 +20,7 @@ from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import get_instance
 from app.blueprints import safe_next
 from app.security import client_ip, throttle
+from config.settings import current_settings
 
 blueprint = Blueprint("auth", __name__)
 
@@ -39,7 +40,7 @@ async def join(token: str) -> Any:
 
 async def _sign_up(join_token: str | None) -> Any:
     """The sign-up form and its submission, for /register and for the join link."""
-    signups = current_app.config["SIGNUPS"]
+    signups = current_settings().signups
     if request.method == "GET":
         first = await is_first_account()
         refusal = None if first else signup_refusal(await get_instance(), signups, join_token)

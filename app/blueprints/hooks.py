@@ -11,13 +11,14 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, abort, current_app, request
+from quart import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.access import find_webhook_by_token
 from app.actions.errors import InvalidInput
 from app.actions.webhooks import post_webhook_message
 from app.security import throttle
+from config.settings import current_settings
 
 blueprint = Blueprint("hooks", __name__)
 
@@ -33,7 +34,7 @@ async def deliver(token: str) -> Any:
         return "rate_limited: at most 60 posts a minute.\n", 429, {**PLAIN, "Retry-After": "60"}
     text = await _payload_text()
     try:
-        await post_webhook_message(webhook, text, current_app.config["MESSAGE_MAX_CHARS"])
+        await post_webhook_message(webhook, text, current_settings())
     except InvalidInput as exc:
         return f"invalid_payload: {exc}\n", 400, PLAIN
     return "ok", 200, PLAIN
