@@ -30,6 +30,7 @@ class Settings:
     smtp_url: str | None = None  # None: e-mails go to the log and GET /dev/mail
     mail_from: str = "Parley <parley@localhost>"
     base_url: str | None = None  # None: http://HOST:PORT
+    allowed_hosts: tuple[str, ...] = ()  # host names answered besides BASE_URL's
     notify_delay_seconds: float = 120.0
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
@@ -62,6 +63,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL") or None,
             mail_from=env.get("MAIL_FROM") or "Parley <parley@localhost>",
             base_url=(env.get("BASE_URL") or "").rstrip("/") or None,
+            allowed_hosts=tuple(n for n in env.get("ALLOWED_HOSTS", "").split(",") if n.strip()),
             notify_delay_seconds=float(env.get("NOTIFY_DELAY_SECONDS", "120")),
             presence_grace_seconds=float(env.get("PRESENCE_GRACE_SECONDS", "60")),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", "5")),

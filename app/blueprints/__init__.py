@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from quart import request
-from werkzeug.datastructures import FileStorage
+from quart import current_app, request
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.routing import IntegerConverter
+
+from app.actions.errors import InvalidInput
+from app.media.uploads import format_bytes
+
+INT_MAX = 2**31 - 1  # ids and sequence numbers are PostgreSQL integers
 
 
 def is_htmx() -> bool:
@@ -30,3 +37,32 @@ async def read_upload(upload: FileStorage | None) -> bytes | None:
     if upload is None or not upload.filename:
         return None
     return await asyncio.to_thread(upload.read)
+
+
+def upload_too_large() -> str:
+    """What an upload form says when the request body is over the limit."""
+    return f"That file is too large: the limit is {format_bytes(current_app.config['UPLOAD_MAX_BYTES'])}."
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in routes: at most INT_MAX, so a huge id is a 404, not a database error."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = INT_MAX, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def int_arg(name: str, args: MultiDict[str, str] | None = None) -> int | None:
+    """A whole-number query argument: None when absent or empty, InvalidInput when it is not a
+    number from 0 to INT_MAX (a bigger one would overflow the database's integers)."""
+    value = (request.args if args is None else args).get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdecimal() or len(value) > 10 or int(value) > INT_MAX:
+        raise InvalidInput({name: f"“{name}” must be a whole number from 0 to {INT_MAX}."})
+    return int(value)
+
+
+def text_arg(name: str, max_chars: int) -> str:
+    """A text query argument, cut to `max_chars` (NUL bytes are refused before any route)."""
+    return request.args.get(name, "")[:max_chars]

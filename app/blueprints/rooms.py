@@ -12,7 +12,7 @@ from app.actions.messages import new_client_msg_id
 from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
-from app.blueprints import refusal_status
+from app.blueprints import int_arg, refusal_status
 from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before
 from app.queries.rooms import my_rooms, public_rooms
@@ -51,7 +51,7 @@ async def create() -> Any:
 async def show(room_id: int) -> Any:
     user = await require_account()
     room, membership = await find_visible_room(user, room_id)
-    return await render_room_page(room, membership, before=request.args.get("before", type=int))
+    return await render_room_page(room, membership, before=int_arg("before"))
 
 
 @blueprint.post("/rooms/<int:room_id>")
