@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 from quart import current_app, request
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter
 
-from app.actions.errors import InvalidInput
+from app.actions.errors import InvalidInput, RateLimited
 from app.media.uploads import format_bytes
+from app.models import User
+from app.security import throttle
 
 INT_MAX = 2**31 - 1  # ids and sequence numbers are PostgreSQL integers
+# Each image costs seconds of a worker thread: one person cannot keep both of them busy.
+UPLOADS_PER_WINDOW, UPLOAD_WINDOW = 30, timedelta(minutes=10)
+UPLOADS_TOO_FAST = "You are uploading images very fast. Wait a few minutes, then try again."
 
 
 def is_htmx() -> bool:
@@ -66,3 +72,9 @@ def int_arg(name: str, args: MultiDict[str, str] | None = None) -> int | None:
 def text_arg(name: str, max_chars: int) -> str:
     """A text query argument, cut to `max_chars` (NUL bytes are refused before any route)."""
     return request.args.get(name, "")[:max_chars]
+
+
+async def require_upload_allowance(user: User, field: str) -> None:
+    """RateLimited (429, said next to `field`) once `user` sent too many images lately."""
+    if not await throttle(f"upload-user:{user.id}", UPLOADS_PER_WINDOW, UPLOAD_WINDOW):
+        raise RateLimited(UPLOADS_TOO_FAST, field=field)

@@ -11,7 +11,13 @@ from app.access import find_visible_room, require_membership
 from app.actions.errors import DomainError
 from app.actions.messages import create_message
 from app.auth import login_required, require_account
-from app.blueprints import int_arg, is_htmx, read_upload, upload_too_large
+from app.blueprints import (
+    int_arg,
+    is_htmx,
+    read_upload,
+    require_upload_allowance,
+    upload_too_large,
+)
 from app.blueprints.errors import error_response
 from app.blueprints.rooms import render_room_page
 from app.queries.messages import (
@@ -61,13 +67,15 @@ async def post(room_id: int) -> Any:
     user = await require_account()
     room, membership = await require_membership(user, room_id)
     form = await request.form
-    image = await read_upload((await request.files).get("image"))
     try:
+        image = await read_upload((await request.files).get("image"))
+        if image is not None:
+            await require_upload_allowance(user, "image")
         message = await create_message(room, user, form.get("body", ""),
                                        form.get("client_msg_id"),
                                        current_app.config["MESSAGE_MAX_CHARS"], image=image)
     except DomainError as exc:
-        return await _refused(room, membership, form, exc.errors)
+        return await _refused(room, membership, form, exc)
     if not is_htmx():
         return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
     response = await make_response(await render_fragment("messages/_message.html",
@@ -87,10 +95,12 @@ async def image_too_large(_error: RequestEntityTooLarge) -> Any:
                        "Vary": "HX-Request"}
 
 
-async def _refused(room: Any, membership: Any, form: Any, errors: dict[str, str]) -> Any:
+async def _refused(room: Any, membership: Any, form: Any, exc: DomainError) -> Any:
     """Say what was wrong and keep what the user typed (the htmx composer is left untouched)."""
     if is_htmx():
-        html = await render_template("messages/_composer_error.html", errors=errors)
-        return html, 422, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
-                           "Vary": "HX-Request"}
-    return await render_room_page(room, membership, form=form, errors=errors, status=400)
+        html = await render_template("messages/_composer_error.html", errors=exc.errors)
+        status = 429 if exc.status == 429 else 422
+        return html, status, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                              "Vary": "HX-Request"}
+    return await render_room_page(room, membership, form=form, errors=exc.errors,
+                                  status=429 if exc.status == 429 else 400)

@@ -8,10 +8,10 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.actions.avatars import update_avatar
-from app.actions.errors import InvalidInput
+from app.actions.errors import DomainError, InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
-from app.blueprints import read_upload, upload_too_large
+from app.blueprints import read_upload, require_upload_allowance, upload_too_large
 from app.models import User
 
 blueprint = Blueprint("profile", __name__)
@@ -31,9 +31,10 @@ async def update_photo() -> Any:
     if data is None:
         return await render_profile_page(user, {"avatar": "Choose an image to upload."}, 400)
     try:
+        await require_upload_allowance(user, "avatar")
         await update_avatar(user, data)
-    except InvalidInput as exc:
-        return await render_profile_page(user, exc.errors, 400)
+    except DomainError as exc:
+        return await render_profile_page(user, exc.errors, exc.status)
     await flash("Your profile photo is updated.", "success")
     return redirect(url_for("profile.show"), 303)
 

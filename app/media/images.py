@@ -150,7 +150,9 @@ def _check_pixels(image: Image.Image, max_pixels: int) -> None:
 
 def _pixels_message(max_pixels: int, animated: bool) -> str:
     return TOO_MANY_PIXELS.format(limit=f"{max_pixels / 1_000_000:g}",
-                                  animated=", counting every frame" if animated else "")
+                                  animated=", counting every frame as at least "
+                                           f"{MIN_FRAME_PIXELS / 1_000_000:g} megapixels"
+                                  if animated else "")
 
 
 def _other_type(data: bytes) -> str | None:

@@ -12,8 +12,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
+from asyncpg.exceptions import QueryCanceledError
 from markupsafe import Markup, escape
-from tortoise.exceptions import OperationalError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -123,9 +123,7 @@ async def _search(user: User, query: str, room_id: int | None, author: str | Non
             return []  # only punctuation: nothing to look for
         try:
             rows = await conn.execute_query_dict(sql, params)
-        except OperationalError as exc:
-            if "statement timeout" not in str(exc):
-                raise
+        except QueryCanceledError:  # statement_timeout fired
             raise Unavailable(TOO_SLOW) from None
     return [SearchHit(row["id"], row["seq"], row["room_id"], row["room_name"], row["author"],
                       row["created_at"], row["rank"], highlight(row["excerpt"])) for row in rows]
