@@ -61,6 +61,12 @@ def csrf_token() -> str:
     return token
 
 
+def rotate_csrf_token() -> str:
+    """A fresh token for this browser (at login: one known before it stops working)."""
+    token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
 async def limit_request_body() -> None:
     """Upload routes get time to receive a large body; all others are held to FORM_MAX_BYTES."""
     if request.endpoint in UPLOAD_ENDPOINTS:

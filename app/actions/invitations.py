@@ -7,6 +7,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.access import can_invite
+from app.actions.accounts import USERNAME
 from app.actions.errors import Forbidden, InvalidInput
 from app.mail.outbox import enqueue_invitation
 from app.models import Invitation, Membership, Room, User
@@ -20,9 +21,10 @@ WITHDRAWN = ("This invitation was withdrawn: the person who sent it is no longer
 async def invite_member(room: Room, inviter: User, username: str) -> Invitation:
     """Invite the user called `username`; InvalidInput says why someone cannot be invited."""
     username = username.strip().lstrip("@")
-    invitee = await User.get_or_none(username_key=username.lower()) if username else None
+    invitee = await User.get_or_none(username_key=username.lower()) \
+        if USERNAME.match(username) else None
     _refuse_if(not username, "Enter the username of the person to invite.")
-    _refuse_if(invitee is None, f"There is no user called “{username}”.")
+    _refuse_if(invitee is None, f"There is no user called “{username[:40]}”.")
     assert invitee is not None
     _refuse_if(invitee.id == inviter.id, "You are already a member; invite someone else.")
     _refuse_if(await Membership.exists(room_id=room.id, user_id=invitee.id),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from quart import current_app, request
 from werkzeug.datastructures import FileStorage, MultiDict
@@ -32,10 +33,19 @@ def refusal_status() -> int:
 
 
 def safe_next(target: str | None, default: str = "/rooms") -> str:
-    """A same-site path to go to after login; anything else falls back to `default`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go to after login; anything else falls back to `default`.
+
+    Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would be read as
+    "//evil.example": any control character refuses the target, and the result is rebuilt
+    from its parsed path, query and fragment, never passed through as typed.
+    """
+    if not target or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
-    return target
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or \
+            parts.path.startswith("//"):
+        return default
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 async def read_upload(upload: FileStorage | None) -> bytes | None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import logging
 import time
 from typing import Any
 
 from quart import Blueprint, websocket
 from quart.wrappers.base import ClientDisconnectedError
 
+from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_direct_typing, announce_typing
 from app.auth import current_account
+from app.blueprints import int_arg
 from app.models import Conversation, Membership, User
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
@@ -21,9 +23,15 @@ from app.realtime.runtime import realtime
 from app.security import origin_allowed
 
 blueprint = Blueprint("stream", __name__)
+log = logging.getLogger("parley.stream")
 
+CLOSE_INVALID = 1007
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN_LATER = 1013
+# Domain errors (app/actions/errors.py) as close codes, by their HTTP-like status: the one place.
+CLOSE_CODES = {400: CLOSE_INVALID, 403: CLOSE_POLICY, 404: CLOSE_POLICY, 409: CLOSE_POLICY,
+               429: CLOSE_TRY_AGAIN_LATER, 503: CLOSE_TRY_AGAIN_LATER}
 FRAME_MAX = 64 * 1024
 BATCH_CHARS = 32 * 1024
 INBOUND_PER_SECOND = 5  # typing pings are at most 1/s; this leaves room for read marks
@@ -39,23 +47,35 @@ async def stream() -> None:
         await websocket.close(CLOSE_POLICY)
         return
     await websocket.accept()
-    conn = await _open_connection(user, websocket.args.get("room", type=int),
-                                  websocket.args.get("conversation", type=int))
+    try:
+        conn = await _open_connection(user, int_arg("room", websocket.args),
+                                      int_arg("conversation", websocket.args))
+    except DomainError as exc:
+        await websocket.close(close_code(exc))
+        return
     live = realtime()
-    live.registry.add(conn)
+    # Presence first: once the socket is registered (and hears frames), it also counts as online.
     presence_id = await presence.record_connection(user.id, conn.room_id)
+    live.registry.add(conn)
     typing = _TypingState()
     try:
         await _pump(conn, user, typing)
     finally:
         live.registry.remove(conn)
-        with contextlib.suppress(Exception):
+        try:
             await presence.forget_connection(presence_id)
             if typing.active and conn.room_id is not None:
                 await announce_typing(conn.room_id, user, stopped=True)
             if typing.active and conn.conversation_id is not None and conn.peer_id is not None:
                 await announce_direct_typing(conn.conversation_id, user, conn.peer_id,
                                              stopped=True)
+        except Exception:  # the socket is gone either way; presence expires by heartbeat
+            log.exception("cleaning up after a closed socket failed")
+
+
+def close_code(error: DomainError) -> int:
+    """The WebSocket close code for a refusal (1008, policy, for any status not listed)."""
+    return CLOSE_CODES.get(error.status, CLOSE_POLICY)
 
 
 class _TypingState:

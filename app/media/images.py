@@ -94,7 +94,8 @@ def _process_image(data: bytes, max_pixels: int) -> ProcessedImage:
         thumbs = [_thumbnail(_on_time(frame, deadline)) for frame in frames]
         loop = image.info.get("loop", 0)
         full = _encode(frames, fmt, durations=durations, loop=loop)
-        thumb = _encode(thumbs, fmt, durations=durations, loop=loop)
+        thumb = _encode([_on_time(thumbs[0], deadline), *thumbs[1:]], fmt, durations=durations,
+                        loop=loop)
     else:
         still = _clean_still(image, fmt)
         full, thumb = _encode([still], fmt), _encode([_thumbnail(still)], fmt)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 
@@ -62,5 +61,8 @@ def realtime() -> Realtime:
 async def _every(seconds: float, job) -> None:  # type: ignore[no-untyped-def]
     while True:
         await asyncio.sleep(seconds)
-        with contextlib.suppress(Exception):
+        try:
             await job()
+        except Exception:  # the loop must live on, but nobody may miss that it failed
+            log.exception("background job %s failed; retrying in %s s",
+                          getattr(job, "__qualname__", job), seconds)
