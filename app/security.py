@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from quart import Response, abort, current_app, has_request_context, request, session, websocket
+from quart import Response, abort, has_request_context, request, session, websocket
 
 from app.actions.errors import Forbidden, InvalidInput
 from app.models import ThrottleHit
+from config.settings import current_settings
 
 _hasher = PasswordHasher()
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -131,7 +132,9 @@ def allowed_hosts(base_url: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
 
 def is_allowed_host(hostname: str | None) -> bool:
     """True when `hostname` (no port) is one this app answers to."""
-    return (hostname or "").lower() in current_app.config["ALLOWED_HOSTS"]
+    settings = current_settings()
+    return (hostname or "").lower() in allowed_hosts(settings.base_url or "",
+                                                     settings.allowed_hosts)
 
 
 def is_loopback_host(hostname: str | None) -> bool:
@@ -153,7 +156,7 @@ async def check_host() -> None:
 
 async def throttle(key: str, limit: int, window: timedelta) -> bool:
     """Count one hit under `key`; False when more than `limit` hits fell inside `window`."""
-    if not current_app.config["RATE_LIMITS"]:
+    if not current_settings().rate_limits:
         return True
     now = datetime.now(UTC)
     await ThrottleHit.filter(at__lt=now - timedelta(days=1)).delete()

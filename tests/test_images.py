@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +12,7 @@ from quart import Quart
 
 from app.media.storage import media_path
 from app.models import MediaFile, Message
+from config.settings import settings_of
 from tests import images
 from tests.helpers import Person, select, select_one, stored_files
 
@@ -19,7 +20,7 @@ ACCEPTED = "Attach a JPEG, PNG, WebP or GIF."
 
 
 def read_stored(app: Quart, key: str) -> bytes:
-    return media_path(Path(app.config["MEDIA_ROOT"]), key).read_bytes()
+    return media_path(settings_of(app).media_dir, key).read_bytes()
 
 
 @pytest.mark.parametrize(("fmt", "content_type"), [
@@ -152,7 +153,7 @@ async def test_a_refused_image_under_htmx_keeps_the_composer(alice: Person, room
 
 async def test_a_file_just_over_the_limit_is_refused_and_the_limit_said(app: Quart, alice: Person,
                                                                        room_id: int) -> None:
-    data = os.urandom(app.config["UPLOAD_MAX_BYTES"] + 100 * 1024)
+    data = os.urandom(settings_of(app).upload_max_bytes + 100 * 1024)
 
     response = await alice.post_image(room_id, data)
 
@@ -249,7 +250,8 @@ async def test_an_animation_of_many_tiny_frames_is_refused_before_any_is_decoded
 
 async def test_each_frame_counts_as_at_least_a_tenth_of_a_megapixel(
         app: Quart, alice: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(app.config, "IMAGE_MAX_PIXELS", 10_000_000)
+    monkeypatch.setitem(app.extensions, "settings",
+                        replace(settings_of(app), image_max_pixels=10_000_000))
     tiny_frames = images.animation_bomb(frames=101, size=(1, 1))  # 101 × 0.1 MP > 10 MP
 
     refused = await alice.post_image(room_id, tiny_frames)

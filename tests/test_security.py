@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from quart import Quart
 
 from app.models import Message, Room
+from config.settings import settings_of
 from tests.helpers import Person, select_one
 
 
@@ -84,8 +87,9 @@ async def test_the_dev_mailbox_is_refused_to_a_rebound_host_name(app: Quart, ali
                                                                  monkeypatch: pytest.MonkeyPatch
                                                                  ) -> None:
     # chat.example.com is allowed (BASE_URL or ALLOWED_HOSTS) but is not this machine's name.
-    monkeypatch.setitem(app.config, "ALLOWED_HOSTS",
-                        app.config["ALLOWED_HOSTS"] | {"chat.example.com"})
+    settings = settings_of(app)
+    monkeypatch.setitem(app.extensions, "settings",
+                        replace(settings, allowed_hosts=("chat.example.com",)))
 
     rebound = await alice.get("/dev/mail", headers={"Host": "evil.example"})
     public_name = await alice.get("/dev/mail", headers={"Host": "chat.example.com"})

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from quart import current_app, request
+from quart import request
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter
 
@@ -15,6 +15,7 @@ from app.actions.errors import InvalidInput, RateLimited
 from app.media.uploads import format_bytes
 from app.models import User
 from app.security import throttle
+from config.settings import current_settings
 
 INT_MAX = 2**31 - 1  # ids and sequence numbers are PostgreSQL integers
 # Each image costs seconds of a worker thread: one person cannot keep both of them busy.
@@ -57,7 +58,8 @@ async def read_upload(upload: FileStorage | None) -> bytes | None:
 
 def upload_too_large() -> str:
     """What an upload form says when the request body is over the limit."""
-    return f"That file is too large: the limit is {format_bytes(current_app.config['UPLOAD_MAX_BYTES'])}."
+    limit = format_bytes(current_settings().upload_max_bytes)
+    return f"That file is too large: the limit is {limit}."
 
 
 class DatabaseIntConverter(IntegerConverter):

@@ -12,6 +12,7 @@ from app.actions.notifications import unsubscribe
 from app.mail.config import MailConfig
 from app.mail.tokens import read_unsubscribe_token
 from app.security import is_loopback_host
+from config.settings import current_settings
 
 blueprint = Blueprint("mail", __name__)
 
@@ -45,7 +46,7 @@ async def dev_mailbox() -> Any:
 
 
 def _token(token: str) -> Any:
-    found = read_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    found = read_unsubscribe_token(current_settings().secret_key, token)
     if found is None:
         raise NotFound()
     return found

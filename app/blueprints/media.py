@@ -10,7 +10,7 @@ from app.access import find_viewable_media
 from app.actions.errors import NotFound
 from app.auth import login_required, require_account
 from app.media.storage import media_path
-from app.media.uploads import media_settings
+from config.settings import current_settings
 
 blueprint = Blueprint("media", __name__)
 
@@ -23,7 +23,7 @@ MEDIA_CSP = "default-src 'none'; img-src 'self'; sandbox"
 async def show(key: str) -> Any:
     user = await require_account()
     media = await find_viewable_media(user, key)
-    path = media_path(media_settings().root, key)
+    path = media_path(current_settings().media_dir, key)
     if not path.is_file():
         raise NotFound()
     response = await send_file(path, mimetype=media.content_type, conditional=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
@@ -20,6 +20,8 @@ from app.blueprints import (
 )
 from app.blueprints.errors import error_response
 from app.blueprints.rooms import render_room_page
+from app.mail.config import presence_grace
+from app.media.uploads import media_settings
 from app.queries.messages import (
     latest_messages,
     messages_after,
@@ -27,6 +29,7 @@ from app.queries.messages import (
     messages_changed_after,
 )
 from app.rendering import render_fragment
+from config.settings import current_settings
 
 blueprint = Blueprint("messages", __name__)
 # The catch-up contract: GET ?after=<seq>&changes=<n> returns messages with seq > after, then
@@ -41,7 +44,7 @@ CHANGE_HEADER = "X-Parley-Change-Seq"
 async def history(room_id: int) -> Any:
     user = await require_account()
     room, _ = await find_visible_room(user, room_id)
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    size = current_settings().history_page_size
     after = int_arg("after")
     before = int_arg("before")
     changes = int_arg("changes")
@@ -68,12 +71,15 @@ async def post(room_id: int) -> Any:
     room, membership = await require_membership(user, room_id)
     form = await request.form
     try:
+        settings = current_settings()
         image = await read_upload((await request.files).get("image"))
         if image is not None:
             await require_upload_allowance(user, "image")
         message = await create_message(room, user, form.get("body", ""),
                                        form.get("client_msg_id"),
-                                       current_app.config["MESSAGE_MAX_CHARS"], image=image)
+                                       max_chars=settings.message_max_chars,
+                                       grace=presence_grace(settings), image=image,
+                                       media=media_settings(settings))
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
     if not is_htmx():

@@ -12,7 +12,9 @@ from app.actions.errors import DomainError, InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
 from app.blueprints import read_upload, require_upload_allowance, upload_too_large
+from app.media.uploads import media_settings
 from app.models import User
+from config.settings import current_settings
 
 blueprint = Blueprint("profile", __name__)
 
@@ -32,7 +34,7 @@ async def update_photo() -> Any:
         return await render_profile_page(user, {"avatar": "Choose an image to upload."}, 400)
     try:
         await require_upload_allowance(user, "avatar")
-        await update_avatar(user, data)
+        await update_avatar(user, data, media_settings(current_settings()))
     except DomainError as exc:
         return await render_profile_page(user, exc.errors, exc.status)
     await flash("Your profile photo is updated.", "success")
