@@ -84,7 +84,9 @@ async def authenticate(username: str, password: str) -> User | None:
     Raises Forbidden for a deactivated account, only once its password matched (so the
     message does not tell strangers which accounts exist).
     """
-    user = await User.get_or_none(username_key=username.strip().lower(), is_bot=False)
+    key = username.strip().lower()
+    user = await User.get_or_none(username_key=key, is_bot=False) if USERNAME.match(key) \
+        else None
     if not verify_password(user.password_hash if user else None, password):
         return None
     if user is not None and user.deactivated_at is not None:

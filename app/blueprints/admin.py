@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
-from app.actions.errors import Forbidden, InvalidInput
+from app.actions.errors import InvalidInput
 from app.actions.instance import (
     effective_policy,
     get_instance,
@@ -54,7 +54,7 @@ async def new_join_link() -> Any:
 @login_required
 async def deactivate(user_id: int) -> Any:
     admin, person = await _admin(), await find_person(user_id)
-    await _allowed(deactivate_user(admin, person))
+    await deactivate_user(admin, person)
     return await _done(f"{person.username} is deactivated and logged out everywhere.", "people")
 
 
@@ -71,7 +71,7 @@ async def reactivate(user_id: int) -> Any:
 @login_required
 async def appoint(user_id: int) -> Any:
     admin, person = await _admin(), await find_person(user_id)
-    await _allowed(set_administrator(admin, person, True))
+    await set_administrator(admin, person, True)
     return await _done(f"{person.username} is now an administrator.", "people")
 
 
@@ -79,7 +79,7 @@ async def appoint(user_id: int) -> Any:
 @login_required
 async def dismiss(user_id: int) -> Any:
     admin, person = await _admin(), await find_person(user_id)
-    await _allowed(set_administrator(admin, person, False))
+    await set_administrator(admin, person, False)
     return await _done(f"{person.username} is no longer an administrator.", "people")
 
 
@@ -103,13 +103,6 @@ async def unarchive(room_id: int) -> Any:
 
 async def _admin() -> User:
     return require_admin(await require_account())
-
-
-async def _allowed(action: Any) -> None:
-    try:
-        await action
-    except Forbidden as exc:
-        abort(403, str(exc))
 
 
 async def _done(notice: str, section: str) -> Any:

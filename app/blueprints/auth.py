@@ -19,11 +19,12 @@ from app.actions.accounts import (
 from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import get_instance
 from app.blueprints import safe_next
-from app.security import client_ip, throttle
+from app.security import client_ip, rotate_csrf_token, throttle
 from config.settings import current_settings
 
 blueprint = Blueprint("auth", __name__)
 
+USERNAME_KEY_MAX = 64  # usernames are at most 32 characters; throttle keys hold 160
 TOO_MANY = "Too many attempts. Wait a few minutes and try again."
 
 
@@ -57,6 +58,7 @@ async def _sign_up(join_token: str | None) -> Any:
     except InvalidInput as exc:
         return await _register_page(form, exc.errors, 400, join_token)
     login_user(AuthUser((await create_session(user)).id), remember=True)
+    rotate_csrf_token()
     welcome = f"Welcome to Parley, {user.username}!"
     if user.is_admin:
         welcome += " You are this server's administrator: invite people from the admin page."
@@ -81,8 +83,11 @@ async def login() -> Any:
                                      errors={})
     form = await request.form
     username = form.get("username", "").strip().lower()
-    allowed = await throttle(f"login-ip:{client_ip()}", 50, timedelta(minutes=15))
-    allowed = await throttle(f"login-user:{username}", 10, timedelta(minutes=15)) and allowed
+    # Per account *and* source: a stranger's wrong guesses never lock the real user out.
+    source = client_ip()
+    allowed = await throttle(f"login-ip:{source}", 50, timedelta(minutes=15))
+    allowed = await throttle(f"login-user:{username[:USERNAME_KEY_MAX]}:{source}", 10,
+                             timedelta(minutes=15)) and allowed
     if not allowed:
         return await _form_page("auth/login.html", form, {"form": TOO_MANY}, 429)
     try:
@@ -93,6 +98,7 @@ async def login() -> Any:
         return await _form_page("auth/login.html", form,
                                 {"form": "That username and password do not match."}, 400)
     login_user(AuthUser((await create_session(user)).id), remember=True)
+    rotate_csrf_token()  # a token planted before login is worthless after it
     return redirect(safe_next(form.get("next")), 303)
 
 

@@ -15,7 +15,7 @@ from quart import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.access import find_webhook_by_token
-from app.actions.errors import InvalidInput
+from app.actions.errors import DomainError, InvalidInput
 from app.actions.webhooks import post_webhook_message
 from app.security import throttle
 from config.settings import current_settings
@@ -43,8 +43,14 @@ async def deliver(token: str) -> Any:
 @blueprint.errorhandler(RequestEntityTooLarge)  # the app has its own page for this one
 @blueprint.errorhandler(HTTPException)
 async def plain_error(error: HTTPException) -> Any:
-    """Refusals (404 unknown, 410 revoked, 413 too big) as one line of text, not a page."""
+    """Refusals (400 bad payload, 413 too big) as one line of text, not a page."""
     return f"{error.description or error.name}\n", error.code or 500, PLAIN
+
+
+@blueprint.errorhandler(DomainError)
+async def plain_refusal(error: DomainError) -> Any:
+    """404 unknown URL, 410 revoked or archived: one line of text."""
+    return f"{error.message}\n", error.status, PLAIN
 
 
 async def _payload_text() -> str:
