@@ -10,6 +10,7 @@ import pytest
 from quart import Quart
 
 from app.actions.messages import create_message
+from app.actions.users import deactivate_user
 from app.models import Notification, NotificationStatus, Room, Session, User
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
@@ -162,7 +163,7 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
                              max_chars=100, grace=timedelta(0))
         assert await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
 
-        await _deactivate(alice, bob)
+        await deactivate_user(await User.get(id=alice.user_id), await User.get(id=bob.user_id))
         attach(app, replace(settings_of(app), notify_delay_seconds=0))  # due now: re-checked
 
         await eventually(lambda: Notification.exists(user_id=bob.user_id,

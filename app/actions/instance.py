@@ -54,6 +54,8 @@ async def update_instance(name: str, policy: str) -> Instance:
         errors["name"] = "Give the instance a name."
     elif len(name) > NAME_MAX:
         errors["name"] = f"Names can be at most {NAME_MAX} characters."
+    elif not name.isprintable():
+        errors["name"] = "Names cannot hold control characters."
     if policy not in {p.value for p in SignupPolicy}:
         errors["signup_policy"] = "Choose who may sign up."
     if errors:

@@ -27,6 +27,8 @@ async def create_webhook(room: Room, creator: User, name: str) -> tuple[Webhook,
         raise InvalidInput({"name": "Give the webhook a name: its messages are signed with it."})
     if len(name) > NAME_MAX:
         raise InvalidInput({"name": f"Webhook names can be at most {NAME_MAX} characters."})
+    if not name.isprintable():
+        raise InvalidInput({"name": "Webhook names cannot hold control characters."})
     token = secrets.token_urlsafe(32)
     async with in_transaction() as conn:
         # The bot is a User so its messages take the ordinary path; "~" is never in a real
