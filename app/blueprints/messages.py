@@ -8,7 +8,7 @@ from quart import Blueprint, current_app, make_response, redirect, render_templa
 
 from app.access import find_visible_room, require_membership
 from app.actions.errors import Conflict, InvalidInput
-from app.actions.messages import create_message
+from app.actions.messages import KeyChanged, create_message, create_sealed_message
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, read_upload
 from app.blueprints.rooms import render_room_page
@@ -59,14 +59,18 @@ async def post(room_id: int) -> Any:
     user = await require_account()
     room, membership = await require_membership(user, room_id)
     form = await request.form
-    image = await read_upload((await request.files).get("image"))
     try:
-        message = await create_message(room, user, form.get("body", ""),
-                                       form.get("client_msg_id"),
-                                       current_app.config["MESSAGE_MAX_CHARS"], image=image)
+        if room.is_direct:  # the browser sealed it: the only step that differs by kind
+            message = await create_sealed_message(room, user, form.get("envelope"),
+                                                  form.get("client_msg_id"))
+        else:
+            message = await create_message(
+                room, user, form.get("body", ""), form.get("client_msg_id"),
+                current_app.config["MESSAGE_MAX_CHARS"],
+                image=await read_upload((await request.files).get("image")))
     except (InvalidInput, Conflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
-        return await _refused(room, membership, form, errors)
+        return await _refused(room, membership, form, errors, isinstance(exc, KeyChanged))
     if not is_htmx():
         return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
     response = await make_response(await render_fragment("messages/_message.html",
@@ -75,10 +79,18 @@ async def post(room_id: int) -> Any:
     return response
 
 
-async def _refused(room: Any, membership: Any, form: Any, errors: dict[str, str]) -> Any:
-    """Say what was wrong and keep what the user typed (the htmx composer is left untouched)."""
+async def _refused(room: Any, membership: Any, form: Any, errors: dict[str, str],
+                   keys_changed: bool = False) -> Any:
+    """Say what was wrong and keep what the user typed (the htmx composer is left untouched).
+
+    A sealed message refused for stale keys also triggers `parley:keys-changed`, so the
+    browser fetches the members' keys again and shows what changed before the next try.
+    """
     if is_htmx():
         html = await render_template("messages/_composer_error.html", errors=errors)
-        return html, 422, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
-                           "Vary": "HX-Request"}
+        headers = {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                   "Vary": "HX-Request"}
+        if keys_changed:
+            headers["HX-Trigger"] = "parley:keys-changed"
+        return html, 422, headers
     return await render_room_page(room, membership, form=form, errors=errors, status=400)

@@ -12,9 +12,9 @@ from quart import Blueprint, websocket
 from quart.wrappers.base import ClientDisconnectedError
 
 from app.actions.rooms import mark_room_read
-from app.actions.typing import announce_direct_typing, announce_typing
+from app.actions.typing import announce_typing
 from app.auth import current_account
-from app.models import Conversation, Membership, User
+from app.models import Membership, User
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
 from app.realtime.runtime import realtime
@@ -39,8 +39,7 @@ async def stream() -> None:
         await websocket.close(CLOSE_POLICY)
         return
     await websocket.accept()
-    conn = await _open_connection(user, websocket.args.get("room", type=int),
-                                  websocket.args.get("conversation", type=int))
+    conn = await _open_connection(user, websocket.args.get("room", type=int))
     live = realtime()
     live.registry.add(conn)
     presence_id = await presence.record_connection(user.id, conn.room_id)
@@ -53,9 +52,6 @@ async def stream() -> None:
             await presence.forget_connection(presence_id)
             if typing.active and conn.room_id is not None:
                 await announce_typing(conn.room_id, user, stopped=True)
-            if typing.active and conn.conversation_id is not None and conn.peer_id is not None:
-                await announce_direct_typing(conn.conversation_id, user, conn.peer_id,
-                                             stopped=True)
 
 
 class _TypingState:
@@ -64,23 +60,13 @@ class _TypingState:
         self.active = False
 
 
-async def _open_connection(user: User, room_id: int | None,
-                           conversation_id: int | None) -> Connection:
+async def _open_connection(user: User, room_id: int | None) -> Connection:
     rows = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .values("room_id", "last_read_seq", "room__last_seq")
     rooms = {r["room_id"]: RoomState(r["room__last_seq"], r["last_read_seq"]) for r in rows}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
-    conn = Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
-    if conversation_id is not None:
-        # Only the two participants hear a conversation; anyone else's socket ignores the id.
-        conversation = await Conversation.get_or_none(id=conversation_id)
-        if conversation is not None and user.id in (conversation.low_user_id,
-                                                    conversation.high_user_id):
-            conn.conversation_id = conversation.id
-            conn.peer_id = conversation.high_user_id if conversation.low_user_id == user.id \
-                else conversation.low_user_id
-    return conn
+    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
 
 
 async def _pump(conn: Connection, user: User, typing: _TypingState) -> None:
@@ -134,11 +120,6 @@ async def _receive_pings(conn: Connection, user: User, typing: _TypingState) -> 
 async def _handle_ping(conn: Connection, user: User, typing: _TypingState,
                        message: dict[str, Any], now: float) -> None:
     kind = message.get("type")
-    if conn.conversation_id is not None and conn.peer_id is not None:
-        if kind == "typing" and now - typing.last >= TYPING_INTERVAL:
-            typing.last, typing.active = now, True
-            await announce_direct_typing(conn.conversation_id, user, conn.peer_id)
-        return
     if conn.room_id is None:
         return
     if kind == "typing" and now - typing.last >= TYPING_INTERVAL:

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 from tortoise import connections
 from tortoise.expressions import Q
 
-from app.models import Room, User, Visibility
+from app.models import Room, RoomKind, User
 
 RESULTS_MAX = 50
 START, STOP = "\x02", "\x03"  # highlight sentinels: stripped from bodies, escaped around
@@ -28,8 +28,8 @@ FROM (
     FROM messages m, websearch_to_tsquery('simple', $1) q
     WHERE to_tsvector('simple', m.body) @@ q AND m.deleted_at IS NULL
       AND m.room_id IN (
-          SELECT id FROM rooms WHERE archived_at IS NULL AND (
-              visibility = $4 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))
+          SELECT id FROM rooms WHERE archived_at IS NULL AND kind <> 'direct' AND (
+              kind = $4 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))
       {filters}
     ORDER BY rank DESC, m.id DESC
     LIMIT {limit}
@@ -60,7 +60,7 @@ async def search_messages(user: User, query: str, room_id: int | None = None,
     query = query.strip()
     if not query:
         return []
-    params: list[object] = [query, user.id, HEADLINE, Visibility.PUBLIC.value]
+    params: list[object] = [query, user.id, HEADLINE, RoomKind.PUBLIC.value]
     filters = []
     if room_id is not None:
         params.append(room_id)
@@ -75,9 +75,11 @@ async def search_messages(user: User, query: str, room_id: int | None = None,
 
 
 async def searchable_rooms(user: User) -> list[Room]:
-    """Rooms the search can be narrowed to: public ones and the user's own, by name."""
-    return await Room.filter(Q(visibility=Visibility.PUBLIC) | Q(memberships__user_id=user.id),
-                             archived_at=None).distinct().order_by("name")
+    """Rooms the search can be narrowed to: public ones and the user's own, by name (never a
+    direct room: its messages are ciphertext, searchable only in its members' browsers)."""
+    return await Room.filter(Q(kind=RoomKind.PUBLIC) | Q(memberships__user_id=user.id),
+                             archived_at=None).exclude(kind=RoomKind.DIRECT).distinct() \
+        .order_by("name")
 
 
 def highlight(excerpt: str) -> Markup:

@@ -123,35 +123,20 @@ class MembersChanged(Event):
 
 
 @dataclass(frozen=True)
-class DirectMessageCreated(Event):
-    """An encrypted private message was stored; both participants' tabs show it."""
+class KeyPublished(Event):
+    """Someone in a direct room with `user_id` published a key: that user's tabs can now seal
+    messages for them (a first message waiting on it can go)."""
 
-    kind: ClassVar[str] = "dm"
-    conversation_id: int
-    message_id: int
-    seq: int
-    sender_id: int
-    recipient_id: int
-
-    @property
-    def channel(self) -> str:
-        return user_channel(self.recipient_id)
-
-
-@dataclass(frozen=True)
-class DirectTyping(Event):
-    """Someone is typing (or stopped) in a private conversation; only the other one hears it."""
-
-    kind: ClassVar[str] = "dmtyping"
-    conversation_id: int
+    kind: ClassVar[str] = "key"
     user_id: int
+    room_id: int
+    owner_id: int
     username: str
-    recipient_id: int
-    stopped: bool = False
+    first: bool
 
     @property
     def channel(self) -> str:
-        return user_channel(self.recipient_id)
+        return user_channel(self.user_id)
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,16 @@ from collections.abc import Iterable
 
 from quart import Quart
 
-from app.models import DirectMessage, Membership, Message, Room
+from app.models import Membership, Message, Room, RoomKind
+from app.queries.direct_rooms import my_direct_rooms
 from app.queries.members import invitations_for_user, room_members
 from app.queries.messages import MESSAGE_RELATIONS
 from app.realtime import frames
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry, RoomState
 from app.realtime.events import (
-    DirectMessageCreated,
-    DirectTyping,
     Event,
     InvitationsChanged,
+    KeyPublished,
     MembersChanged,
     MembershipChanged,
     MessageChanged,
@@ -28,7 +28,6 @@ from app.realtime.presence import online_user_ids
 from app.rendering import dom_id_for, render_fragment, typing_sentence
 
 TYPING_TTL = 5.0  # seconds a typing notice lives without a fresh ping
-Scope = tuple[str, int]
 
 
 class Fanout:
@@ -37,9 +36,8 @@ class Fanout:
     def __init__(self, registry: Registry, app: Quart) -> None:
         self.registry = registry
         self.app = app
-        # Who types where: ("room", id) or ("dm", conversation id) -> user id -> (name, until).
-        self.typists: dict[Scope, dict[int, tuple[str, float]]] = {}
-        self._dm_people: dict[int, tuple[int, int]] = {}
+        # Who types where: room id -> user id -> (name, until).
+        self.typists: dict[int, dict[int, tuple[str, float]]] = {}
 
     async def deliver(self, events: list[Event]) -> None:
         """Handle a batch of events in order (messages of the batch are fetched in one query)."""
@@ -62,15 +60,7 @@ class Fanout:
             if isinstance(event, MessageCreated) and event.message_id in messages:
                 await self._message_created(event, messages[event.message_id])
             elif isinstance(event, Typing) and event.room_id in self.registry.by_room:
-                await self._typing(("room", event.room_id), event.user_id, event.username,
-                                   event.stopped)
-            elif isinstance(event, DirectTyping) and event.recipient_id in self.registry.by_user:
-                self._dm_people[event.conversation_id] = (event.user_id, event.recipient_id)
-                await self._typing(("dm", event.conversation_id), event.user_id, event.username,
-                                   event.stopped)
-            elif isinstance(event, DirectMessageCreated) and \
-                    {event.sender_id, event.recipient_id} & self.registry.by_user.keys():
-                await self._direct_message(event)
+                await self._typing(event.room_id, event.user_id, event.username, event.stopped)
             elif isinstance(event, RoomRead) and event.user_id in self.registry.by_user:
                 await self._room_read(event)
             elif isinstance(event, MembershipChanged) and event.user_id in self.registry.by_user:
@@ -81,6 +71,8 @@ class Fanout:
                 await self._members_changed(event)
             elif isinstance(event, MessageChanged) and event.room_id in self.registry.by_room:
                 await self._message_changed(event)
+            elif isinstance(event, KeyPublished) and event.user_id in self.registry.by_user:
+                await self._key_published(event)
 
     async def resync(self) -> None:
         """The bus lost events: every local client reconnects and catches up from the table."""
@@ -89,12 +81,12 @@ class Fanout:
 
     async def _expire_typing(self) -> None:
         now = time.monotonic()
-        for scope, typists in list(self.typists.items()):
+        for room_id, typists in list(self.typists.items()):
             expired = [uid for uid, (_, until) in typists.items() if until <= now]
             for user_id in expired:
                 del typists[user_id]
             if expired:
-                await self._send_typing(scope)
+                await self._send_typing(room_id)
 
     async def _message_created(self, event: MessageCreated, message: Message) -> None:
         html = await render_fragment("messages/_message.html", message=message)
@@ -109,8 +101,8 @@ class Fanout:
                 conn.push(frame)
             else:
                 conn.push(await self._unread_frame(event.room_id, state.unread, unread_frames))
-        if self.typists.get(("room", event.room_id), {}).pop(event.author_id, None):
-            await self._send_typing(("room", event.room_id))
+        if self.typists.get(event.room_id, {}).pop(event.author_id, None):
+            await self._send_typing(event.room_id)
 
     async def _message_changed(self, event: MessageChanged) -> None:
         viewers = list(self._viewers(event.room_id))
@@ -123,23 +115,8 @@ class Fanout:
         for conn in viewers:
             conn.push(frame)
 
-    async def _direct_message(self, event: DirectMessageCreated) -> None:
-        viewers = [conn for uid in (event.sender_id, event.recipient_id)
-                   for conn in self.registry.by_user.get(uid, ())
-                   if conn.conversation_id == event.conversation_id]
-        if viewers:
-            message = await DirectMessage.get(id=event.message_id).prefetch_related("sender")
-            html = await render_fragment("dm/_message.html", message=message)
-            frame = frames.append(dom_id_for("conversation", event.conversation_id, "messages"),
-                                  html)
-            for conn in viewers:
-                conn.push(frame)
-        scope: Scope = ("dm", event.conversation_id)
-        if self.typists.get(scope, {}).pop(event.sender_id, None):
-            await self._send_typing(scope)
-
-    async def _typing(self, scope: Scope, user_id: int, username: str, stopped: bool) -> None:
-        typists = self.typists.setdefault(scope, {})
+    async def _typing(self, room_id: int, user_id: int, username: str, stopped: bool) -> None:
+        typists = self.typists.setdefault(room_id, {})
         if stopped:
             if typists.pop(user_id, None) is None:
                 return
@@ -148,15 +125,14 @@ class Fanout:
             typists[user_id] = (username, time.monotonic() + TYPING_TTL)
             if not fresh:
                 return  # the notice on screen is unchanged; only its expiry moved
-        await self._send_typing(scope)
+        await self._send_typing(room_id)
 
-    async def _send_typing(self, scope: Scope) -> None:
+    async def _send_typing(self, room_id: int) -> None:
         """Each viewer sees the others who type: one render per distinct viewer group."""
-        typists = self.typists.get(scope, {})
-        kind, key_id = scope
-        typing_id = dom_id_for("room" if kind == "room" else "conversation", key_id, "typing")
+        typists = self.typists.get(room_id, {})
+        typing_id = dom_id_for("room", room_id, "typing")
         rendered: dict[int | None, str] = {}
-        for conn in self._scope_viewers(scope):
+        for conn in self._viewers(room_id):
             key = conn.user_id if conn.user_id in typists else None
             if key not in rendered:
                 names = sorted(name for uid, (name, _) in typists.items() if uid != key)
@@ -165,14 +141,7 @@ class Fanout:
                     sentence=typing_sentence(names), oob=True)
             conn.push(rendered[key])
         if not typists:
-            self.typists.pop(scope, None)
-
-    def _scope_viewers(self, scope: Scope) -> Iterable[Connection]:
-        kind, key = scope
-        if kind == "room":
-            return self._viewers(key)
-        return [conn for uid in self._dm_people.get(key, ())
-                for conn in self.registry.by_user.get(uid, ()) if conn.conversation_id == key]
+            self.typists.pop(room_id, None)
 
     async def _room_read(self, event: RoomRead) -> None:
         cache: dict[int, str] = {}
@@ -184,6 +153,8 @@ class Fanout:
 
     async def _membership_changed(self, event: MembershipChanged) -> None:
         conns = list(self.registry.by_user.get(event.user_id, ()))
+        if await Room.filter(id=event.room_id, kind=RoomKind.DIRECT).exists():
+            await self._direct_sidebar(event.user_id, conns)
         if not event.member:
             notice = await render_fragment("rooms/_removed_notice.html")
             for conn in conns:
@@ -198,12 +169,28 @@ class Fanout:
                 self.registry.join_room(conn, event.room_id, RoomState(
                     membership.room.last_seq, membership.last_read_seq))
 
+    async def _direct_sidebar(self, user_id: int, conns: list[Connection]) -> None:
+        """The user's "Direct" sidebar section, re-rendered when they join or leave one."""
+        rooms = await my_direct_rooms(user_id)
+        for conn in conns:
+            conn.push(await render_fragment("direct/_sidebar_section.html", direct_sidebar=rooms,
+                                            current_room_id=conn.room_id, oob=True))
+
     async def _invitations_changed(self, event: InvitationsChanged) -> None:
         invitations = await invitations_for_user(event.user_id)
         frame = await render_fragment("invitations/_received.html", invitations=invitations,
                                       oob=True)
         for conn in self.registry.by_user.get(event.user_id, ()):
             conn.push(frame)
+
+    async def _key_published(self, event: KeyPublished) -> None:
+        frame = await render_fragment("direct/_key_notice.html",
+                                      notice_id=dom_id_for("room", event.room_id, "key-notice"),
+                                      owner_id=event.owner_id, username=event.username,
+                                      first=event.first, oob=True)
+        for conn in self.registry.by_user.get(event.user_id, ()):
+            if conn.room_id == event.room_id:
+                conn.push(frame)
 
     async def _members_changed(self, event: MembersChanged) -> None:
         viewers = list(self._viewers(event.room_id))
