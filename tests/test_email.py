@@ -325,15 +325,18 @@ async def test_a_mention_is_highlighted_the_same_for_every_viewer(
 
 async def test_the_sender_sees_that_an_offline_peer_will_get_an_email(
         alice: Person, bob: Person, room_id: int) -> None:
-    page = await (await alice.get("/dm/bob")).get_data()
+    room = await start_direct(alice, "bob")
+
+    page = await (await alice.get(f"/rooms/{room}")).get_data()
 
     assert select_one(page, ".offline-note").text.startswith("bob is offline — they will get an e-mail")
 
 
 async def test_no_offline_note_while_the_peer_is_online(alice: Person, bob: Person,
                                                        room_id: int) -> None:
+    room = await start_direct(alice, "bob")
     async with socket(bob):
         await registered(bob)
-        page = await (await alice.get("/dm/bob")).get_data()
+        page = await (await alice.get(f"/rooms/{room}")).get_data()
 
     assert not select(page, ".offline-note")

@@ -13,6 +13,8 @@ from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
 from app.blueprints import refusal_status
+from app.mail.outbox import would_email
+from app.models import EmailMode
 from app.queries.direct_rooms import has_earlier_messages
 from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before
@@ -114,6 +116,9 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         await has_earlier_messages(room, membership)
     me = membership.user_id if membership else None
     direct_label = ", ".join(m.user.username for m in members if m.user_id != me) or "Only you"
+    # In a private conversation, say who is away and will be e-mailed (never what was written).
+    emailed = [m.user.username for m in members if room.is_direct and m.user_id != me
+               and m.email_mode != EmailMode.NONE and await would_email(m.user)]
     return await render_template(
         "rooms/show.html", room=room, membership=membership, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
@@ -121,7 +126,7 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         members=members,
         invitations=await pending_invitations(room) if membership else [],
         online_user_ids=await online_user_ids([m.user_id for m in members]),
-        earlier_hidden=earlier_hidden, direct_label=direct_label,
+        earlier_hidden=earlier_hidden, direct_label=direct_label, emailed=emailed,
     ), status
 
 

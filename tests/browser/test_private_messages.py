@@ -132,8 +132,23 @@ async def test_three_people_talk_in_a_group_and_the_server_keeps_only_ciphertext
     for text in secrets_sent:
         assert await rows_containing(live_server.database_url, text) == []
     assert await rows_containing(live_server.database_url, "says") == []
-    await screenshot(alice, "direct-group")
+    await shoot_sizes(alice, "direct-room")
     await team.close()
+
+
+async def shoot_sizes(page: Page, name: str) -> None:
+    """Screenshots at 1280 and 390 px wide, and the phone's sidebar opened, for people to look at."""
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.reload()
+    await expect(page.locator(".message .body").first).not_to_have_text("Encrypted message")
+    await screenshot(page, f"{name}-desktop")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.reload()
+    await expect(page.locator(".message .body").first).not_to_have_text("Encrypted message")
+    await screenshot(page, f"{name}-phone")
+    await page.get_by_role("button", name="Rooms").click()
+    await expect(page.locator("#sidebar-direct")).to_be_visible()
+    await screenshot(page, f"{name}-phone-sidebar")
 
 
 async def test_a_first_message_to_someone_who_signed_in_once_works_at_once(
@@ -177,6 +192,7 @@ async def test_someone_with_no_key_yet_is_named_and_the_sender_hears_when_it_app
     ctx = await browser.new_context()
     dave = await ctx.new_page()
     await log_in(dave, base, team.names["dave"])  # with JavaScript: his browser makes a key
+    await has_a_key(dave)
 
     await expect(alice.locator(".key-notice")).to_have_text(
         f"{team.names['dave']} now has a key: you can write to them.", timeout=15_000)

@@ -12,15 +12,20 @@ import { lastSeenKey, rememberSeenKey } from "./keystore.js";
 import { useSession } from "./reader.js";
 
 let current = null;  // {root, session}
+let starting = Promise.resolve();  // the page's first key load (a send waits for it)
 
 function rootEl() {
   return document.querySelector(".room.direct");
 }
 
-async function init() {
+function init() {
   const root = rootEl();
   if (!root || root.dataset.e2eStarted) return;
   root.dataset.e2eStarted = "1";
+  starting = start(root);
+}
+
+async function start(root) {
   show(root, "checking");
   try {
     const keys = await keysReady();
@@ -125,7 +130,10 @@ async function showSafetyNumbers(root, s) {
 // The composer's seal step (called by static/js/app.js for a form with data-sealed).
 async function seal(values) {
   const root = rootEl();
-  if (!root || !current || current.root !== root) return refuse("Private messages are still starting. Try again in a moment.");
+  await starting;
+  if (!root || !current || current.root !== root) {
+    return refuse("Private messages could not start. Reload the page.");
+  }
   const s = await refresh(root, await keysReady());
   const blocking = root.querySelector(".e2e-state:not([hidden])");
   if (blocking && blocking.dataset.state !== "checking") return null;  // the panel says why
