@@ -6,13 +6,14 @@ import base64
 import io
 import json
 import os
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup, Tag
 from quart import Quart
 from werkzeug.datastructures import FileStorage
+
+from config.settings import settings_of
 
 
 def soup(html: str | bytes) -> BeautifulSoup:
@@ -28,7 +29,7 @@ def upload(data: bytes, filename: str = "photo.jpg",
 
 def stored_files(app: Quart) -> set[str]:
     """Names of every file under MEDIA_ROOT (temporary files included, so strays show up)."""
-    root = Path(app.config["MEDIA_ROOT"])
+    root = settings_of(app).media_dir
     return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
 

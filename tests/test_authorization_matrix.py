@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -23,8 +24,10 @@ from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message, create_sealed_message
 from app.actions.rooms import create_room
 from app.mail.tokens import password_reset_token, unsubscribe_token
+from app.media.uploads import media_settings
 from app.models import MediaFile, PublicKey, User
 from app.security import hash_password
+from config.settings import settings_of
 from tests.helpers import Person, sealed_envelope, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
@@ -84,6 +87,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/rooms/<int:room_id>"): in_the_room(200),
     ("POST", "/rooms/<int:room_id>"): in_the_room(403, 303, form={"name": "renamed"}),
     ("POST", "/rooms/<int:room_id>/membership"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/read-marker"): in_the_room(303, form={"seq": "1"}),
     ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
     ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
     ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
@@ -138,6 +142,7 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/rooms/<int:room_id>"): in_the_room(200),
     ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
     ("POST", "/rooms/<int:room_id>/messages"): in_the_room(400),  # no envelope: JS needed
+    ("POST", "/rooms/<int:room_id>/read-marker"): in_the_room(303),
     ("GET", "/rooms/<int:room_id>/keys"): in_the_room(200),
     ("POST", "/rooms/<int:room_id>/members"): in_the_room(303, form={"username": "dave"}),
     ("POST", "/rooms/<int:room_id>/invitations"): in_the_room(403, form={"username": "dave"}),
@@ -201,14 +206,7 @@ async def test_each_visitor_of_a_direct_room_gets_what_the_matrix_says(
 async def _check(expect: Expect, key: tuple[str, str], persona: str,
                  world: dict[str, Any]) -> None:
     method, rule = key
-    path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
-        .replace("<int:invitation_id>", str(world["invitation_id"])) \
-        .replace("<int:user_id>", str(world["member_id"])) \
-        .replace("<int:message_id>", str(world["message_id"])) \
-        .replace("<int:key_id>", str(world["key_id"])) \
-        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
-        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
-        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
+    path = fill_path(rule + expect.query, world)
     visitor: Person = world[persona]
 
     if method == "WS":
@@ -220,6 +218,18 @@ async def _check(expect: Expect, key: tuple[str, str], persona: str,
         response = await visitor.post(path, expect.form)
 
     assert response.status_code == getattr(expect, persona), await response.get_data(as_text=True)
+
+
+def fill_path(rule: str, world: dict[str, Any]) -> str:
+    """The rule with the world's ids, key and tokens in place of its parameters."""
+    return rule.replace("<int:room_id>", str(world["room_id"])) \
+        .replace("<int:invitation_id>", str(world["invitation_id"])) \
+        .replace("<int:user_id>", str(world["member_id"])) \
+        .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<int:key_id>", str(world["key_id"])) \
+        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
+        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
+        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
 
 
 async def _socket_outcome(visitor: Person, world: dict[str, Any], path: str) -> int:
@@ -247,10 +257,11 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                                      email=f"{name}@example.com")
              for name in ("alice", "bob", "carol", "mallory", "dave")}
     room = await create_room(users["alice"], "secret plans", "", "private")
-    await accept_invitation(await invite_member(room, users["alice"], "bob"))
-    invitation = await invite_member(room, users["alice"], "carol")
-    async with app.app_context():  # the media folder comes from the app's config
-        photo = await create_message(room, users["alice"], "the plan", None, image=_png())
+    await accept_invitation(await invite_member(room, users["alice"], "bob", grace=timedelta(0)))
+    invitation = await invite_member(room, users["alice"], "carol", grace=timedelta(0))
+    photo = await create_message(room, users["alice"], "the plan", None, max_chars=100,
+                                 grace=timedelta(0), image=_png(),
+                                 media=media_settings(settings_of(app)))
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
                              "message_id": photo.id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
@@ -259,7 +270,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                                                                algorithm="X25519",
                                                                public_key="k" * 43)).id,
                              "users": users,
-                             "say": lambda author: create_message(room, author, "live", None),
+                             "say": lambda author: create_message(
+                                 room, author, "live", None, max_chars=100, grace=timedelta(0)),
                              "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),
                              "reset_token": password_reset_token(SECRET, users["bob"])}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
@@ -276,11 +288,12 @@ async def _direct_room(world: dict[str, Any]) -> dict[str, Any]:
     room = await start_direct_room(users["alice"], [users["bob"]])
     keys = [world["key_id"], bob_key.id]
     message = await create_sealed_message(room, users["alice"], json.dumps(
-        sealed_envelope(world["key_id"], keys)), None)
+        sealed_envelope(world["key_id"], keys)), None, grace=timedelta(0))
 
     async def say(author: User) -> None:
         mine = world["key_id"] if author.id == users["alice"].id else bob_key.id
-        await create_sealed_message(room, author, json.dumps(sealed_envelope(mine, keys)), None)
+        await create_sealed_message(room, author, json.dumps(sealed_envelope(mine, keys)), None,
+                                    grace=timedelta(0))
 
     return {"room_id": room.id, "message_id": message.id, "say": say}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -17,7 +18,7 @@ from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
-from app.media.uploads import MediaSettings, StoredUpload, media_settings, store_upload
+from app.media.uploads import MediaSettings, StoredUpload, store_upload
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
 from app.queries.keys import current_key_ids
 from app.realtime.events import MessageCreated
@@ -35,15 +36,20 @@ class _AlreadyPosted(Exception):
         self.message = message
 
 
-async def create_message(room: Room, author: User, body: str, client_msg_id: str | None,
-                         max_chars: int = 10_000, image: bytes | None = None,
+async def create_message(room: Room, author: User, body: str, client_msg_id: str | None, *,
+                         max_chars: int, grace: timedelta, image: bytes | None = None,
                          media: MediaSettings | None = None) -> Message:
-    """Store a message (text, an image, or both); the same client_msg_id again returns the first."""
+    """Store a message (text, an image, or both); the same client_msg_id again returns the first.
+
+    `max_chars` and `media` (needed with an image) come from the settings; `grace` decides
+    who counts as offline and gets an e-mail (app.mail.config.presence_grace).
+    """
     body = clean_body(body, max_chars, required=image is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
     stored = await _store_image(image, media) if image is not None else None
     try:
-        message, fresh = await _posted_once(room, author, client_msg_id, body=body, stored=stored)
+        message, fresh = await _posted_once(room, author, client_msg_id, grace, body=body,
+                                            stored=stored)
     except BaseException:
         if stored:
             stored.discard()  # no row points at these files: do not leave them behind
@@ -54,7 +60,7 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
 
 
 async def create_sealed_message(room: Room, author: User, envelope: str | None,
-                                client_msg_id: str | None) -> Message:
+                                client_msg_id: str | None, *, grace: timedelta) -> Message:
     """Store a direct room's message as the envelope the author's browser sealed.
 
     Checked under the room's lock: the envelope must carry the author's current key and a
@@ -68,19 +74,19 @@ async def create_sealed_message(room: Room, author: User, envelope: str | None,
     async def check(conn: Any) -> None:
         await _require_current_keys(room, author, sealed, conn)
 
-    message, _ = await _posted_once(room, author, client_msg_id, body="", envelope=sealed,
-                                    check=check)
+    message, _ = await _posted_once(room, author, client_msg_id, grace, body="",
+                                    envelope=sealed, check=check)
     return message
 
 
-async def _posted_once(room: Room, author: User, client_msg_id: str,
+async def _posted_once(room: Room, author: User, client_msg_id: str, grace: timedelta,
                        **content: Any) -> tuple[Message, bool]:
     """The message, and False when it is a retry's first copy (the same client_msg_id)."""
     try:
-        message = await _insert(room, author, client_msg_id, **content)
+        message = await _insert(room, author, client_msg_id, grace, **content)
     except _AlreadyPosted as dup:
         if dup.message.author_id != author.id:
-            raise Conflict("That message id belongs to another message.") from None
+            raise Conflict("That message id belongs to another message.", field="body") from None
         await dup.message.fetch_related("author", "image")
         return dup.message, False
     message.author = author
@@ -103,8 +109,9 @@ async def _require_current_keys(room: Room, author: User, envelope: dict[str, An
                          "key. Compare the safety numbers before sending.")
 
 
-async def _insert(room: Room, author: User, client_msg_id: str, *, body: str,
-                  stored: StoredUpload | None = None, envelope: dict[str, Any] | None = None,
+async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta, *,
+                  body: str, stored: StoredUpload | None = None,
+                  envelope: dict[str, Any] | None = None,
                   check: Callable[[Any], Awaitable[None]] | None = None) -> Message:
     async with in_transaction() as conn:
         # The row lock serialises posts to this room, so seq order is commit order and the
@@ -128,7 +135,7 @@ async def _insert(room: Room, author: User, client_msg_id: str, *, body: str,
                                        image=media, envelope=envelope, using_db=conn)
         await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
             last_read_seq=seq)
-        await enqueue_room_message(message, author, conn, direct=room.is_direct)
+        await enqueue_room_message(message, author, conn, grace, direct=room.is_direct)
         # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
         await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
                                      author_id=author.id), using_db=conn)
@@ -136,8 +143,10 @@ async def _insert(room: Room, author: User, client_msg_id: str, *, body: str,
 
 
 async def _store_image(image: bytes, media: MediaSettings | None) -> StoredUpload:
+    if media is None:
+        raise TypeError("create_message needs media= (the media settings) to store an image")
     try:
-        return await store_upload(image, MediaKind.IMAGE, media or media_settings())
+        return await store_upload(image, MediaKind.IMAGE, media)
     except ImageRejected as exc:
         raise InvalidInput({"image": str(exc)}) from None
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, request
+from quart import Blueprint, request
 
 from app.access import find_key_owner, require_direct_member
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import Conflict, InvalidInput, NotFound
 from app.actions.keys import back_up_key, publish_key
 from app.auth import login_required, require_account
 from app.models import KeyBackup, PublicKey
@@ -34,7 +34,7 @@ async def back_up(key_id: int) -> Any:
     user = await require_account()
     key = await PublicKey.get_or_none(id=key_id, user_id=user.id)
     if key is None:
-        abort(404)
+        raise NotFound()
     try:
         await back_up_key(key, await request.form)
     except InvalidInput as exc:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from app.mail import config
 from app.mentions import mentioned_names
 from app.models import (
     EmailMode,
@@ -19,7 +19,7 @@ from app.realtime.presence import is_online
 
 
 async def enqueue_room_message(message: Message, author: User, conn: Any,
-                               direct: bool = False) -> None:
+                               grace: timedelta, direct: bool = False) -> None:
     """Rows for offline members mentioned in the message, or who want every message.
 
     In a direct room every message is addressed to every member, and the row says only who
@@ -32,7 +32,7 @@ async def enqueue_room_message(message: Message, author: User, conn: Any,
         mentioned = membership.user.username_key in names
         if not (mentioned or direct) and membership.email_mode != EmailMode.ALL:
             continue
-        if membership.email_held or not await would_email(membership.user):
+        if membership.email_held or not await would_email(membership.user, grace):
             continue
         kind = NotificationKind.DIRECT_MESSAGE if direct else \
             NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
@@ -54,10 +54,10 @@ async def enqueue_private_request(user: User, actor: User, room_id: int, conn: A
                               actor_id=actor.id, room_id=room_id, using_db=conn)
 
 
-async def enqueue_invitation(invitation: Invitation, conn: Any) -> None:
+async def enqueue_invitation(invitation: Invitation, conn: Any, grace: timedelta) -> None:
     """A row for an offline invitee."""
     invitee = await User.get(id=invitation.invitee_id).using_db(conn)
-    if await would_email(invitee):
+    if await would_email(invitee, grace):
         await Notification.create(user_id=invitee.id, kind=NotificationKind.INVITATION,
                                   actor_id=invitation.inviter_id, room_id=invitation.room_id,
                                   invitation_id=invitation.id, using_db=conn)
@@ -68,6 +68,10 @@ async def enqueue_password_reset(user: User) -> None:
     await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_RESET)
 
 
-async def would_email(user: User) -> bool:
-    """True when a message for `user` now would reach them by e-mail (offline, not opted out)."""
-    return user.email_notifications and not await is_online(user.id, config.current().grace)
+async def would_email(user: User, grace: timedelta) -> bool:
+    """True when a message for `user` now would reach them by e-mail (offline, not opted out).
+
+    `grace`: how long after their last connection a user still counts as online
+    (`app.mail.config.presence_grace(settings)`).
+    """
+    return user.email_notifications and not await is_online(user.id, grace)
