@@ -6,7 +6,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_chat_features')]
+    dependencies = [('models', '0008_direct_rooms')]
 
     initial = False
 

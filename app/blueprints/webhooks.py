@@ -6,7 +6,7 @@ from typing import Any
 
 from quart import Blueprint, flash, redirect, render_template, request, session, url_for
 
-from app.access import require_membership, require_webhook_manager
+from app.access import require_webhook_manager, require_webhook_room
 from app.actions.errors import InvalidInput
 from app.actions.webhooks import create_webhook, revoke_webhook
 from app.auth import login_required, require_account
@@ -19,7 +19,7 @@ blueprint = Blueprint("webhooks", __name__)
 @blueprint.get("/rooms/<int:room_id>/webhooks")
 @login_required
 async def index(room_id: int) -> Any:
-    room, _ = await require_membership(await require_account(), room_id)
+    room = await require_webhook_room(await require_account(), room_id)
     return await _webhooks_page(room)
 
 
@@ -27,7 +27,7 @@ async def index(room_id: int) -> Any:
 @login_required
 async def create(room_id: int) -> Any:
     user = await require_account()
-    room, _ = await require_membership(user, room_id)
+    room = await require_webhook_room(user, room_id)
     try:
         _, token = await create_webhook(room, user, (await request.form).get("name", ""))
     except InvalidInput as exc:

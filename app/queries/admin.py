@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.functions import Count
 
-from app.models import Room, User
+from app.models import Room, RoomKind, User
 
 LISTED_MAX = 1000  # a team chat, not a directory: beyond this the page says it is cut short
 
@@ -15,6 +15,7 @@ async def all_people() -> list[User]:
 
 
 async def all_rooms() -> list[Room]:
-    """Every room, archived ones too, with member counts, alphabetical."""
-    return await Room.all().annotate(member_count=Count("memberships")) \
+    """Every room, archived ones too, with member counts, alphabetical; never private
+    conversations (rooms of kind direct), whose names and members are their own business."""
+    return await Room.exclude(kind=RoomKind.DIRECT).annotate(member_count=Count("memberships")) \
         .order_by("name", "id").limit(LISTED_MAX)
