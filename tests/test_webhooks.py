@@ -6,6 +6,7 @@ import json
 
 from quart import Quart
 
+from app.actions.direct_rooms import start_direct_room
 from app.models import Message, Notification, NotificationKind, User, Webhook
 from app.security import CSRF_EXEMPT_ENDPOINTS
 from tests.helpers import Person, select, select_one
@@ -210,3 +211,16 @@ async def test_a_webhook_needs_a_name(alice: Person, room_id: int) -> None:
 
     assert response.status_code == 400
     assert "name" in select_one(await response.get_data(), "#name-error").text
+
+
+async def test_webhooks_never_post_into_a_private_conversation(alice: Person, bob: Person,
+                                                               room_id: int) -> None:
+    alice_user, bob_user = await User.get(id=alice.user_id), await User.get(id=bob.user_id)
+    direct = await start_direct_room(alice_user, [bob_user])
+
+    page = await alice.get(f"/rooms/{direct.id}/webhooks")
+    made = await alice.post(f"/rooms/{direct.id}/webhooks", {"name": "CI"})
+
+    assert page.status_code == 403 and made.status_code == 403
+    assert "private conversations" in select_one(await made.get_data(), ".error-page p").text
+    assert await Webhook.all().count() == 0
