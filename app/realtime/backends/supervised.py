@@ -133,8 +133,8 @@ class SupervisedBackend(BroadcastBackend):
             try:
                 async with self._lock:
                     await self._close(graceful=False)
-                    self._lost.clear()
                     await self._open()
+                    self._lost.clear()
             except self.connection_errors as exc:
                 log.warning("bus connection lost (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
