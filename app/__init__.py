@@ -92,7 +92,8 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     async def open_database() -> None:
         await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
         await start_realtime(app, asyncpg_dsn(app.config["DATABASE_URL"]), VIEWS,
-                             fragment_context(app))
+                             fragment_context(app),
+                             on_resync=app.extensions["session_cache"].clear)
         await start_mail(app, settings)
 
     @app.after_serving

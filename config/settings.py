@@ -34,6 +34,7 @@ class Settings:
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
     mail_retry_seconds: float = 30.0
+    access_log: bool = False  # a log line per request costs ~5% of the CPU under load
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -66,6 +67,7 @@ class Settings:
             presence_grace_seconds=float(env.get("PRESENCE_GRACE_SECONDS", "60")),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", "5")),
             mail_retry_seconds=float(env.get("MAIL_RETRY_SECONDS", "30")),
+            access_log=_flag(env.get("ACCESS_LOG", "false")),
         )
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from quart import Quart
 
-from app.live_views import direct, messages, rooms, typing
+from app.live_views import accounts, direct, messages, rooms, typing
 from app.realtime.dispatch import View, ViewTable
 from app.realtime.events import (
+    AccountChanged,
     DirectMessageCreated,
     DirectTyping,
     InvitationsChanged,
@@ -38,6 +39,7 @@ VIEWS: ViewTable = {
     InvitationsChanged: View(rooms.invitations_changed),
     DirectMessageCreated: View(direct.direct_message_created),
     DirectTyping: View(direct.direct_typing),
+    AccountChanged: View(accounts.account_changed),
 }
 
 
