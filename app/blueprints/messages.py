@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from app.access import find_visible_room, require_membership
 from app.actions.errors import Conflict, InvalidInput
-from app.actions.messages import create_message
+from app.actions.messages import NotMember, create_message
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, read_upload
 from app.blueprints.rooms import render_room_page
@@ -57,18 +57,23 @@ async def history(room_id: int) -> Any:
 @login_required
 async def post(room_id: int) -> Any:
     user = await require_account()
-    room, membership = await require_membership(user, room_id)
     form = await request.form
     image = await read_upload((await request.files).get("image"))
     try:
-        message = await create_message(room, user, form.get("body", ""),
+        # Membership is checked by the statement that stores the message (one round trip).
+        message = await create_message(room_id, user, form.get("body", ""),
                                        form.get("client_msg_id"),
                                        current_app.config["MESSAGE_MAX_CHARS"], image=image)
+    except NotMember as refused:
+        if refused.visible:
+            abort(403, "Join this room to take part.")
+        abort(404)
     except (InvalidInput, Conflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
+        room, membership = await require_membership(user, room_id)
         return await _refused(room, membership, form, errors)
     if not is_htmx():
-        return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
+        return redirect(url_for("rooms.show", room_id=room_id) + "#composer", 303)
     response = await make_response(await render_fragment("messages/_message.html",
                                                          message=message))
     response.headers["Vary"] = "HX-Request"

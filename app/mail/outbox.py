@@ -5,35 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from app.mail import config
-from app.mentions import mentioned_names
 from app.models import (
     Conversation,
     DirectMessage,
-    EmailMode,
     Invitation,
-    Membership,
-    Message,
     Notification,
     NotificationKind,
     User,
 )
 from app.realtime.presence import is_online
-
-
-async def enqueue_room_message(message: Message, author: User, conn: Any) -> None:
-    """Rows for offline members mentioned in the message, or who want every message."""
-    names = mentioned_names(message.body)
-    members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
-        .exclude(email_mode=EmailMode.NONE).using_db(conn).prefetch_related("user")
-    for membership in members:
-        mentioned = membership.user.username_key in names
-        if not mentioned and membership.email_mode != EmailMode.ALL:
-            continue
-        if membership.email_held or not await would_email(membership.user):
-            continue
-        kind = NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
-        await Notification.create(user_id=membership.user_id, kind=kind, actor_id=author.id,
-                                  room_id=message.room_id, message_id=message.id, using_db=conn)
 
 
 async def enqueue_direct_message(message: DirectMessage, conversation: Conversation,
