@@ -41,7 +41,8 @@ async def register_user(username: str, email: str, password: str) -> User:
 
 async def authenticate(username: str, password: str) -> User | None:
     """The user whose name and password match, else None (same cost either way)."""
-    user = await User.get_or_none(username_key=username.strip().lower())
+    key = username.strip().lower()
+    user = await User.get_or_none(username_key=key) if USERNAME.match(key) else None
     # argon2 takes ~200 ms of CPU on purpose and releases the GIL: in a thread, the event loop
     # (every socket of this process) keeps running while someone logs in.
     if not await asyncio.to_thread(verify_password, user.password_hash if user else None,

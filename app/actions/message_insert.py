@@ -23,7 +23,7 @@ from app.realtime.publish import BUS_CHANNEL
 
 POST_MESSAGE = """
 WITH target AS (
-    SELECT r.visibility, m.id AS membership_id
+    SELECT r.kind, m.id AS membership_id
     FROM rooms r LEFT JOIN memberships m ON m.room_id = r.id AND m.user_id = $2
     WHERE r.id = $1 AND r.archived_at IS NULL
 ), earlier AS (
@@ -58,7 +58,7 @@ WITH target AS (
     SELECT pg_notify($8, ($9::jsonb || jsonb_build_object('message_id', id, 'seq', seq))::text)
     FROM inserted
 )
-SELECT (SELECT visibility FROM target) AS visibility,
+SELECT (SELECT kind FROM target) AS kind,
        (SELECT membership_id FROM target) AS membership_id,
        (SELECT id FROM earlier) AS earlier_id,
        inserted.id, inserted.seq, inserted.created_at,
@@ -71,7 +71,7 @@ FROM (SELECT 1) AS one LEFT JOIN inserted ON true
 class Posted:
     """What the statement found and did."""
 
-    visible: bool  # the room exists, is not archived (and is public, or the author a member)
+    visible: bool  # the room exists, is not archived, and is public or the author's
     member: bool
     earlier_id: int | None  # the message this client id already posted
     id: int | None = None
@@ -90,6 +90,6 @@ async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
         STALE_AFTER + presence_grace, BUS_CHANNEL, announcement])
     row: dict[str, Any] = rows[0]
     member = row["membership_id"] is not None
-    return Posted(visible=row["visibility"] is not None and (member or row["visibility"] == "public"),
+    return Posted(visible=row["kind"] is not None and (member or row["kind"] == "public"),
                   member=member, earlier_id=row["earlier_id"], id=row["id"], seq=row["seq"],
                   created_at=row["created_at"])

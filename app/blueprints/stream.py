@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import Any
 
 from quart import Blueprint, websocket
 
+from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
-from app.actions.typing import announce_direct_typing, announce_typing
+from app.actions.typing import announce_typing
 from app.auth import current_account
-from app.models import Conversation, Membership, User
+from app.blueprints import int_arg
+from app.models import Membership, User
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
 from app.realtime.pump import CLOSE_POLICY, pump
@@ -18,8 +20,13 @@ from app.realtime.runtime import realtime
 from app.security import origin_allowed
 
 blueprint = Blueprint("stream", __name__)
+log = logging.getLogger("parley.stream")
 
 TYPING_INTERVAL = 1.0
+CLOSE_INVALID, CLOSE_TRY_AGAIN_LATER = 1007, 1013
+# Domain errors (app/actions/errors.py) as close codes, by their HTTP-like status: the one place.
+CLOSE_CODES = {400: CLOSE_INVALID, 403: CLOSE_POLICY, 404: CLOSE_POLICY, 409: CLOSE_POLICY,
+               429: CLOSE_TRY_AGAIN_LATER, 503: CLOSE_TRY_AGAIN_LATER}
 
 
 @blueprint.websocket("/ws")
@@ -31,8 +38,11 @@ async def stream() -> None:
         await websocket.close(CLOSE_POLICY)
         return
     await websocket.accept()
-    conn = await _open_connection(user, websocket.args.get("room", type=int),
-                                  websocket.args.get("conversation", type=int))
+    try:
+        conn = await _open_connection(user, int_arg("room", websocket.args))
+    except DomainError as exc:
+        await websocket.close(close_code(exc))
+        return
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await presence.record_connection(user.id, conn.room_id)
@@ -42,9 +52,16 @@ async def stream() -> None:
         await pump(conn, websocket, pings.handle)
     finally:
         live.registry.remove(conn)
-        with contextlib.suppress(Exception):
+        try:
             await presence.forget_connection(presence_id)
             await pings.stop_typing()
+        except Exception:  # the socket is gone either way; presence expires by heartbeat
+            log.exception("cleaning up after a closed socket failed")
+
+
+def close_code(error: DomainError) -> int:
+    """The WebSocket close code for a refusal (1008, policy, for any status not listed)."""
+    return CLOSE_CODES.get(error.status, CLOSE_POLICY)
 
 
 class _Pings:
@@ -57,15 +74,11 @@ class _Pings:
 
     async def handle(self, message: dict[str, Any], now: float) -> None:
         conn, kind = self.conn, message.get("type")
-        if kind == "typing" and now - self.last_typing >= TYPING_INTERVAL:
-            if conn.conversation_id is not None and conn.peer_id is not None:
-                self.last_typing, self.typing = now, True
-                await announce_direct_typing(conn.conversation_id, self.user, conn.peer_id)
-            elif conn.room_id is not None:
-                self.last_typing, self.typing = now, True
-                await announce_typing(conn.room_id, self.user)
-        elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None \
-                and conn.conversation_id is None:
+        if kind == "typing" and now - self.last_typing >= TYPING_INTERVAL \
+                and conn.room_id is not None:
+            self.last_typing, self.typing = now, True
+            await announce_typing(conn.room_id, self.user)
+        elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None:
             membership = await Membership.get_or_none(room_id=conn.room_id, user_id=self.user.id)
             if membership is not None:
                 await mark_room_read(membership,
@@ -73,29 +86,14 @@ class _Pings:
 
     async def stop_typing(self) -> None:
         """The tab closed: its typing notice goes now rather than when it expires."""
-        if not self.typing:
-            return
-        if self.conn.room_id is not None:
+        if self.typing and self.conn.room_id is not None:
             await announce_typing(self.conn.room_id, self.user, stopped=True)
-        if self.conn.conversation_id is not None and self.conn.peer_id is not None:
-            await announce_direct_typing(self.conn.conversation_id, self.user, self.conn.peer_id,
-                                         stopped=True)
 
 
-async def _open_connection(user: User, room_id: int | None,
-                           conversation_id: int | None) -> Connection:
+async def _open_connection(user: User, room_id: int | None) -> Connection:
     rows = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .values("room_id", "last_read_seq", "room__last_seq")
     rooms = {r["room_id"]: RoomState(r["room__last_seq"], r["last_read_seq"]) for r in rows}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
-    conn = Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
-    if conversation_id is not None:
-        # Only the two participants hear a conversation; anyone else's socket ignores the id.
-        conversation = await Conversation.get_or_none(id=conversation_id)
-        if conversation is not None and user.id in (conversation.low_user_id,
-                                                    conversation.high_user_id):
-            conn.conversation_id = conversation.id
-            conn.peer_id = conversation.high_user_id if conversation.low_user_id == user.id \
-                else conversation.low_user_id
-    return conn
+    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
