@@ -171,6 +171,39 @@
     setUpComposer();
   }
 
+  // A refused form must say why with JavaScript on, as it does with it off. A boosted form
+  // (or link) gets the whole page back, errors included: show it like a plain navigation
+  // would. Any other refused request (a reaction, an edit) gets its reason in an alert.
+  document.addEventListener("htmx:beforeSwap", (evt) => {
+    const status = evt.detail.xhr.status;
+    if (status < 400 || !evt.detail.isError) return;
+    if (evt.detail.boosted) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+      return;
+    }
+    if (evt.detail.elt && evt.detail.elt.id === "composer") return;  // it says why itself
+    showAlert(refusalText(evt.detail.xhr));
+  });
+
+  function refusalText(xhr) {
+    const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const reason = doc.querySelector(".error-page p, .form-error, .field-error");
+    return (reason && reason.textContent.trim()) || "That did not work (error " + xhr.status + ").";
+  }
+
+  function showAlert(text) {
+    let box = document.getElementById("page-alert");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "page-alert";
+      box.className = "page-alert";
+      box.setAttribute("role", "alert");
+      document.getElementById("main").prepend(box);
+    }
+    box.textContent = text;
+  }
+
   document.addEventListener("htmx:beforeSwap", (evt) => {
     const list = listEl();
     if (!list) return;
