@@ -36,6 +36,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/htmx-ext-ws/dist/ws.min.js $(VENDOR)/ws.min.js
+	cp node_modules/markdown-it/dist/markdown-it.min.js $(VENDOR)/markdown-it.min.js
 	touch $@
 
 clean:
