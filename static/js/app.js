@@ -232,7 +232,8 @@
       evt.detail.isError = false;
       return;
     }
-    if (evt.detail.elt && evt.detail.elt.id === "composer") return;  // it says why itself
+    const source = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (source && (source.id === "composer" || source.classList.contains("inline-edit"))) return;
     showAlert(refusalText(evt.detail.xhr));
   });
 

@@ -65,16 +65,20 @@ async function edit(message) {
       form.requestSubmit();
     }
   });
-  form.addEventListener("htmx:beforeSwap", (evt) => {
-    if (evt.detail.xhr.status >= 400) {
-      evt.detail.shouldSwap = false;
-      evt.detail.isError = false;  // said here, next to the text, not in the page alert
-      showRefusal(form, evt.detail.xhr);
-    }
-  });
   textarea.focus();
   textarea.setSelectionRange(textarea.value.length, textarea.value.length);
 }
+
+// htmx fires beforeSwap on the target (the message), so listen above it and pick our forms.
+document.addEventListener("htmx:beforeSwap", (evt) => {
+  const form = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+  if (!form || !form.classList || !form.classList.contains("inline-edit")) return;
+  if (evt.detail.xhr.status >= 400) {
+    evt.detail.shouldSwap = false;
+    evt.detail.isError = false;  // said next to the text, not in the page alert
+    showRefusal(form, evt.detail.xhr);
+  }
+}, true);
 
 function focusComposer() {
   const body = document.querySelector("#composer textarea[name=body]");
