@@ -1,59 +1,70 @@
-"""Parley: create_app() wires config, the ORM, auth, CSRF, templates and blueprints."""
+"""Parley: create_app() wires settings, the ORM, auth, CSRF, templates and blueprints.
+
+The app's Settings live in app.extensions (config.settings.settings_of / current_settings);
+app.config holds only the keys Quart and quart-auth read themselves.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import Any
 
-from quart import Quart, render_template, request
+from quart import Quart
 from quart_auth import Unauthorized
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.auth import ParleyAuth, current_account, redirect_to_login
+from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, start_orm, stop_orm
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.queries.rooms import my_rooms
+from app.queries.search import SEARCHES_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
 from app.security import (
     FORM_FIELDS_ALLOWANCE,
+    SlidingWindow,
     add_security_headers,
     check_csrf,
+    check_host,
     csrf_token,
     limit_request_body,
+    refuse_nul_bytes,
 )
-from config.settings import ROOT, Settings
+from config.settings import ROOT, Settings, attach, settings_of
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Quart:
-    """Build the app; `database_url` (resolved by the caller) is the database it serves."""
+    """Build the app; `database_url` (resolved by the caller) overrides settings.database_url."""
     settings = settings or Settings.from_env()
+    if database_url:
+        settings = replace(settings, database_url=database_url)
     app = Quart(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
-    app.config.update(
+    attach(app, settings)
+    app.config.update(  # only what Quart and quart-auth read themselves
         SECRET_KEY=settings.secret_key,
-        DATABASE_URL=database_url or settings.database_url,
-        RATE_LIMITS=settings.rate_limits,
-        MESSAGE_MAX_CHARS=settings.message_max_chars,
-        HISTORY_PAGE_SIZE=settings.history_page_size,
         QUART_AUTH_COOKIE_SECURE=settings.cookie_secure,
         QUART_AUTH_COOKIE_NAME="parley_auth",
         QUART_AUTH_DURATION=30 * 24 * 3600,
         SESSION_COOKIE_NAME="parley_session",
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_SAMESITE="Lax",
-        MEDIA_ROOT=str(settings.media_root),
-        UPLOAD_MAX_BYTES=settings.upload_max_bytes,
-        IMAGE_MAX_PIXELS=settings.image_max_pixels,
         # The largest body any route accepts; routes without uploads lower it per request
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
         TEMPLATES_AUTO_RELOAD=False,
     )
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
     ParleyAuth(app)
+    # Searches share the connection pool with pages: a third of it at most.
+    app.extensions["search_slots"] = asyncio.Semaphore(max(1, settings.db_pool_max // 3))
+    app.extensions["search_limiter"] = SlidingWindow(SEARCHES_PER_MINUTE, 60,
+                                                     enabled=settings.rate_limits)
     register_filters(app)
     _register_blueprints(app)
-    _register_hooks(app, settings)
+    _register_hooks(app)
     return app
 
 
@@ -85,15 +96,18 @@ def _register_blueprints(app: Quart) -> None:
         app.register_blueprint(module.blueprint)
 
 
-def _register_hooks(app: Quart, settings: Settings) -> None:
-    from app.blueprints.errors import request_too_large
+def _register_hooks(app: Quart) -> None:
+    from app.blueprints.errors import register_error_handlers
 
     @app.before_serving
     async def open_database() -> None:
-        await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
-        await start_realtime(app, asyncpg_dsn(app.config["DATABASE_URL"]), VIEWS,
+        settings = settings_of(app)
+        if settings.database_url is None:
+            raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
+        await start_orm(settings.database_url, settings.db_pool_max)
+        await start_realtime(app, asyncpg_dsn(settings.database_url), VIEWS,
                              fragment_context(app))
-        await start_mail(app, settings)
+        await start_mail(app)
 
     @app.after_serving
     async def close_database() -> None:
@@ -101,26 +115,19 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
         await stop_realtime(app)
         await stop_orm()
 
-    app.before_request(limit_request_body)  # before check_csrf, which reads the form
+    app.before_request(check_host)  # first: a foreign Host gets nothing else
+    app.before_websocket(check_host)
+    app.before_request(limit_request_body)  # before the hooks that read the form
+    app.before_request(refuse_nul_bytes)
     app.before_request(check_csrf)
     app.after_request(add_security_headers)
     app.errorhandler(Unauthorized)(redirect_to_login)
-    app.errorhandler(RequestEntityTooLarge)(request_too_large)
-
-    @app.errorhandler(HTTPException)
-    async def http_error(error: HTTPException) -> Any:
-        if request.headers.get("HX-Request") == "true" or request.path.startswith("/static"):
-            return error.description or error.name, error.code
-        message = error.description
-        if error.code == 500:  # never show the server's internals
-            message = "Parley hit an unexpected error. It was logged; please try again."
-        html = await render_template("errors/error.html", code=error.code, message=message)
-        return html, error.code
+    register_error_handlers(app)
 
     @app.context_processor
     async def page_context() -> dict[str, Any]:
         user = await current_account()
         sidebar = await my_rooms(user) if user else []
         return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token,
-                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"]}
+                "upload_max_bytes": settings_of(app).upload_max_bytes}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -21,8 +22,10 @@ from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message
 from app.actions.rooms import create_room
 from app.mail.tokens import password_reset_token, unsubscribe_token
+from app.media.uploads import media_settings
 from app.models import MediaFile, Room, User
 from app.security import hash_password
+from config.settings import settings_of
 from tests.helpers import Person, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
@@ -82,6 +85,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/rooms/<int:room_id>"): in_the_room(200),
     ("POST", "/rooms/<int:room_id>"): in_the_room(403, 303, form={"name": "renamed"}),
     ("POST", "/rooms/<int:room_id>/membership"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/read-marker"): in_the_room(303, form={"seq": "1"}),
     ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
     ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
     ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
@@ -152,13 +156,7 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     method, rule = key
     expect = MATRIX[key]
     world = await _private_room_world(app)
-    path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
-        .replace("<int:invitation_id>", str(world["invitation_id"])) \
-        .replace("<int:user_id>", str(world["member_id"])) \
-        .replace("<int:message_id>", str(world["message_id"])) \
-        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
-        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
-        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
+    path = fill_path(rule + expect.query, world)
     visitor: Person = world[persona]
 
     if method == "WS":
@@ -170,6 +168,17 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
         response = await visitor.post(path, expect.form)
 
     assert response.status_code == getattr(expect, persona), await response.get_data(as_text=True)
+
+
+def fill_path(rule: str, world: dict[str, Any]) -> str:
+    """The rule with the world's ids, key and tokens in place of its parameters."""
+    return rule.replace("<int:room_id>", str(world["room_id"])) \
+        .replace("<int:invitation_id>", str(world["invitation_id"])) \
+        .replace("<int:user_id>", str(world["member_id"])) \
+        .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
+        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
+        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
 
 
 async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
@@ -185,7 +194,8 @@ async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
         hears = conn in registry.by_room.get(room_id, set()) and conn.room_id == room_id
         if hears:  # and a member really gets the room's next message
             room = await Room.get(id=room_id)
-            await create_message(room, await User.get(id=visitor.user_id), "live", None)
+            await create_message(room, await User.get(id=visitor.user_id), "live", None,
+                                 max_chars=100, grace=timedelta(0))
             await frame_matching(ws, ".message")
         return WS_HEARS_ROOM if hears else WS_DEAF_TO_ROOM
 
@@ -197,10 +207,11 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                                      email=f"{name}@example.com")
              for name in ("alice", "bob", "carol", "mallory", "dave")}
     room = await create_room(users["alice"], "secret plans", "", "private")
-    await accept_invitation(await invite_member(room, users["alice"], "bob"))
-    invitation = await invite_member(room, users["alice"], "carol")
-    async with app.app_context():  # the media folder comes from the app's config
-        photo = await create_message(room, users["alice"], "the plan", None, image=_png())
+    await accept_invitation(await invite_member(room, users["alice"], "bob", grace=timedelta(0)))
+    invitation = await invite_member(room, users["alice"], "carol", grace=timedelta(0))
+    photo = await create_message(room, users["alice"], "the plan", None, max_chars=100,
+                                 grace=timedelta(0), image=_png(),
+                                 media=media_settings(settings_of(app)))
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
                              "message_id": photo.id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,

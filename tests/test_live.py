@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -60,6 +61,40 @@ async def test_a_foreign_origin_is_refused(bob: Person, room_id: int) -> None:
             await next_frame(ws)
 
     assert closed.value.code == 1008
+
+
+@pytest.mark.parametrize("query", ["room=99999999999999999999", "conversation=99999999999999999999",
+                                   "room=-1", "conversation=abc"])
+async def test_an_id_no_database_could_hold_closes_the_socket_as_invalid(bob: Person,
+                                                                         query: str) -> None:
+    async with bob.client.websocket(f"/ws?{query}") as ws:
+        with pytest.raises(SocketClosed) as closed:
+            await next_frame(ws)
+
+    assert closed.value.code == 1007
+
+
+async def test_a_failing_background_job_is_logged_and_runs_again(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from app.realtime.runtime import _every
+
+    ran_again = asyncio.Event()
+    calls = []
+
+    async def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        ran_again.set()
+
+    loop = asyncio.create_task(_every(0, flaky))
+    await ran_again.wait()
+    loop.cancel()
+
+    failures = [r for r in caplog.records if r.name == "parley.realtime"]
+    assert len(failures) == 1
+    assert "flaky" in failures[0].getMessage()
+    assert failures[0].exc_info[1].args == ("the database went away",)
 
 
 async def test_typing_shows_to_others_and_expires(alice: Person, bob: Person, room_id: int) -> None:
@@ -180,7 +215,8 @@ async def test_a_client_too_slow_to_keep_up_is_closed_to_catch_up_later(
         ws.stall()
 
         for n in range(QUEUE_FRAMES + 10):
-            await create_message(room, author, f"burst {n}", None)
+            await create_message(room, author, f"burst {n}", None, max_chars=100,
+                                 grace=timedelta(0))
 
         with pytest.raises(SocketClosed) as closed:
             while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -38,7 +39,8 @@ async def start_conversation(user: User, other: User) -> Conversation:
         return await Conversation.get(low_user_id=low, high_user_id=high)
 
 
-async def send_direct_message(sender: User, recipient: User, form: Any) -> DirectMessage:
+async def send_direct_message(sender: User, recipient: User, form: Any, *,
+                              grace: timedelta) -> DirectMessage:
     """Store an encrypted message numbered under the conversation's row lock; retries post once.
 
     Only ciphertext reaches this function: `form` carries base64url ciphertext, iv and salt,
@@ -64,14 +66,14 @@ async def send_direct_message(sender: User, recipient: User, form: Any) -> Direc
                                                  **fields)
             read_field = "low_read_seq" if conversation.low_user_id == sender.id else "high_read_seq"
             await Conversation.filter(id=conversation.id).using_db(conn).update(**{read_field: seq})
-            await enqueue_direct_message(message, conversation, recipient, conn)
+            await enqueue_direct_message(message, conversation, recipient, conn, grace)
             # Ids only: the ciphertext is far larger than a NOTIFY may carry.
             await publish(DirectMessageCreated(
                 conversation_id=conversation.id, message_id=message.id, seq=seq,
                 sender_id=sender.id, recipient_id=recipient.id), using_db=conn)
     except _AlreadySent as dup:
         if dup.message.sender_id != sender.id:
-            raise Conflict("That message id belongs to another message.") from None
+            raise Conflict("That message id belongs to another message.", field="ciphertext") from None
         message = dup.message
     message.sender = sender
     message.conversation = conversation
@@ -111,8 +113,9 @@ async def _require_current_keys(sender: User, recipient: User, fields: dict[str,
     """Messages are made with both people's current keys, so nobody writes to a retired key."""
     mine, theirs = await current_key(sender), await current_key(recipient)
     if mine is None or mine.id != fields["sender_key_id"]:
-        raise KeyChanged("Your key changed in another browser. Reload the page to restore it.")
+        raise KeyChanged("Your key changed in another browser. Reload the page to restore it.",
+                         field="ciphertext")
     if theirs is None or theirs.id != fields["recipient_key_id"]:
         raise KeyChanged(f"{recipient.username}'s key changed. Reload the page and compare "
-                         "the safety number before sending.")
+                         "the safety number before sending.", field="ciphertext")
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, make_response, redirect, render_template, request, url_for
 
 from app.access import find_contact, find_contact_or_none
 from app.actions.conversations import (
-    KeyChanged,
     mark_conversation_read,
     send_direct_message,
     start_conversation,
 )
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import DomainError
 from app.actions.messages import new_client_msg_id
 from app.auth import login_required, require_account
-from app.blueprints import is_htmx
+from app.blueprints import int_arg, is_htmx
+from app.mail.config import presence_grace
 from app.mail.outbox import would_email
 from app.queries.conversations import (
     direct_messages_after,
@@ -26,6 +26,7 @@ from app.queries.conversations import (
     my_conversations,
 )
 from app.rendering import render_fragment
+from config.settings import current_settings
 
 blueprint = Blueprint("dm", __name__)
 
@@ -55,8 +56,9 @@ async def show(username: str) -> Any:
     user = await require_account()
     contact = await find_contact(user, username)
     conversation = await start_conversation(user, contact)
-    before = request.args.get("before", type=int)
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    before = int_arg("before")
+    settings = current_settings()
+    size = settings.history_page_size
     if before is None:
         messages = await latest_direct_messages(conversation, size)
         if messages:
@@ -66,8 +68,8 @@ async def show(username: str) -> Any:
     return await render_template(
         "dm/show.html", peer=contact, conversation=conversation, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
-        client_msg_id=new_client_msg_id(), max_chars=current_app.config["MESSAGE_MAX_CHARS"],
-        errors={}, peer_emailed=await would_email(contact))
+        client_msg_id=new_client_msg_id(), max_chars=settings.message_max_chars,
+        errors={}, peer_emailed=await would_email(contact, presence_grace(settings)))
 
 
 @blueprint.get("/dm/<username>/messages")
@@ -76,9 +78,9 @@ async def history(username: str) -> Any:
     user = await require_account()
     contact = await find_contact(user, username)
     conversation = await find_conversation(user, contact)
-    size = current_app.config["HISTORY_PAGE_SIZE"]
-    after = request.args.get("after", type=int)
-    before = request.args.get("before", type=int)
+    size = current_settings().history_page_size
+    after = int_arg("after")
+    before = int_arg("before")
     if after is not None:
         messages, has_older = await direct_messages_after(conversation, after), False
         if conversation and messages:  # the catch-up delivered them to the reader's screen
@@ -97,11 +99,11 @@ async def post(username: str) -> Any:
     user = await require_account()
     contact = await find_contact(user, username)
     try:
-        message = await send_direct_message(user, contact, await request.form)
-    except (InvalidInput, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, InvalidInput) else {"ciphertext": str(exc)}
-        status = 409 if isinstance(exc, KeyChanged) else (422 if is_htmx() else 400)
-        return await _refused(contact, errors, status)
+        message = await send_direct_message(user, contact, await request.form,
+                                            grace=presence_grace(current_settings()))
+    except DomainError as exc:  # KeyChanged is a 409: the page must reload its keys
+        status = exc.status if exc.status != 400 else (422 if is_htmx() else 400)
+        return await _refused(contact, exc.errors, status)
     if not is_htmx():
         return redirect(url_for("dm.show", username=contact.username), 303)
     response = await make_response(await render_fragment("dm/_message.html", message=message))

@@ -16,6 +16,7 @@ from app.auth import login_required, require_account
 from app.media.storage import media_path
 from app.models import Message, Room
 from app.queries.exports import history_pages
+from config.settings import current_settings
 
 blueprint = Blueprint("exports", __name__)
 
@@ -27,7 +28,7 @@ async def as_html(room_id: int) -> Any:
     room, _ = await require_membership(user, room_id)
     env = current_app.jinja_env
     head, item = env.get_template("exports/room.html"), env.get_template("exports/_message.html")
-    root = Path(current_app.config["MEDIA_ROOT"])
+    root = current_settings().media_dir
 
     async def document() -> AsyncIterator[bytes]:
         yield (await head.render_async(room=room)).encode()
@@ -57,7 +58,7 @@ async def as_json(room_id: int) -> Any:
                 first = False
         yield b"\n]}\n"
 
-    return _download(document(), "application/json", f"{_slug(room)}.json")
+    return _download(document(), "application/json; charset=utf-8", f"{_slug(room)}.json")
 
 
 def _as_dict(message: Message) -> dict[str, Any]:
@@ -80,8 +81,8 @@ async def _data_uri(root: Path, message: Message) -> str | None:
     return f"data:{message.image.content_type};base64,{base64.b64encode(data).decode()}"
 
 
-def _download(body: AsyncIterator[bytes], mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: AsyncIterator[bytes], content_type: str, filename: str) -> Response:
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, send_file
+from quart import Blueprint, send_file
 
 from app.access import find_viewable_media
+from app.actions.errors import NotFound
 from app.auth import login_required, require_account
 from app.media.storage import media_path
-from app.media.uploads import media_settings
+from config.settings import current_settings
 
 blueprint = Blueprint("media", __name__)
 
@@ -22,9 +23,9 @@ MEDIA_CSP = "default-src 'none'; img-src 'self'; sandbox"
 async def show(key: str) -> Any:
     user = await require_account()
     media = await find_viewable_media(user, key)
-    path = media_path(media_settings().root, key)
+    path = media_path(current_settings().media_dir, key)
     if not path.is_file():
-        abort(404)
+        raise NotFound()
     response = await send_file(path, mimetype=media.content_type, conditional=True)
     # Private, and revalidated on every use (a cheap 304), so losing access takes effect at once.
     response.headers["Cache-Control"] = "private, no-cache"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, make_response, redirect, render_template, request, url_for
 
 from app.access import (
     can_delete,
@@ -14,13 +13,14 @@ from app.access import (
     require_message_author,
     require_message_remover,
 )
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import DomainError
 from app.actions.message_changes import delete_message, edit_message
 from app.actions.reactions import toggle_reaction
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, refusal_status
 from app.queries.messages import find_revisions, message_for_display
 from app.rendering import render_fragment
+from config.settings import current_settings
 
 blueprint = Blueprint("message_changes", __name__)
 PATH = "/rooms/<int:room_id>/messages/<int:message_id>"
@@ -42,10 +42,9 @@ async def update(room_id: int, message_id: int) -> Any:
     form = await request.form
     try:
         message = await edit_message(message, form.get("body", ""),
-                                     current_app.config["MESSAGE_MAX_CHARS"])
-    except (InvalidInput, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
-        return await _edit_page(room, message, user, form=form, errors=errors,
+                                     current_settings().message_max_chars)
+    except DomainError as exc:
+        return await _edit_page(room, message, user, form=form, errors=exc.errors,
                                 status=refusal_status())
     return await _changed(room.id, message.id)
 
@@ -55,7 +54,7 @@ async def update(room_id: int, message_id: int) -> Any:
 async def destroy(room_id: int, message_id: int) -> Any:
     user = await require_account()
     room, message = await require_message_remover(user, room_id, message_id)
-    await delete_message(message, Path(current_app.config["MEDIA_ROOT"]))
+    await delete_message(message, current_settings().media_dir)
     return await _changed(room.id, message.id)
 
 
@@ -65,13 +64,7 @@ async def react(room_id: int, message_id: int) -> Any:
     user = await require_account()
     room, _ = await require_membership(user, room_id)
     _, message = await find_visible_message(user, room_id, message_id)
-    try:
-        await toggle_reaction(message, user, (await request.form).get("emoji", ""))
-    except InvalidInput as exc:
-        return await render_template("errors/error.html", code=400,
-                                     message=exc.errors["emoji"]), 400
-    except Conflict as exc:
-        return await render_template("errors/error.html", code=409, message=str(exc)), 409
+    await toggle_reaction(message, user, (await request.form).get("emoji", ""))
     return await _changed(room.id, message.id)
 
 
