@@ -204,7 +204,21 @@
     });
   }
 
+  // A boosted navigation swaps the body's content but keeps its attributes, so the CSRF
+  // header would stay the one of the first page even after signing in rotated the token.
+  // Every signed-in page carries the current token in its forms: keep the header in step.
+  function syncCsrfHeader() {
+    const field = document.querySelector("input[name=csrf_token]");
+    if (!field) return;
+    let headers = {};
+    try { headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { headers = {}; }
+    if (headers["X-CSRF-Token"] === field.value) return;
+    headers["X-CSRF-Token"] = field.value;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+  }
+
   function setUpPage() {
+    syncCsrfHeader();
     const list = listEl();
     if (!list) return;
     list.querySelectorAll(".message").forEach(decorate);
