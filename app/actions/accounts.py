@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 
@@ -11,8 +12,11 @@ from tortoise.transactions import in_transaction
 
 from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import effective_policy, get_instance, join_token_matches
+from app.auth import session_cache
 from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
 from app.models import Instance, Session, SignupPolicy, User
+from app.realtime.events import AccountChanged
+from app.realtime.publish import publish
 from app.security import hash_password, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
@@ -40,7 +44,8 @@ async def register_user(username: str, email: str, password: str, join_token: st
             raise Forbidden(refusal)
     if errors:
         raise InvalidInput(errors)
-    password_hash = hash_password(password)  # slow on purpose: outside the lock below
+    # Slow on purpose: off the event loop, and outside the lock below.
+    password_hash = await asyncio.to_thread(hash_password, password)
     try:
         async with in_transaction() as conn:
             instance = await get_instance(conn, lock=True)  # one sign-up at a time decides "first"
@@ -100,9 +105,32 @@ async def create_session(user: User) -> Session:
 
 
 async def delete_session(session_id: str | None) -> None:
-    """Revoke a login session: its cookie stops working everywhere at once."""
-    if session_id:
-        await Session.filter(id=session_id).delete()
+    """Revoke a login session (log out): its cookie stops working everywhere at once."""
+    if not session_id:
+        return
+    async with in_transaction() as conn:
+        session = await Session.get_or_none(id=session_id).using_db(conn)
+        if session is None:
+            return
+        await session.delete(using_db=conn)
+        await account_changed(session.user_id, signed_out=False, using_db=conn)
+
+
+async def revoke_sessions(user_id: int) -> int:
+    """End every session of a user (deactivation, a stolen password): their cookies stop
+    working and their open sockets close, on every process. Returns how many ended."""
+    async with in_transaction() as conn:
+        ended = await Session.filter(user_id=user_id).using_db(conn).delete()
+        await account_changed(user_id, signed_out=True, using_db=conn)
+    return ended
+
+
+async def account_changed(user_id: int, signed_out: bool,
+                          using_db: BaseDBAsyncClient | None = None) -> None:
+    """Every process forgets the user's cached sessions (this one at once, the others when the
+    event arrives after commit); `signed_out` closes the user's sockets too."""
+    session_cache().forget_user(user_id)
+    await publish(AccountChanged(user_id=user_id, signed_out=signed_out), using_db=using_db)
 
 
 def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
@@ -133,7 +161,8 @@ async def reset_password(user: User, password: str) -> None:
         raise InvalidInput({"password": f"Passwords need at least {PASSWORD_MIN} characters."})
     if len(password) > 1024:
         raise InvalidInput({"password": "Passwords can be at most 1024 characters."})
-    user.password_hash = hash_password(password)
+    user.password_hash = await asyncio.to_thread(hash_password, password)
     async with in_transaction() as conn:
         await user.save(update_fields=["password_hash"], using_db=conn)
         await Session.filter(user_id=user.id).using_db(conn).delete()
+        await account_changed(user.id, signed_out=True, using_db=conn)

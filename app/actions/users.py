@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tortoise.transactions import in_transaction
-
+from app.actions.accounts import account_changed, revoke_sessions
 from app.actions.errors import Forbidden
-from app.models import Session, User
-from app.realtime.events import AccountClosed
-from app.realtime.publish import publish
+from app.models import User
 
 
 async def deactivate_user(admin: User, user: User) -> None:
@@ -22,17 +19,16 @@ async def deactivate_user(admin: User, user: User) -> None:
     if user.deactivated_at is not None:
         return
     user.deactivated_at = datetime.now(UTC)
-    async with in_transaction() as conn:
-        await user.save(update_fields=["deactivated_at"], using_db=conn)
-        await Session.filter(user_id=user.id).using_db(conn).delete()
-        # Delivered at commit: every process closes this user's sockets.
-        await publish(AccountClosed(user_id=user.id), using_db=conn)
+    await user.save(update_fields=["deactivated_at"])
+    # Sessions end and every process closes this user's sockets (AccountChanged, signed out).
+    await revoke_sessions(user.id)
 
 
 async def reactivate_user(user: User) -> None:
     """Let a deactivated user log in again (their old sessions stay revoked)."""
     user.deactivated_at = None
     await user.save(update_fields=["deactivated_at"])
+    await account_changed(user.id, signed_out=False)
 
 
 async def set_administrator(admin: User, user: User, is_admin: bool) -> None:
@@ -43,3 +39,4 @@ async def set_administrator(admin: User, user: User, is_admin: bool) -> None:
         raise Forbidden("A webhook cannot be an administrator.")
     user.is_admin = is_admin
     await user.save(update_fields=["is_admin"])
+    await account_changed(user.id, signed_out=False)  # cached copies of the user are dropped

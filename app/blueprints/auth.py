@@ -18,7 +18,7 @@ from app.actions.accounts import (
 )
 from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import get_instance
-from app.blueprints import safe_next
+from app.blueprints import is_htmx, safe_next
 from app.security import client_ip, rotate_csrf_token, throttle
 from config.settings import current_settings
 
@@ -107,6 +107,8 @@ async def logout() -> Any:
     await delete_session(current_user.auth_id)
     logout_user()
     await flash("You are logged out.", "info")
+    if is_htmx():  # a boosted POST would keep the old page's address: make htmx navigate
+        return "", 204, {"HX-Redirect": url_for("auth.login")}
     return redirect(url_for("auth.login"), 303)
 
 

@@ -17,7 +17,7 @@ from quart import Quart
 from app.live_views import accounts, keys, messages, rooms, typing
 from app.realtime.dispatch import View, ViewTable
 from app.realtime.events import (
-    AccountClosed,
+    AccountChanged,
     InvitationsChanged,
     KeyPublished,
     MembersChanged,
@@ -37,7 +37,7 @@ VIEWS: ViewTable = {
     MembersChanged: View(rooms.members_changed),
     InvitationsChanged: View(rooms.invitations_changed),
     KeyPublished: View(keys.key_published),
-    AccountClosed: View(accounts.account_closed),
+    AccountChanged: View(accounts.account_changed),
 }
 
 
