@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from app.actions.errors import InvalidInput
 from app.actions.messages import create_message
 from app.mail.config import presence_grace
-from app.models import Message, Room, User, Webhook
+from app.models import Membership, Message, Room, User, Webhook
 from app.security import secret_digest
 from config.settings import Settings
 
@@ -37,6 +37,8 @@ async def create_webhook(room: Room, creator: User, name: str) -> tuple[Webhook,
                                 email="", password_hash="!", is_bot=True, using_db=conn)
         webhook = await Webhook.create(room=room, creator=creator, bot=bot, name=name,
                                        token_hash=secret_digest(token), using_db=conn)
+        # The bot belongs to the room while its webhook lives: posting checks membership.
+        await Membership.create(room=room, user=bot, last_read_seq=room.last_seq, using_db=conn)
     return webhook, token
 
 
@@ -54,4 +56,7 @@ async def revoke_webhook(webhook: Webhook) -> None:
     """Its URL stops working at once; the bot's messages stay."""
     if webhook.revoked_at is None:
         webhook.revoked_at = datetime.now(UTC)
-        await webhook.save(update_fields=["revoked_at"])
+        async with in_transaction() as conn:
+            await webhook.save(update_fields=["revoked_at"], using_db=conn)
+            await Membership.filter(room_id=webhook.room_id, user_id=webhook.bot_id) \
+                .using_db(conn).delete()
