@@ -112,7 +112,7 @@ async def test_bob_reading_the_conversation_before_the_period_ends_gets_none(
     room, mine, keys = await direct_with_keys(alice, bob)
     await dm(alice, room, mine, keys)
 
-    assert (await bob.get(f"/rooms/{room}")).status_code == 200
+    assert (await bob.post(f"/rooms/{room}/read-marker")).status_code == 303
     await settled(bob.user_id)
 
     assert smtp.inbox.received == []
@@ -168,7 +168,7 @@ async def test_after_one_email_about_a_room_none_until_the_member_visits_it(
     await asyncio.sleep(BATCH + 0.3)
     assert len(smtp.inbox.to("bob@example.com")) == 1
 
-    assert (await bob.get(f"/rooms/{room_id}")).status_code == 200
+    assert (await bob.post(f"/rooms/{room_id}/read-marker")).status_code == 303
     await alice.say(room_id, "@bob third")
     await settled(bob.user_id)
 
@@ -234,7 +234,7 @@ async def test_the_unsubscribe_link_works_without_login_and_stops_further_mail(
 
     assert response.status_code == 200
     assert not (await User.get(id=bob.user_id)).email_notifications
-    await bob.get(f"/rooms/{room_id}")
+    await bob.post(f"/rooms/{room_id}/read-marker")
     await alice.say(room_id, "@bob again")
     await asyncio.sleep(BATCH + 0.3)
     assert len(smtp.inbox.to("bob@example.com")) == 1
@@ -251,7 +251,7 @@ async def test_the_mute_link_stops_mail_about_that_room_only(
     assert response.status_code == 200
     assert "general" in select_one(await response.get_data(), ".result").text
     assert (await User.get(id=bob.user_id)).email_notifications
-    await bob.get(f"/rooms/{room_id}")
+    await bob.post(f"/rooms/{room_id}/read-marker")
     await alice.say(room_id, "@bob again")
     await asyncio.sleep(BATCH + 0.3)
     assert len(smtp.inbox.to("bob@example.com")) == 1
