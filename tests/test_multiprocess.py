@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -43,7 +42,7 @@ async def test_a_message_posted_on_one_process_reaches_sockets_on_both(two_serve
         await closer
 
 
-async def test_sigterm_closes_sockets_with_1012_and_exits_promptly(database_url: str,
+async def test_sigterm_closes_sockets_with_1012_and_exits_by_itself(database_url: str,
                                                                    tmp_path: Path) -> None:
     env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path)}
     with running_server(env) as (base, proc):
@@ -54,12 +53,11 @@ async def test_sigterm_closes_sockets_with_1012_and_exits_promptly(database_url:
         await wait_registered(ws, carol, room_id)
 
         proc.send_signal(signal.SIGTERM)
-        started = time.monotonic()
+        # Safety nets on a loaded machine, not measures (the image check times `docker stop`).
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 15)
-        await asyncio.to_thread(proc.wait, 15)
-        elapsed = time.monotonic() - started
+            await asyncio.wait_for(ws.recv(), 120)
+        await asyncio.to_thread(proc.wait, 120)
         await carol.close()
 
     assert closed.value.rcvd.code == 1012
-    assert proc.returncode is not None and elapsed < 15
+    assert proc.returncode == 0  # it exited by itself, cleanly, before any kill

@@ -58,7 +58,7 @@ async def set_up_keys(page: Page, passphrase: str) -> None:
     await page.fill("#setup-passphrase", passphrase)
     await page.fill("#setup-confirm", passphrase)
     await form.get_by_role("button", name="Create my key").click()
-    await expect(form).to_be_hidden(timeout=15_000)
+    await expect(form).to_be_hidden()
 
 
 async def send(page: Page, text: str) -> None:
@@ -108,7 +108,7 @@ async def test_alice_and_bob_talk_privately_and_the_server_keeps_only_ciphertext
 
     await send(pair.alice, secret)
 
-    await expect(pair.bob.locator(".dm-message .body")).to_have_text([secret], timeout=10_000)
+    await expect(pair.bob.locator(".dm-message .body")).to_have_text([secret])
     await pair.bob.reload()
     await expect(pair.bob.locator(".dm-message .body")).to_have_text([secret])
     await expect(pair.bob.locator(".dm-message")).not_to_have_class("mine")
@@ -161,13 +161,13 @@ async def test_bob_restores_his_key_in_a_fresh_browser_and_reads_the_history(
     await fresh.fill("#restore-passphrase", "not bob's passphrase")
     await restore.get_by_role("button", name="Restore my key").click()
     await expect(restore.locator(".form-error")).to_have_text(
-        "That passphrase does not unlock your key backup.", timeout=15_000)
+        "That passphrase does not unlock your key backup.")
     await screenshot(fresh, "dm-wrong-passphrase")
     await fresh.fill("#restore-passphrase", BOB_PASSPHRASE)
     await restore.get_by_role("button", name="Restore my key").click()
 
     await expect(fresh.locator(".dm-message .body")).to_have_text(
-        ["first, before bob moved", "second, to be tampered with"], timeout=15_000)
+        ["first, before bob moved", "second, to be tampered with"])
     await tamper(live_server.database_url, "2")
     await fresh.reload()
     await expect(fresh.locator(".dm-message .body")).to_have_text(
