@@ -88,7 +88,7 @@ async def test_mail_queued_by_a_killed_process_is_sent_by_the_next(database_url:
         assert await _pending_for(database_url, f"bob{suffix}") == 1
 
         with running_server({**env, "NOTIFY_DELAY_SECONDS": "0"}):
-            await eventually(lambda: smtp.inbox.to(f"bob{suffix}@example.com"), timeout=20)
+            await eventually(lambda: smtp.inbox.to(f"bob{suffix}@example.com"))
 
         assert len(smtp.inbox.to(f"bob{suffix}@example.com")) == 1
     finally:
