@@ -147,6 +147,8 @@ async def test_after_one_email_about_a_room_none_until_the_member_visits_it(
     assert len(smtp.inbox.to("bob@example.com")) == 1
 
     assert (await bob.get(f"/rooms/{room_id}")).status_code == 200
+    # what the page then does: the GET writes nothing, the page posts its read marker
+    assert (await bob.post(f"/rooms/{room_id}/read-marker")).status_code == 303
     await alice.say(room_id, "@bob third")
     await settled(bob.user_id)
 
