@@ -6,7 +6,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && mkdir -p vendor \
  && cp node_modules/htmx.org/dist/htmx.min.js vendor/htmx.min.js \
- && cp node_modules/htmx-ext-ws/dist/ws.min.js vendor/ws.min.js
+ && cp node_modules/htmx-ext-ws/dist/ws.min.js vendor/ws.min.js \
+ && cp node_modules/markdown-it/dist/markdown-it.min.js vendor/markdown-it.min.js
 
 FROM python:3.13-slim AS deps
 WORKDIR /app
@@ -25,6 +26,7 @@ COPY templates ./templates
 COPY static ./static
 COPY scripts/entrypoint scripts/embedded-pg ./scripts/
 COPY --from=frontend /build/vendor ./static/vendor
+RUN /venv/bin/python -m app.emoji_set static/vendor/emoji.json
 ENV PATH="/venv/bin:$PATH" PYTHONUNBUFFERED=1 VAR_DIR=/data HOST=0.0.0.0 PORT=8000
 USER parley
 VOLUME ["/data"]

@@ -10,7 +10,7 @@ from quart_auth import AuthUser, current_user, login_user, logout_user
 
 from app.actions.accounts import authenticate, create_session, delete_session, register_user
 from app.actions.errors import InvalidInput
-from app.blueprints import safe_next
+from app.blueprints import is_htmx, safe_next
 from app.security import client_ip, rotate_csrf_token, throttle
 
 blueprint = Blueprint("auth", __name__)
@@ -65,6 +65,8 @@ async def logout() -> Any:
     await delete_session(current_user.auth_id)
     logout_user()
     await flash("You are logged out.", "info")
+    if is_htmx():  # a boosted POST would keep the old page's address: make htmx navigate
+        return "", 204, {"HX-Redirect": url_for("auth.login")}
     return redirect(url_for("auth.login"), 303)
 
 

@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
 from app.actions.errors import DomainError
-from app.actions.messages import create_message
+from app.actions.messages import KeyChanged, create_message, create_sealed_message
 from app.auth import login_required, require_account
 from app.blueprints import (
     int_arg,
@@ -28,7 +28,7 @@ from app.queries.messages import (
     messages_before,
     messages_changed_after,
 )
-from app.rendering import render_fragment
+from app.rendering import dom_id, render_fragment
 from config.settings import current_settings
 
 blueprint = Blueprint("messages", __name__)
@@ -72,18 +72,24 @@ async def post(room_id: int) -> Any:
     form = await request.form
     try:
         settings = current_settings()
-        image = await read_upload((await request.files).get("image"))
-        if image is not None:
-            await require_upload_allowance(user, "image")
-        message = await create_message(room, user, form.get("body", ""),
-                                       form.get("client_msg_id"),
-                                       max_chars=settings.message_max_chars,
-                                       grace=presence_grace(settings), image=image,
-                                       media=media_settings(settings))
+        if room.is_direct:  # the browser sealed it: the only step that differs by kind
+            message = await create_sealed_message(room, user, form.get("envelope"),
+                                                  form.get("client_msg_id"),
+                                                  grace=presence_grace(settings))
+        else:
+            image = await read_upload((await request.files).get("image"))
+            if image is not None:
+                await require_upload_allowance(user, "image")
+            message = await create_message(room, user, form.get("body", ""),
+                                           form.get("client_msg_id"),
+                                           max_chars=settings.message_max_chars,
+                                           grace=presence_grace(settings), image=image,
+                                           media=media_settings(settings))
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
     if not is_htmx():
-        return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
+        # The newest page, scrolled to the message just posted (its id is the fragment's).
+        return redirect(url_for("rooms.show", room_id=room.id) + "#" + dom_id(message), 303)
     response = await make_response(await render_fragment("messages/_message.html",
                                                          message=message))
     response.headers["Vary"] = "HX-Request"
@@ -102,11 +108,18 @@ async def image_too_large(_error: RequestEntityTooLarge) -> Any:
 
 
 async def _refused(room: Any, membership: Any, form: Any, exc: DomainError) -> Any:
-    """Say what was wrong and keep what the user typed (the htmx composer is left untouched)."""
+    """Say what was wrong and keep what the user typed (the htmx composer is left untouched).
+
+    A sealed message refused for stale keys also triggers `parley:keys-changed`, so the
+    browser fetches the members' keys again and shows what changed before the next try.
+    """
     if is_htmx():
         html = await render_template("messages/_composer_error.html", errors=exc.errors)
         status = 429 if exc.status == 429 else 422
-        return html, status, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
-                              "Vary": "HX-Request"}
+        headers = {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                   "Vary": "HX-Request"}
+        if isinstance(exc, KeyChanged):
+            headers["HX-Trigger"] = "parley:keys-changed"
+        return html, status, headers
     return await render_room_page(room, membership, form=form, errors=exc.errors,
                                   status=429 if exc.status == 429 else 400)

@@ -18,10 +18,16 @@ class RoomState:
 
     last_seq: int
     last_read: int
+    mention_seq: int = 0  # the newest message that mentions this user
 
     @property
     def unread(self) -> int:
         return max(0, self.last_seq - self.last_read)
+
+    @property
+    def mentioned(self) -> bool:
+        """An unread message mentions this user (the badge says so)."""
+        return self.mention_seq > self.last_read
 
 
 @dataclass(eq=False)
@@ -32,8 +38,6 @@ class Connection:
     username: str
     room_id: int | None
     rooms: dict[int, RoomState] = field(default_factory=dict)
-    conversation_id: int | None = None  # the private conversation this tab shows
-    peer_id: int | None = None
     outbox: asyncio.Queue[str] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES))
     close_code: int | None = None

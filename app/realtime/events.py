@@ -14,18 +14,23 @@ from typing import Any, ClassVar
 
 @dataclass(frozen=True)
 class Audience:
-    """Who hears an event: the members of one room, or the listed users (any of their tabs)."""
+    """Who hears an event: the members of one room, or the listed users (any of their tabs).
+
+    `every_process`: every app process handles it even with none of the audience's sockets
+    (it changes process state, such as a cache of who is logged in).
+    """
 
     room_id: int | None = None
     user_ids: tuple[int, ...] = ()
+    every_process: bool = False
 
     @classmethod
     def room(cls, room_id: int) -> Audience:
         return cls(room_id=room_id)
 
     @classmethod
-    def users(cls, *user_ids: int) -> Audience:
-        return cls(user_ids=user_ids)
+    def users(cls, *user_ids: int, every_process: bool = False) -> Audience:
+        return cls(user_ids=user_ids, every_process=every_process)
 
 
 @dataclass(frozen=True)
@@ -138,35 +143,20 @@ class MembersChanged(Event):
 
 
 @dataclass(frozen=True)
-class DirectMessageCreated(Event):
-    """An encrypted private message was stored; both participants' tabs show it."""
+class KeyPublished(Event):
+    """Someone in a direct room with `user_id` published a key (`first`: their first one), so
+    that user's tabs can seal for it; a first message waiting on it can go."""
 
-    kind: ClassVar[str] = "dm"
-    conversation_id: int
-    message_id: int
-    seq: int
-    sender_id: int
-    recipient_id: int
-
-    @property
-    def audience(self) -> Audience:
-        return Audience.users(self.sender_id, self.recipient_id)
-
-
-@dataclass(frozen=True)
-class DirectTyping(Event):
-    """Someone is typing (or stopped) in a private conversation; only the other one hears it."""
-
-    kind: ClassVar[str] = "dmtyping"
-    conversation_id: int
+    kind: ClassVar[str] = "key"
     user_id: int
+    room_id: int
+    owner_id: int
     username: str
-    recipient_id: int
-    stopped: bool = False
+    first: bool
 
     @property
     def audience(self) -> Audience:
-        return Audience.users(self.recipient_id)
+        return Audience.users(self.user_id)
 
 
 @dataclass(frozen=True)
@@ -181,3 +171,17 @@ class MessageChanged(Event):
     @property
     def audience(self) -> Audience:
         return Audience.room(self.room_id)
+
+
+@dataclass(frozen=True)
+class AccountChanged(Event):
+    """A user's account changed (profile, settings), or their sessions ended (`signed_out`:
+    all of them, so their open sockets close too). Every process drops what it cached."""
+
+    kind: ClassVar[str] = "account"
+    user_id: int
+    signed_out: bool
+
+    @property
+    def audience(self) -> Audience:
+        return Audience.users(self.user_id, every_process=True)
