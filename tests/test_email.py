@@ -107,11 +107,15 @@ async def test_bob_who_comes_online_before_the_period_ends_gets_none(
 
 
 async def test_bob_reading_the_conversation_before_the_period_ends_gets_none(
-        alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+        app, alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
     room, mine, keys = await direct_with_keys(alice, bob)
+    release = hold_mail(app)
     await dm(alice, room, mine, keys)
 
     assert (await bob.get(f"/rooms/{room}")).status_code == 200
+    # what the page then does: the GET writes nothing, the page posts its read marker
+    assert (await bob.post(f"/rooms/{room}/read-marker")).status_code == 303
+    release()
     await settled(bob.user_id)
 
     assert smtp.inbox.received == []
