@@ -17,7 +17,7 @@ lint: setup
 	$(VENV)/bin/ruff check app config tests bench
 
 bench: setup
-	$(PY) -m bench.live_room $(BENCH_ARGS)
+	$(PY) -m bench.suite $(BENCH_ARGS)
 
 bench-search: setup
 	$(PY) -m bench.search $(BENCH_ARGS)

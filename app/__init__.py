@@ -108,7 +108,8 @@ def _register_hooks(app: Quart) -> None:
             raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
         await start_orm(settings.database_url, settings.db_pool_max)
         await start_realtime(app, asyncpg_dsn(settings.database_url), VIEWS,
-                             fragment_context(app))
+                             fragment_context(app),
+                             on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
 
     @app.after_serving

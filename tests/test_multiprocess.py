@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import websockets
 
@@ -41,6 +42,23 @@ async def test_a_message_posted_on_one_process_reaches_sockets_on_both(two_serve
     assert await bodies_received(ws_b, 2) == ["from process A", "from process B"]
     for closer in (ws_a.close(), ws_b.close(), alice.close(), bob.close()):
         await closer
+
+
+async def test_a_logout_on_one_process_ends_the_session_on_the_other(two_servers) -> None:
+    base_a, base_b = two_servers
+    dave = RemoteUser(base_a, f"dave{secrets.token_hex(3)}")
+    await dave.sign_up()
+    on_b = httpx.AsyncClient(base_url=base_b, cookies=dave.http.cookies, timeout=20)
+    assert (await on_b.get("/rooms")).status_code == 200  # process B now remembers it
+
+    assert (await dave.post("/logout")).status_code == 303
+
+    # Process B hears of it over the bus; until then (milliseconds) it may still say 200.
+    async with asyncio.timeout(15):
+        while (await on_b.get("/rooms")).status_code != 302:
+            await asyncio.sleep(0.05)
+    await on_b.aclose()
+    await dave.close()
 
 
 async def test_sigterm_closes_sockets_with_1012_and_exits_promptly(database_url: str,

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
+from app.auth import session_cache
 from app.mail.outbox import enqueue_password_reset
 from app.models import Session, User
+from app.realtime.events import AccountChanged
+from app.realtime.publish import publish
 from app.security import hash_password, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
@@ -28,7 +33,8 @@ async def register_user(username: str, email: str, password: str) -> User:
         raise InvalidInput(errors)
     try:
         return await User.create(username=username, username_key=username.lower(),
-                                 email=email, password_hash=hash_password(password))
+                                 email=email,
+                                 password_hash=await asyncio.to_thread(hash_password, password))
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         raise InvalidInput({"username": "That username is taken."}) from exc
 
@@ -37,7 +43,10 @@ async def authenticate(username: str, password: str) -> User | None:
     """The user whose name and password match, else None (same cost either way)."""
     key = username.strip().lower()
     user = await User.get_or_none(username_key=key) if USERNAME.match(key) else None
-    if not verify_password(user.password_hash if user else None, password):
+    # argon2 takes ~200 ms of CPU on purpose and releases the GIL: in a thread, the event loop
+    # (every socket of this process) keeps running while someone logs in.
+    if not await asyncio.to_thread(verify_password, user.password_hash if user else None,
+                                   password):
         return None
     return user
 
@@ -48,9 +57,32 @@ async def create_session(user: User) -> Session:
 
 
 async def delete_session(session_id: str | None) -> None:
-    """Revoke a login session: its cookie stops working everywhere at once."""
-    if session_id:
-        await Session.filter(id=session_id).delete()
+    """Revoke a login session (log out): its cookie stops working everywhere at once."""
+    if not session_id:
+        return
+    async with in_transaction() as conn:
+        session = await Session.get_or_none(id=session_id).using_db(conn)
+        if session is None:
+            return
+        await session.delete(using_db=conn)
+        await account_changed(session.user_id, signed_out=False, using_db=conn)
+
+
+async def revoke_sessions(user_id: int) -> int:
+    """End every session of a user (deactivation, a stolen password): their cookies stop
+    working and their open sockets close, on every process. Returns how many ended."""
+    async with in_transaction() as conn:
+        ended = await Session.filter(user_id=user_id).using_db(conn).delete()
+        await account_changed(user_id, signed_out=True, using_db=conn)
+    return ended
+
+
+async def account_changed(user_id: int, signed_out: bool,
+                          using_db: BaseDBAsyncClient | None = None) -> None:
+    """Every process forgets the user's cached sessions (this one at once, the others when the
+    event arrives after commit); `signed_out` closes the user's sockets too."""
+    session_cache().forget_user(user_id)
+    await publish(AccountChanged(user_id=user_id, signed_out=signed_out), using_db=using_db)
 
 
 def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
@@ -81,7 +113,8 @@ async def reset_password(user: User, password: str) -> None:
         raise InvalidInput({"password": f"Passwords need at least {PASSWORD_MIN} characters."})
     if len(password) > 1024:
         raise InvalidInput({"password": "Passwords can be at most 1024 characters."})
-    user.password_hash = hash_password(password)
+    user.password_hash = await asyncio.to_thread(hash_password, password)
     async with in_transaction() as conn:
         await user.save(update_fields=["password_hash"], using_db=conn)
         await Session.filter(user_id=user.id).using_db(conn).delete()
+        await account_changed(user.id, signed_out=True, using_db=conn)
