@@ -30,7 +30,9 @@ class SessionUser(AuthUser):
         user = cache.get(self.auth_id)
         if user is MISSING:
             session = await Session.get_or_none(id=self.auth_id).select_related("user")
-            user = session.user if session else None
+            # A deactivated user's sessions are deleted; this also covers one made meanwhile.
+            active = session is not None and session.user.deactivated_at is None
+            user = session.user if active else None
             cache.put(self.auth_id, user)
         return user  # type: ignore[return-value]
 

@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = "settings"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 RUN_AS_UID = 10001  # the container's `parley` user (Dockerfile)
+# Who may sign up after the first account (the values of app.models.SignupPolicy); SIGNUPS
+# fixes one for the instance, unset leaves it to the administrator (join link by default).
+SIGNUP_POLICIES = ("link", "open", "closed")
 
 
 class SettingsError(ValueError):
@@ -73,6 +76,7 @@ class Settings:
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
     mail_retry_seconds: float = 30.0
+    signups: str | None = None  # None: the administrator's choice (join link by default)
     access_log: bool = False  # a log line per request costs ~5% of the CPU under load
     testing: bool = False
 
@@ -190,6 +194,12 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _signups(raw: str) -> str:
+    if raw.lower() not in SIGNUP_POLICIES:
+        raise ValueError("expected one of " + ", ".join(SIGNUP_POLICIES))
+    return raw.lower()
+
+
 def _host_names(raw: str) -> tuple[str, ...]:
     names = tuple(name.strip().lower() for name in raw.split(",") if name.strip())
     if any("/" in name or " " in name for name in names):
@@ -221,6 +231,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PRESENCE_GRACE_SECONDS": ("presence_grace_seconds", _seconds),
     "MAIL_POLL_SECONDS": ("mail_poll_seconds", _seconds),
     "MAIL_RETRY_SECONDS": ("mail_retry_seconds", _seconds),
+    "SIGNUPS": ("signups", _signups),
 }
 
 

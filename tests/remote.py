@@ -25,7 +25,7 @@ class RemoteUser:
         await self.http.aclose()
 
     async def csrf(self) -> str:
-        page = (await self.http.get("/register")).text
+        page = (await self.http.get("/login")).text  # always a form (sign-up may be closed)
         return select_one(page, "input[name=csrf_token]")["value"]
 
     async def post(self, path: str, form: dict[str, str] | None = None) -> httpx.Response:

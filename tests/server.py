@@ -34,8 +34,10 @@ def running_server(env: dict[str, str], timeout: float = 180, port: int | None =
     `output`: a file that keeps what the server printed (what a user sees in the terminal).
     """
     port = port or free_port()  # a given port lets a restarted server take over its address
+    # SIGNUPS=open: these servers are for load and fault tests, whose users sign up freely
+    # (tests of the join link pass SIGNUPS="" to get the safe default back).
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMITS": "off",
-                **env}
+                "SIGNUPS": "open", **env}
     # Output goes to a file, not a pipe: nobody reads a pipe while the server runs, and once
     # its 64 KiB buffer fills, every write (a log line) blocks the server's event loop.
     log = output.open("w+") if output else tempfile.TemporaryFile(mode="w+")

@@ -10,6 +10,7 @@ from app.realtime.events import Audience
 QUEUE_FRAMES = 256  # a client this far behind is closed (1013) and catches up on reconnect
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SERVICE_RESTART = 1012
+CLOSE_POLICY_VIOLATION = 1008  # refused or shut out (logged out, deactivated): do not retry
 
 
 @dataclass
