@@ -24,9 +24,9 @@ COPY config ./config
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-COPY scripts/entrypoint scripts/embedded-pg ./scripts/
+COPY scripts/entrypoint scripts/embedded-pg scripts/emoji-picker-data ./scripts/
 COPY --from=frontend /build/vendor ./static/vendor
-RUN /venv/bin/python -m app.emoji_set static/vendor/emoji.json
+RUN /venv/bin/python scripts/emoji-picker-data static/vendor/emoji.json
 ENV PATH="/venv/bin:$PATH" PYTHONUNBUFFERED=1 VAR_DIR=/data HOST=0.0.0.0 PORT=8000
 USER parley
 VOLUME ["/data"]

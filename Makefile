@@ -40,9 +40,9 @@ $(VENDOR)/.installed: package.json package-lock.json
 	touch $@
 
 # The reaction picker's data, generated from the pinned emoji package (not committed).
-$(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py
+$(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py scripts/emoji-picker-data
 	mkdir -p $(VENDOR)
-	$(PY) -m app.emoji_set $@
+	$(PY) scripts/emoji-picker-data $@
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)
