@@ -24,11 +24,11 @@ bench-search: setup
 
 setup: $(VENV)/.installed $(VENDOR)/.installed $(VENDOR)/emoji.json
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-test.lock pyproject.toml
 	scripts/check-python $(PYTHON)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r requirements-test.lock
 	touch $@
 
 $(VENDOR)/.installed: package.json package-lock.json
@@ -40,9 +40,9 @@ $(VENDOR)/.installed: package.json package-lock.json
 	touch $@
 
 # The reaction picker's data, generated from the pinned emoji package (not committed).
-$(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py
+$(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py scripts/emoji-picker-data
 	mkdir -p $(VENDOR)
-	$(PY) -m app.emoji_set $@
+	$(PY) scripts/emoji-picker-data $@
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

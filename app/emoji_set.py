@@ -1,13 +1,12 @@
 """The emoji Parley accepts as reactions, from the `emoji` package, and the picker's data file.
 
-`python -m app.emoji_set PATH` writes the searchable picker's JSON (generated at build time,
+`scripts/emoji-picker-data PATH` writes the searchable picker's JSON (generated at build time,
 served as a static file, never committed): `[[emoji, name, [aliases...]], ...]`.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from functools import cache
 
 import emoji
@@ -34,6 +33,7 @@ def picker_entries() -> list[list[object]]:
             for value, data in emoji.EMOJI_DATA.items() if data["status"] == _FULLY_QUALIFIED]
 
 
-if __name__ == "__main__":
-    with open(sys.argv[1], "w", encoding="utf-8") as out:
+def write_picker_file(path: str) -> None:
+    """Write the picker's JSON to `path` (run at set-up and in the image build)."""
+    with open(path, "w", encoding="utf-8") as out:
         json.dump(picker_entries(), out, ensure_ascii=False, separators=(",", ":"))

@@ -15,6 +15,10 @@ from werkzeug.datastructures import FileStorage
 
 from config.settings import settings_of
 
+# How long a wait on a condition may take before the test fails: a safety net for a loaded
+# machine, never a measure (no test asserts how fast something happened).
+WAIT = 60.0
+
 
 def soup(html: str | bytes) -> BeautifulSoup:
     """Parse HTML for CSS-selector assertions."""
