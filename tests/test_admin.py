@@ -163,7 +163,8 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
                              max_chars=100, grace=timedelta(0))
         assert await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
 
-        await deactivate_user(await User.get(id=alice.user_id), await User.get(id=bob.user_id))
+        async with app.app_context():  # the action drops this process's cached sessions
+            await deactivate_user(await User.get(id=alice.user_id), await User.get(id=bob.user_id))
         attach(app, replace(settings_of(app), notify_delay_seconds=0))  # due now: re-checked
 
         await eventually(lambda: Notification.exists(user_id=bob.user_id,
