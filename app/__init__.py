@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.db import start_orm, stop_orm
 from app.mail.sender import start_mail, stop_mail
+from app.push.sender import start_push, stop_push
 from app.queries.rooms import my_rooms
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
         TEMPLATES_AUTO_RELOAD=False,
+        PUSH_LOOPBACK_ENDPOINTS=settings.testing,  # the tests' local push service is http
     )
     ParleyAuth(app)
     register_filters(app)
@@ -72,15 +74,17 @@ def _register_blueprints(app: Quart) -> None:
         messages,
         passwords,
         profile,
+        push,
         rooms,
         search,
         stream,
         users,
+        webapp,
     )
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, profile, conversations, keys, search, exports, stream, mail,
-                   passwords):
+                   passwords, push, webapp):
         app.register_blueprint(module.blueprint)
 
 
@@ -92,9 +96,11 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
         await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
         await start_realtime(app)
         await start_mail(app, settings)
+        await start_push(app, settings)
 
     @app.after_serving
     async def close_database() -> None:
+        await stop_push(app)
         await stop_mail(app)
         await stop_realtime(app)
         await stop_orm()
@@ -119,6 +125,8 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     async def page_context() -> dict[str, Any]:
         user = await current_account()
         sidebar = await my_rooms(user) if user else []
+        push = app.extensions.get("push")
         return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token,
-                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"]}
+                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"],
+                "push_key": push.cfg.keys.application_server_key if push else ""}
 

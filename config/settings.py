@@ -34,6 +34,10 @@ class Settings:
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
     mail_retry_seconds: float = 30.0
+    vapid_private_key: str | None = None  # None: made once and kept in var_dir
+    vapid_subject: str | None = None  # None: mailto: the MAIL_FROM address
+    push_poll_seconds: float = 2.0
+    push_timeout_seconds: float = 10.0
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -66,6 +70,10 @@ class Settings:
             presence_grace_seconds=float(env.get("PRESENCE_GRACE_SECONDS", "60")),
             mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", "5")),
             mail_retry_seconds=float(env.get("MAIL_RETRY_SECONDS", "30")),
+            vapid_private_key=env.get("VAPID_PRIVATE_KEY") or None,
+            vapid_subject=env.get("VAPID_SUBJECT") or None,
+            push_poll_seconds=float(env.get("PUSH_POLL_SECONDS", "2")),
+            push_timeout_seconds=float(env.get("PUSH_TIMEOUT_SECONDS", "10")),
         )
 
 

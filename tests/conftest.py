@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,11 +15,14 @@ from tortoise import connections
 
 from app import create_app
 from app.db import migrate_database
+from app.models import PushDelivery, PushStatus
+from app.polling import stop_task
 from config.settings import Settings
 from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
 from tests.mailbox import SmtpServer, send_mail_to
+from tests.pushservice import PushService
 
 TABLES_KEPT = {"tortoise_migrations"}
 
@@ -117,3 +121,21 @@ def smtp(app: Quart) -> Iterator[SmtpServer]:
     yield server
     undo()
     server.stop()
+
+
+@pytest_asyncio.fixture
+async def push_service(app: Quart) -> AsyncIterator[PushService]:
+    """A real HTTP push service on 127.0.0.1; the app's push sender polls every 50 ms."""
+    service = PushService()
+    await service.start()
+    cfg = app.extensions["push"].cfg
+    before = (cfg.poll_seconds, cfg.timeout, cfg.retry_seconds)
+    cfg.poll_seconds, cfg.timeout, cfg.retry_seconds = 0.05, 5.0, 0.1
+    yield service
+    # Leave no push in flight or pending: the next test's TRUNCATE must not wait on it.
+    sender = app.extensions["push"]
+    await stop_task(sender.task)
+    await PushDelivery.filter(status=PushStatus.PENDING).delete()
+    cfg.poll_seconds, cfg.timeout, cfg.retry_seconds = before
+    sender.task = asyncio.create_task(sender.run())
+    await service.stop()

@@ -21,7 +21,7 @@ from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message
 from app.actions.rooms import create_room
 from app.mail.tokens import password_reset_token, unsubscribe_token
-from app.models import MediaFile, Room, User
+from app.models import MediaFile, PushSubscription, Room, User
 from app.security import hash_password
 from tests.helpers import Person, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
@@ -123,6 +123,13 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/keys"): signed_in_only(400),  # an empty form: refused with the reason
     ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200),
     ("GET", "/keys/backup"): signed_in_only(200),
+    ("GET", "/manifest.webmanifest"): everyone(200),
+    ("GET", "/sw.js"): everyone(200),
+    ("GET", "/offline"): everyone(200),
+    ("POST", "/push/subscriptions"): signed_in_only(400),  # no endpoint or keys: the reason
+    # bob's phone (<int:subscription_id>): only bob may remove it; to others it does not exist.
+    ("POST", "/push/subscriptions/<int:subscription_id>/deletion"): Expect(LOGIN, 404, 404, 303,
+                                                                          404),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
                           WS_HEARS_ROOM, query="?room=<int:room_id>"),
 }
@@ -156,6 +163,7 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
         .replace("<int:user_id>", str(world["member_id"])) \
         .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<int:subscription_id>", str(world["subscription_id"])) \
         .replace("<key>", world["image_key"]).replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
         .replace("/reset/<token>", f"/reset/{world['reset_token']}")
@@ -202,7 +210,10 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     async with app.app_context():  # the media folder comes from the app's config
         photo = await create_message(room, users["alice"], "the plan", None, image=_png())
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
-                             "message_id": photo.id,
+                             "message_id": photo.id, "subscription_id": (
+                                 await PushSubscription.create(
+                                     user=users["bob"], endpoint="https://push.example.com/bob",
+                                     p256dh="BP" + "A" * 85, auth="A" * 22)).id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
                              "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),

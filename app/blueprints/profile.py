@@ -1,4 +1,4 @@
-"""The profile page: who you are, and your profile photo."""
+"""The profile page: who you are, your profile photo, e-mail settings and push devices."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from app.actions.errors import InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
 from app.blueprints import read_upload
-from app.models import User
+from app.models import PushSubscription, User
 
 blueprint = Blueprint("profile", __name__)
 
@@ -54,5 +54,6 @@ async def update_notifications() -> Any:
 async def render_profile_page(user: User, errors: dict[str, str] | None = None,
                               status: int = 200) -> Any:
     """The profile page, with an error next to the photo form when an upload was refused."""
+    devices = await PushSubscription.filter(user_id=user.id).order_by("created_at")
     return await render_template("profile/show.html", user=user, errors=errors or {},
-                                 delay_choices=DELAY_CHOICES), status
+                                 delay_choices=DELAY_CHOICES, devices=devices), status

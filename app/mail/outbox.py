@@ -17,11 +17,16 @@ from app.models import (
     NotificationKind,
     User,
 )
+from app.push.outbox import enqueue_push
 from app.realtime.presence import is_online
 
 
 async def enqueue_room_message(message: Message, author: User, conn: Any) -> None:
-    """Rows for offline members mentioned in the message, or who want every message."""
+    """Rows for offline members mentioned in the message, or who want every message.
+
+    Pushes are decided here too, for mentions only: a push is immediate and ignores the
+    e-mail hold, and the e-mail still follows after the batching period if nobody reads it.
+    """
     names = mentioned_names(message.body)
     members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
         .exclude(email_mode=EmailMode.NONE).using_db(conn).prefetch_related("user")
@@ -29,23 +34,26 @@ async def enqueue_room_message(message: Message, author: User, conn: Any) -> Non
         mentioned = membership.user.username_key in names
         if not mentioned and membership.email_mode != EmailMode.ALL:
             continue
+        kind = NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
+        about = {"actor_id": author.id, "room_id": message.room_id, "message_id": message.id}
+        await enqueue_push(membership.user_id, kind, conn, **about)
         if membership.email_held or not await would_email(membership.user):
             continue
-        kind = NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
-        await Notification.create(user_id=membership.user_id, kind=kind, actor_id=author.id,
-                                  room_id=message.room_id, message_id=message.id, using_db=conn)
+        await Notification.create(user_id=membership.user_id, kind=kind, using_db=conn, **about)
 
 
 async def enqueue_direct_message(message: DirectMessage, conversation: Conversation,
                                  recipient: User, conn: Any) -> None:
-    """A row for an offline recipient of a private message (its content never goes in it)."""
+    """Rows for an offline recipient of a private message (its content never goes in them)."""
+    kind = NotificationKind.DIRECT_MESSAGE
+    about = {"actor_id": message.sender_id, "conversation_id": conversation.id,
+             "direct_message_id": message.id}
+    await enqueue_push(recipient.id, kind, conn, **about)
     held = conversation.low_email_held if conversation.low_user_id == recipient.id \
         else conversation.high_email_held
     if held or not await would_email(recipient):
         return
-    await Notification.create(user_id=recipient.id, kind=NotificationKind.DIRECT_MESSAGE,
-                              actor_id=message.sender_id, conversation_id=conversation.id,
-                              direct_message_id=message.id, using_db=conn)
+    await Notification.create(user_id=recipient.id, kind=kind, using_db=conn, **about)
 
 
 async def enqueue_invitation(invitation: Invitation, conn: Any) -> None:

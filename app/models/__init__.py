@@ -7,6 +7,7 @@ from app.models.media import MediaFile, MediaKind
 from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
+from app.models.push import PushDelivery, PushStatus, PushSubscription
 from app.models.room import EmailMode, Membership, Room, Visibility
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
@@ -14,4 +15,5 @@ from app.models.user import Session, User
 __all__ = ["REACTIONS", "Conversation", "DirectMessage", "EmailMode", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
+           "PushDelivery", "PushStatus", "PushSubscription",
            "Reaction", "Room", "Session", "ThrottleHit", "User", "Visibility"]

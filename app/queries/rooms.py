@@ -15,6 +15,7 @@ class MyRoom:
 
     room: Room
     unread: int
+    notify: str = "mentions"  # the member's notification mode: mentions, all or none
 
 
 async def public_rooms() -> list[Room]:
@@ -28,5 +29,6 @@ async def my_rooms(user: User) -> list[MyRoom]:
     """The user's rooms, alphabetical, each with its unread count."""
     memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .prefetch_related("room")
-    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq)) for m in memberships]
+    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), str(m.email_mode))
+             for m in memberships]
     return sorted(rooms, key=lambda r: r.room.name.lower())

@@ -10,7 +10,7 @@ from quart import Quart
 from app.models import DirectMessage, Membership, Message, Room
 from app.queries.members import invitations_for_user, room_members
 from app.queries.messages import MESSAGE_RELATIONS
-from app.realtime import frames
+from app.realtime import frames, notices
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry, RoomState
 from app.realtime.events import (
     DirectMessageCreated,
@@ -55,7 +55,7 @@ class Fanout:
     async def _deliver(self, events: list[Event]) -> None:
         wanted = [e.message_id for e in events
                   if isinstance(e, MessageCreated) and e.room_id in self.registry.by_room]
-        rows = await Message.filter(id__in=wanted).prefetch_related(*MESSAGE_RELATIONS) \
+        rows = await Message.filter(id__in=wanted).prefetch_related(*MESSAGE_RELATIONS, "room") \
             if wanted else []
         messages = {m.id: m for m in rows}
         for event in events:
@@ -100,6 +100,7 @@ class Fanout:
         html = await render_fragment("messages/_message.html", message=message)
         frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
         unread_frames: dict[int, str] = {}
+        notice: str | None = None
         for conn in list(self.registry.by_room.get(event.room_id, ())):
             state = conn.rooms[event.room_id]
             state.last_seq = max(state.last_seq, event.seq)
@@ -109,6 +110,9 @@ class Fanout:
                 conn.push(frame)
             else:
                 conn.push(await self._unread_frame(event.room_id, state.unread, unread_frames))
+                if conn.user_id != event.author_id:
+                    notice = notice or await notices.room_notice(message)
+                    conn.push(notice)
         if self.typists.get(("room", event.room_id), {}).pop(event.author_id, None):
             await self._send_typing(("room", event.room_id))
 
@@ -127,13 +131,20 @@ class Fanout:
         viewers = [conn for uid in (event.sender_id, event.recipient_id)
                    for conn in self.registry.by_user.get(uid, ())
                    if conn.conversation_id == event.conversation_id]
-        if viewers:
+        elsewhere = [conn for conn in self.registry.by_user.get(event.recipient_id, ())
+                     if conn.conversation_id != event.conversation_id]
+        if viewers or elsewhere:
             message = await DirectMessage.get(id=event.message_id).prefetch_related("sender")
+        if viewers:
             html = await render_fragment("dm/_message.html", message=message)
             frame = frames.append(dom_id_for("conversation", event.conversation_id, "messages"),
                                   html)
             for conn in viewers:
                 conn.push(frame)
+        if elsewhere:
+            notice = await notices.direct_notice(message)
+            for conn in elsewhere:
+                conn.push(notice)
         scope: Scope = ("dm", event.conversation_id)
         if self.typists.get(scope, {}).pop(event.sender_id, None):
             await self._send_typing(scope)
