@@ -13,7 +13,7 @@ import pytest
 import websockets
 
 from app.db import migrate_database
-from app.realtime.bus import BUS_APP_NAME
+from app.realtime.backends.postgres import BUS_APP_NAME
 from tests.database import create_database, restart_postgres, throwaway_postgres, with_database
 from tests.remote import RemoteUser, bodies_received, wait_registered
 from tests.server import running_server

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from app.live_views import frames
 from app.mail.builders import excerpt
 from app.models import DirectMessage, Message
-from app.realtime import frames
-from app.rendering import mentions_attribute, render_fragment
+from app.rendering import mentions_attribute
 
 NOTICES_ID = "notices"  # the hidden list in every signed-in page that notices are added to
 
@@ -30,5 +30,5 @@ async def direct_notice(message: DirectMessage) -> str:
 
 
 async def _notice(**context: object) -> str:
-    html = await render_fragment("notifications/_notice.html", **context)
+    html = await frames.render("notifications/_notice.html", **context)
     return frames.append(NOTICES_ID, html)
