@@ -11,6 +11,7 @@ from __future__ import annotations
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.conftest import (
+    ARTIFACTS,
     LiveServer,
     create_room,
     screenshot,
@@ -19,6 +20,7 @@ from tests.browser.conftest import (
     unique,
     wait_live,
 )
+from tests.browser.test_private_messages import both_ready, make_pair, send
 from tests.pushservice import BrowserKeys
 
 # Records what the page does with notifications, permission, push and sound.
@@ -103,22 +105,57 @@ async def test_a_hidden_tab_notifies_bob_of_a_mention_and_not_of_the_rest(
         assert await bob.evaluate("window.__chimes") == 1
 
 
-async def test_a_notification_from_another_room_brings_bob_to_it(
+async def test_a_room_on_every_message_notifies_a_tab_elsewhere_and_the_click_opens_it(
         browser: Browser, live_server: LiveServer) -> None:
-    async with two_members(browser, live_server.url, "elsewhere", bob_init_script=RECORDER) as pair:
+    async with two_members(browser, live_server.url, "everything",
+                           bob_init_script=RECORDER) as pair:
         alice, bob = pair.alice, pair.bob
-        bob_name = await notifications_on(bob, live_server.url)
+        await notifications_on(bob, live_server.url)
+        await bob.locator(".email-settings summary").click()
+        await bob.get_by_label("Every message").check()
+        await bob.locator(".email-mode-form").get_by_role("button", name="Save").click()
+        await expect(bob.locator(".flash")).to_be_visible()
         await bob.goto(f"{live_server.url}/rooms")  # a page that does not show the room
         await wait_live(bob)
         await bob.evaluate(HIDE)
 
         await wait_live(alice)
-        await say(alice, f"@{bob_name} over here")
+        await say(alice, "lunch in five?")
         await bob.wait_for_function("window.__notes.length > 0")
+        assert (await bob.evaluate("window.__notes"))[0]["body"] == "lunch in five?"
         await bob.evaluate("window.__lastNote.onclick()")
 
         await bob.wait_for_url(pair.room_url)
-        await expect(bob.locator(".message .body").last).to_have_text(f"@{bob_name} over here")
+        await expect(bob.locator(".message .body").last).to_have_text("lunch in five?")
+
+
+async def test_a_private_message_shows_its_text_only_where_this_tab_decrypted_it(
+        browser: Browser, live_server: LiveServer) -> None:
+    pair = await make_pair(browser, live_server.url)
+    try:
+        await pair.contexts[1].add_init_script(RECORDER)
+        await both_ready(pair, live_server.url)
+        await pair.bob.goto(pair.url(live_server.url, "bob"))
+        await notifications_on(pair.bob, live_server.url)
+        await wait_live(pair.bob)
+        await pair.bob.evaluate(HIDE)
+
+        await send(pair.alice, "the launch code is 0000")
+        await pair.bob.wait_for_function("window.__notes.length > 0")
+        decrypted = (await pair.bob.evaluate("window.__notes"))[0]
+        assert (decrypted["title"], decrypted["body"]) == (pair.alice_name,
+                                                           "the launch code is 0000")
+        await pair.bob.goto(f"{live_server.url}/rooms")  # now a page that cannot decrypt it
+        await wait_live(pair.bob)
+        await pair.bob.evaluate(HIDE)
+        await send(pair.alice, "and the second one")
+        await pair.bob.wait_for_function("window.__notes.length > 0")
+
+        note = (await pair.bob.evaluate("window.__notes"))[0]
+        assert (note["title"], note["body"]) == (pair.alice_name,
+                                                 f"New private message from {pair.alice_name}")
+    finally:
+        await pair.close()
 
 
 async def test_the_service_worker_keeps_the_shell_and_never_messages(
@@ -155,7 +192,7 @@ async def test_the_service_worker_keeps_the_shell_and_never_messages(
 
 async def test_bob_sees_and_removes_his_devices_on_the_profile_page(
         browser: Browser, live_server: LiveServer) -> None:
-    context = await browser.new_context(viewport={"width": 1100, "height": 800})
+    context = await browser.new_context(viewport={"width": 1100, "height": 1250})
     page = await context.new_page()
     try:
         await sign_up(page, live_server.url, unique("bob"))
@@ -170,11 +207,11 @@ async def test_bob_sees_and_removes_his_devices_on_the_profile_page(
             }""", form)
             assert status == 201
 
-        await page.goto(f"{live_server.url}/profile#devices")
+        await page.goto(f"{live_server.url}/profile")
         devices = page.locator(".device .device-name")
         await expect(devices).to_have_count(2)
-        await page.locator("#devices").scroll_into_view_if_needed()
-        await screenshot(page, "profile-devices")
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / "profile-devices.png"))
         await page.locator(".device").first.get_by_role("button", name="Remove").click()
 
         await expect(page.locator(".flash")).to_contain_text("will get no more notifications")
