@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from app import create_app
 from app.db import migrate_database
 from app.models import PushDelivery, PushStatus
 from app.polling import stop_task
-from config.settings import Settings
+from config.settings import Settings, attach, settings_of
 from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
@@ -60,7 +61,7 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
 async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Every test starts from empty tables and no media files (only for tests that use the app)."""
     if "app" in request.fixturenames:
-        shutil.rmtree(request.getfixturevalue("app").config["MEDIA_ROOT"], ignore_errors=True)
+        shutil.rmtree(settings_of(request.getfixturevalue("app")).media_dir, ignore_errors=True)
         conn = connections.get("default")
         _, rows = await conn.execute_query(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -128,14 +129,14 @@ async def push_service(app: Quart) -> AsyncIterator[PushService]:
     """A real HTTP push service on 127.0.0.1; the app's push sender polls every 50 ms."""
     service = PushService()
     await service.start()
-    cfg = app.extensions["push"].cfg
-    before = (cfg.poll_seconds, cfg.timeout, cfg.retry_seconds)
-    cfg.poll_seconds, cfg.timeout, cfg.retry_seconds = 0.05, 5.0, 0.1
+    before = settings_of(app)
+    attach(app, replace(before, push_poll_seconds=0.05, push_timeout_seconds=5.0,
+                        push_retry_seconds=0.1))
     yield service
     # Leave no push in flight or pending: the next test's TRUNCATE must not wait on it.
     sender = app.extensions["push"]
     await stop_task(sender.task)
     await PushDelivery.filter(status=PushStatus.PENDING).delete()
-    cfg.poll_seconds, cfg.timeout, cfg.retry_seconds = before
+    attach(app, before)
     sender.task = asyncio.create_task(sender.run())
     await service.stop()

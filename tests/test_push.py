@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from quart import Quart
 
@@ -17,6 +18,7 @@ from app.models import (
 )
 from app.polling import stop_task
 from app.push.sender import PushSender
+from config.settings import attach, settings_of
 from tests.helpers import Person, envelope_form, publish_key
 from tests.live import registered, socket
 from tests.mailbox import SmtpServer, eventually
@@ -62,7 +64,7 @@ async def test_a_mention_reaches_bobs_device_and_decrypts_there(
                                   "url": f"/rooms/{room_id}", "tag": f"room-{room_id}"}
     assert request.headers["content-encoding"] == "aes128gcm"
     assert int(request.headers["ttl"]) > 0
-    claims = vapid_claims(request, app.extensions["push"].cfg.keys.application_server_key)
+    claims = vapid_claims(request, app.extensions["push"].keys.application_server_key)
     assert claims["aud"] == push_service.endpoint("phone").split("/push/")[0]
     assert claims["sub"].startswith("mailto:")
     assert row.sent_at is not None
@@ -81,7 +83,7 @@ async def test_each_push_service_gets_its_own_audience(
         await alice.say(room_id, "@bob ping")
         await delivered(bob.user_id)
 
-        key = app.extensions["push"].cfg.keys.application_server_key
+        key = app.extensions["push"].keys.application_server_key
         [first], [second] = push_service.to("phone"), other.to("laptop")
         assert vapid_claims(first, key)["aud"] != vapid_claims(second, key)["aud"]
         assert keys.read(second)["body"] == "@bob ping"
@@ -241,7 +243,7 @@ async def test_a_push_service_that_never_answers_times_out(
         app: Quart, alice: Person, bob: Person, room_id: int, push_service: PushService) -> None:
     await subscribe(bob, push_service)
     push_service.stall = True
-    app.extensions["push"].cfg.timeout = 0.5
+    attach(app, replace(settings_of(app), push_timeout_seconds=0.5))
 
     await alice.say(room_id, "@bob hello?")
     await eventually(lambda: PushDelivery.exists(user_id=bob.user_id, attempts__gte=1))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from app.mail import config
 from app.mentions import mentioned_names
 from app.models import (
     Conversation,
@@ -21,7 +21,8 @@ from app.push.outbox import enqueue_push
 from app.realtime.presence import is_online
 
 
-async def enqueue_room_message(message: Message, author: User, conn: Any) -> None:
+async def enqueue_room_message(message: Message, author: User, conn: Any,
+                               grace: timedelta) -> None:
     """Rows for offline members mentioned in the message, or who want every message.
 
     Pushes are decided here too, for mentions only: a push is immediate and ignores the
@@ -37,13 +38,13 @@ async def enqueue_room_message(message: Message, author: User, conn: Any) -> Non
         kind = NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
         about = {"actor_id": author.id, "room_id": message.room_id, "message_id": message.id}
         await enqueue_push(membership.user_id, kind, conn, **about)
-        if membership.email_held or not await would_email(membership.user):
+        if membership.email_held or not await would_email(membership.user, grace):
             continue
         await Notification.create(user_id=membership.user_id, kind=kind, using_db=conn, **about)
 
 
 async def enqueue_direct_message(message: DirectMessage, conversation: Conversation,
-                                 recipient: User, conn: Any) -> None:
+                                 recipient: User, conn: Any, grace: timedelta) -> None:
     """Rows for an offline recipient of a private message (its content never goes in them)."""
     kind = NotificationKind.DIRECT_MESSAGE
     about = {"actor_id": message.sender_id, "conversation_id": conversation.id,
@@ -51,15 +52,15 @@ async def enqueue_direct_message(message: DirectMessage, conversation: Conversat
     await enqueue_push(recipient.id, kind, conn, **about)
     held = conversation.low_email_held if conversation.low_user_id == recipient.id \
         else conversation.high_email_held
-    if held or not await would_email(recipient):
+    if held or not await would_email(recipient, grace):
         return
     await Notification.create(user_id=recipient.id, kind=kind, using_db=conn, **about)
 
 
-async def enqueue_invitation(invitation: Invitation, conn: Any) -> None:
+async def enqueue_invitation(invitation: Invitation, conn: Any, grace: timedelta) -> None:
     """A row for an offline invitee."""
     invitee = await User.get(id=invitation.invitee_id).using_db(conn)
-    if await would_email(invitee):
+    if await would_email(invitee, grace):
         await Notification.create(user_id=invitee.id, kind=NotificationKind.INVITATION,
                                   actor_id=invitation.inviter_id, room_id=invitation.room_id,
                                   invitation_id=invitation.id, using_db=conn)
@@ -70,6 +71,10 @@ async def enqueue_password_reset(user: User) -> None:
     await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_RESET)
 
 
-async def would_email(user: User) -> bool:
-    """True when a message for `user` now would reach them by e-mail (offline, not opted out)."""
-    return user.email_notifications and not await is_online(user.id, config.current().grace)
+async def would_email(user: User, grace: timedelta) -> bool:
+    """True when a message for `user` now would reach them by e-mail (offline, not opted out).
+
+    `grace`: how long after their last connection a user still counts as online
+    (`app.mail.config.presence_grace(settings)`).
+    """
+    return user.email_notifications and not await is_online(user.id, grace)

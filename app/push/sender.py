@@ -17,35 +17,40 @@ from app.polling import drain_forever, stop_task
 from app.push.payload import push_payload
 from app.push.recheck import reason_to_skip
 from app.push.vapid import VapidKeys, load_vapid_keys
-from config.settings import Settings
+from config.settings import Settings, settings_of
 
 log = logging.getLogger("parley.push")
 GONE = {404, 410}  # the browser unsubscribed or the subscription expired: forget it
 TTL_SECONDS = 3600  # a device offline longer than this gets the e-mail instead
+MAX_ATTEMPTS = 5  # sends of one push before it is marked failed
 CLAIM = """
 SELECT id FROM push_deliveries WHERE status = 'pending' AND not_before <= now()
 ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED
 """
 
 
-@dataclass
+@dataclass(frozen=True)
 class PushConfig:
-    """Mutable so a test can shorten the delays of a running app."""
+    """The push part of Settings."""
 
-    keys: VapidKeys
     poll_seconds: float
     timeout: float
-    retry_seconds: float = 30.0
-    max_attempts: int = 5
+    retry_seconds: float
+    max_attempts: int = MAX_ATTEMPTS
 
 
 class PushSender:
     """Sends due push rows; every process runs one, and SKIP LOCKED shares the rows out."""
 
-    def __init__(self, app: Quart, cfg: PushConfig) -> None:
+    def __init__(self, app: Quart, keys: VapidKeys) -> None:
         self.app = app
-        self.cfg = cfg
+        self.keys = keys
         self.task: asyncio.Task[None] | None = None
+
+    @property
+    def cfg(self) -> PushConfig:
+        """The app's push settings, read afresh each pass (a test may swap the app's settings)."""
+        return push_config(settings_of(self.app))
 
     async def run(self) -> None:
         """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
@@ -89,8 +94,8 @@ class PushSender:
         info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
         try:  # webpush blocks (requests): off the event loop, and never without a timeout
             response = await asyncio.to_thread(
-                webpush, info, data, vapid_private_key=self.cfg.keys.vapid,
-                vapid_claims=self.cfg.keys.claims(), ttl=TTL_SECONDS, timeout=self.cfg.timeout)
+                webpush, info, data, vapid_private_key=self.keys.vapid,
+                vapid_claims=self.keys.claims(), ttl=TTL_SECONDS, timeout=self.cfg.timeout)
         except WebPushException as exc:
             if exc.response is not None:
                 return int(exc.response.status_code)
@@ -113,14 +118,15 @@ class PushSender:
 
 
 def push_config(settings: Settings) -> PushConfig:
-    """The push settings from Parley's settings (makes the VAPID key on first start)."""
-    return PushConfig(keys=load_vapid_keys(settings), poll_seconds=settings.push_poll_seconds,
-                      timeout=settings.push_timeout_seconds)
+    """The push settings from Parley's settings."""
+    return PushConfig(poll_seconds=settings.push_poll_seconds,
+                      timeout=settings.push_timeout_seconds,
+                      retry_seconds=settings.push_retry_seconds)
 
 
-async def start_push(app: Quart, settings: Settings) -> PushSender:
-    """Start this process's push sender."""
-    sender = PushSender(app, push_config(settings))
+async def start_push(app: Quart) -> PushSender:
+    """Start this process's push sender (the VAPID key is made here on first start)."""
+    sender = PushSender(app, load_vapid_keys(settings_of(app)))
     sender.task = asyncio.create_task(sender.run())
     app.extensions["push"] = sender
     return sender
