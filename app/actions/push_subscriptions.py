@@ -54,12 +54,13 @@ def device_name(user_agent: str) -> str:
 
 
 def _endpoint(url: str, allow_loopback: bool) -> str:
+    if len(url) > 1024:
+        raise InvalidInput({"endpoint": "The push endpoint is too long."})
     parts = urlsplit(url.strip())
     host = parts.hostname or ""
     if allow_loopback and parts.scheme == "http" and host == "127.0.0.1":
         return url.strip()
-    if parts.scheme != "https" or not host or host == "localhost" or _is_ip(host) \
-            or len(url) > 1024:
+    if parts.scheme != "https" or not host or host == "localhost" or _is_ip(host):
         raise InvalidInput({"endpoint": "The push endpoint must be an https address of a "
                                         "push service."})
     return url.strip()
