@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_chat_features')]
+    dependencies = [('models', '0008_direct_rooms')]
 
     initial = False
 
@@ -37,8 +37,6 @@ class Migration(migrations.Migration):
                 ('actor', fields.ForeignKeyField('models.User', source_field='actor_id', null=True, db_constraint=True, to_field='id', related_name='push_deliveries_caused', on_delete=OnDelete.SET_NULL)),
                 ('room', fields.ForeignKeyField('models.Room', source_field='room_id', null=True, db_constraint=True, to_field='id', related_name='push_deliveries', on_delete=OnDelete.CASCADE)),
                 ('message', fields.ForeignKeyField('models.Message', source_field='message_id', null=True, db_constraint=True, to_field='id', related_name='push_deliveries', on_delete=OnDelete.CASCADE)),
-                ('conversation', fields.ForeignKeyField('models.Conversation', source_field='conversation_id', null=True, db_constraint=True, to_field='id', related_name='push_deliveries', on_delete=OnDelete.CASCADE)),
-                ('direct_message', fields.ForeignKeyField('models.DirectMessage', source_field='direct_message_id', null=True, db_constraint=True, to_field='id', related_name='push_deliveries', on_delete=OnDelete.CASCADE)),
                 ('attempts', fields.IntField(default=0)),
                 ('not_before', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('last_error', fields.CharField(default='', max_length=500)),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.helpers import Person, envelope_form, publish_key, select_one
+import json
+
+from tests.helpers import Person, publish_key, sealed_form, select_one, start_direct
 from tests.live import frame_matching, registered, socket
 
 
@@ -35,15 +37,17 @@ async def test_messages_carry_the_names_they_mention(alice: Person, bob: Person,
 
 async def test_a_private_message_notice_names_only_the_sender(alice: Person, bob: Person,
                                                               room_id: int) -> None:
-    form = envelope_form(await publish_key(alice), await publish_key(bob))
+    member_keys = [await publish_key(alice), await publish_key(bob)]
+    direct = await start_direct(alice, "bob")
+    form = sealed_form(member_keys[0], member_keys)
     async with socket(bob) as ws:
         await registered(bob)
 
-        await alice.post("/dm/bob/messages", form)
+        await alice.post(f"/rooms/{direct}/messages", form)
         frame = await frame_matching(ws, "#notices .notice")
 
     notice = select_one(frame, ".notice")
     assert (notice["data-kind"], notice["data-encrypted"]) == ("direct", "1")
     assert notice["data-text"] == "New private message from alice"
-    assert notice["data-url"] == "/dm/alice"
-    assert form["ciphertext"] not in frame
+    assert notice["data-url"] == f"/rooms/{direct}"
+    assert json.loads(form["envelope"])["ciphertext"] not in frame

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -19,7 +20,7 @@ from app.models import (
 from app.polling import stop_task
 from app.push.sender import PushSender
 from config.settings import attach, settings_of
-from tests.helpers import Person, envelope_form, publish_key
+from tests.helpers import Person, publish_key, sealed_form, start_direct
 from tests.live import registered, socket
 from tests.mailbox import SmtpServer, eventually
 from tests.pushservice import BrowserKeys, PushService, vapid_claims
@@ -94,18 +95,19 @@ async def test_each_push_service_gets_its_own_audience(
 async def test_a_private_message_push_names_the_sender_and_carries_no_content(
         alice: Person, bob: Person, room_id: int, push_service: PushService) -> None:
     keys = await subscribe(bob, push_service)
-    sender_key, recipient_key = await publish_key(alice), await publish_key(bob)
-    form = envelope_form(sender_key, recipient_key)
+    member_keys = [await publish_key(alice), await publish_key(bob)]
+    direct = await start_direct(alice, "bob")
+    form = sealed_form(member_keys[0], member_keys)
 
-    response = await alice.post("/dm/bob/messages", form)
-    assert response.status_code == 303
+    response = await alice.post(f"/rooms/{direct}/messages", form)
+    assert response.status_code == 303, await response.get_data(as_text=True)
     await delivered(bob.user_id)
 
     [request] = push_service.to("phone")
     payload = keys.read(request)
     assert payload["body"] == "New private message from alice"
-    assert payload["url"] == "/dm/alice"
-    assert form["ciphertext"] not in str(payload)
+    assert payload["url"] == f"/rooms/{direct}"
+    assert json.loads(form["envelope"])["ciphertext"] not in str(payload)
 
 
 async def test_no_push_for_a_message_that_does_not_mention_bob(

@@ -59,11 +59,6 @@ class PushDelivery(Model):
                                   on_delete=fields.CASCADE)
     message = fields.ForeignKeyField("models.Message", related_name="push_deliveries",
                                      null=True, on_delete=fields.CASCADE)
-    conversation = fields.ForeignKeyField("models.Conversation", related_name="push_deliveries",
-                                          null=True, on_delete=fields.CASCADE)
-    direct_message = fields.ForeignKeyField("models.DirectMessage",
-                                            related_name="push_deliveries", null=True,
-                                            on_delete=fields.CASCADE)
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField(auto_now_add=True)  # moved later by retry back-off
     last_error = fields.CharField(max_length=500, default="")

@@ -10,15 +10,14 @@ from app.models import NotificationKind, PushDelivery
 
 async def push_payload(row: PushDelivery) -> bytes:
     """{title, body, url, tag} for the service worker (`tag` folds repeats into one notice)."""
-    await row.fetch_related("actor")
+    await row.fetch_related("actor", "room", "message")
     actor = row.actor.username if row.actor else "someone"
-    if row.kind == NotificationKind.DIRECT_MESSAGE:
+    where = {"url": f"/rooms/{row.room_id}", "tag": f"room-{row.room_id}"}
+    if row.room.is_direct or row.kind == NotificationKind.DIRECT_MESSAGE:
         # The server holds only ciphertext, and says no more than who wrote.
         content = {"title": f"{actor} · Parley", "body": f"New private message from {actor}",
-                   "url": f"/dm/{actor}", "tag": f"conversation-{row.conversation_id}"}
+                   **where}
     else:
-        await row.fetch_related("room", "message")
         text = excerpt(row.message.body) if row.message.body else "(an image)"
-        content = {"title": f"{actor} mentioned you in #{row.room.name}", "body": text,
-                   "url": f"/rooms/{row.room_id}", "tag": f"room-{row.room_id}"}
+        content = {"title": f"{actor} mentioned you in #{row.room.name}", "body": text, **where}
     return json.dumps(content).encode()

@@ -54,7 +54,7 @@ function consider(node) {
       title: direct ? name : `${name} in #${room.dataset.roomName}`,
       text: direct ? null : bodyText(node) || "sent an image", node,
       fallback: `New private message from ${name}`,
-      url: location.pathname, tag: direct ? `conversation-${room.dataset.conversation}` : `room-${room.dataset.roomId}` });
+      url: location.pathname, tag: `room-${room.dataset.roomId}` });
   }
 }
 
@@ -84,7 +84,8 @@ function bodyText(node) {
 // A private message's words appear only if this tab decrypted it (e2e/reader.js marks it).
 function decryptedText(node, fallback) {
   const read = () => (node.dataset.decrypted === "yes" ? bodyText(node) || fallback : null);
-  if (read() !== null || node.dataset.decrypted === "failed") return Promise.resolve(read() || fallback);
+  const settled = node.dataset.decrypted && node.dataset.decrypted !== "pending";
+  if (read() !== null || settled) return Promise.resolve(read() || fallback);
   return new Promise((resolve) => {
     const done = () => { observer.disconnect(); clearTimeout(timer); resolve(read() || fallback); };
     const observer = new MutationObserver(() => { if (node.dataset.decrypted !== "pending") done(); });

@@ -22,7 +22,13 @@ from tests.browser.conftest import (
     unique,
     wait_live,
 )
-from tests.browser.test_private_messages import both_ready, make_pair, send
+from tests.browser.test_private_messages import (
+    has_a_key,
+    make_team,
+    open_conversation,
+    send,
+    start_conversation,
+)
 from tests.pushservice import BrowserKeys
 
 # Records what the page does with notifications, permission, push and sound.
@@ -141,31 +147,34 @@ async def test_a_room_on_every_message_notifies_a_tab_elsewhere_and_the_click_op
 
 async def test_a_private_message_shows_its_text_only_where_this_tab_decrypted_it(
         browser: Browser, live_server: LiveServer) -> None:
-    pair = await make_pair(browser, live_server.url)
+    base = live_server.url
+    team = await make_team(browser, base, "alice", "bob")
+    alice, bob = team.pages["alice"], team.pages["bob"]
     try:
-        await pair.contexts[1].add_init_script(RECORDER)
-        await both_ready(pair, live_server.url)
-        await pair.bob.goto(pair.url(live_server.url, "bob"))
-        await notifications_on(pair.bob, live_server.url)
-        await wait_live(pair.bob)
-        await pair.bob.evaluate(HIDE)
+        await team.contexts[1].add_init_script(RECORDER)
+        for page in (alice, bob):
+            await has_a_key(page)
+        await start_conversation(alice, base, team.names["bob"])
+        await open_conversation(bob, base, alice.url)
+        await notifications_on(bob, base)
+        await bob.evaluate(HIDE)
 
-        await send(pair.alice, "the launch code is 0000")
-        await notified(pair.bob)
-        decrypted = (await pair.bob.evaluate("window.__notes"))[0]
-        assert (decrypted["title"], decrypted["body"]) == (pair.alice_name,
+        await send(alice, "the launch code is 0000")
+        await notified(bob)
+        decrypted = (await bob.evaluate("window.__notes"))[0]
+        await bob.goto(f"{base}/rooms")  # now a page that cannot decrypt it
+        await wait_live(bob)
+        await bob.evaluate(HIDE)
+        await send(alice, "and the second one")
+        await notified(bob)
+
+        assert (decrypted["title"], decrypted["body"]) == (team.names["alice"],
                                                            "the launch code is 0000")
-        await pair.bob.goto(f"{live_server.url}/rooms")  # now a page that cannot decrypt it
-        await wait_live(pair.bob)
-        await pair.bob.evaluate(HIDE)
-        await send(pair.alice, "and the second one")
-        await notified(pair.bob)
-
-        note = (await pair.bob.evaluate("window.__notes"))[0]
-        assert (note["title"], note["body"]) == (pair.alice_name,
-                                                 f"New private message from {pair.alice_name}")
+        note = (await bob.evaluate("window.__notes"))[0]
+        assert (note["title"], note["body"]) == (team.names["alice"],
+                                                 f"New private message from {team.names['alice']}")
     finally:
-        await pair.close()
+        await team.close()
 
 
 async def test_the_service_worker_keeps_the_shell_and_never_messages(
