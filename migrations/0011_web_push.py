@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_direct_rooms')]
+    dependencies = [('models', '0010_administration')]
 
     initial = False
 

@@ -183,6 +183,21 @@ async def test_a_push_for_a_room_bob_muted_since_is_skipped(
     assert (row.status, row.last_error) == (PushStatus.SKIPPED, "muted")
 
 
+async def test_no_push_goes_to_bob_once_he_is_deactivated(
+        app: Quart, alice: Person, bob: Person, room_id: int, push_service: PushService) -> None:
+    await subscribe(bob, push_service)
+
+    async with sender_paused(app) as sender:
+        await alice.say(room_id, "@bob before you go")
+        response = await alice.post(f"/admin/users/{bob.user_id}/deactivation")
+        assert response.status_code == 303, await response.get_data(as_text=True)
+        await sender.send_due()
+
+    row = await PushDelivery.get(user_id=bob.user_id)
+    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "deactivated")
+    assert push_service.received == []
+
+
 async def test_a_push_for_bob_who_came_online_since_is_skipped(
         app: Quart, alice: Person, bob: Person, room_id: int, push_service: PushService) -> None:
     await subscribe(bob, push_service)

@@ -7,7 +7,10 @@ from app.realtime.presence import is_online
 
 
 async def reason_to_skip(row: PushDelivery) -> str | None:
-    """None if the push should go out now, else why not ("read", "muted", "online", ...)."""
+    """None if the push should go out now, else why not ("deactivated", "read", "online", ...)."""
+    await row.fetch_related("user")
+    if row.user.deactivated_at is not None:
+        return "deactivated"  # a closed account is never notified
     if await is_online(row.user_id):
         return "online"  # an open tab shows it, with a browser notification if asked for
     membership = await Membership.get_or_none(room_id=row.room_id, user_id=row.user_id)

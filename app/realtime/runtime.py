@@ -31,14 +31,21 @@ class Realtime:
 
 
 async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
-                         context: Callable[[], AbstractAsyncContextManager[Any]]) -> Realtime:
+                         context: Callable[[], AbstractAsyncContextManager[Any]],
+                         on_resync: Callable[[], None] = lambda: None) -> Realtime:
     """Connect the bus and start the heartbeat and typing-expiry loops.
 
-    `views` says how each event type is shown, `context` what views need around them.
+    `views` says how each event type is shown, `context` what views need around them;
+    `on_resync` drops what this process derived from events it may have missed.
     """
     registry = Registry()
     dispatcher = Dispatcher(Live(registry, TypingState()), views, context)
-    bus = Bus(bus_url, dispatcher.deliver, dispatcher.resync)
+
+    async def resync() -> None:
+        on_resync()
+        await dispatcher.resync()
+
+    bus = Bus(bus_url, dispatcher.deliver, resync)
     await bus.start()
     live = Realtime(registry, dispatcher, bus)
     live.tasks = [asyncio.create_task(_every(presence.HEARTBEAT_SECONDS, presence.heartbeat)),
