@@ -344,7 +344,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice"), ("admin", "erin"), ("deactivated", "grace")):
         world[persona] = await signed_in(app, users[name])
-    await deactivate_user(users["erin"], users["grace"])  # after her browser got its cookie
+    async with app.app_context():  # the session cache it clears belongs to the app
+        await deactivate_user(users["erin"], users["grace"])  # after her browser got its cookie
     return world
 
 
