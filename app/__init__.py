@@ -19,6 +19,7 @@ from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, start_orm, stop_orm
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
+from app.push.sender import start_push, stop_push
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.keys import key_state
 from app.queries.rooms import my_rooms
@@ -91,16 +92,18 @@ def _register_blueprints(app: Quart) -> None:
         messages,
         passwords,
         profile,
+        push,
         rooms,
         search,
         stream,
         users,
+        webapp,
         webhooks,
     )
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, profile, direct, keys, search, exports, stream, mail,
-                   passwords, admin, addresses, webhooks, hooks):
+                   passwords, admin, addresses, webhooks, hooks, push, webapp):
         app.register_blueprint(module.blueprint)
 
 
@@ -117,9 +120,11 @@ def _register_hooks(app: Quart) -> None:
                              fragment_context(app),
                              on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
+        await start_push(app)
 
     @app.after_serving
     async def close_database() -> None:
+        await stop_push(app)
         await stop_mail(app)
         await stop_realtime(app)
         await stop_orm()
@@ -136,9 +141,11 @@ def _register_hooks(app: Quart) -> None:
     @app.context_processor
     async def page_context() -> dict[str, Any]:
         user = await current_account()
+        push = app.extensions.get("push")
         return {"me": user, "sidebar": await my_rooms(user) if user else [],
                 "direct_sidebar": await my_direct_rooms(user.id) if user else [],
                 "my_key": await key_state(user) if user else None,
                 "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes,
+                "push_key": push.keys.application_server_key if push else "",
                 "site_name": (await get_instance()).name}
 

@@ -9,6 +9,7 @@ from quart import current_app
 
 from app.formatting import render_markdown
 from app.media.uploads import format_bytes
+from app.mentions import mentioned_names
 from app.models.message import REACTIONS
 
 _NAME_PARTS = re.compile(r"[._\-\s]+")
@@ -52,8 +53,18 @@ def initials(name: str) -> str:
 def register_filters(app: Any) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["mentions"] = mentions_attribute
     app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id
     app.jinja_env.globals["REACTIONS"] = REACTIONS
+
+
+def mentions_attribute(body: str) -> str:
+    """The lower-cased names a message @mentions, space-separated, for `data-mentions`.
+
+    Names rather than user ids: they come from the text alone (no query per render), and
+    `username_key` is unique, so a tab tells "me" by its own name as surely as by its id.
+    """
+    return " ".join(sorted(mentioned_names(body)))

@@ -78,6 +78,11 @@ class Settings:
     mail_retry_seconds: float = 30.0
     signups: str | None = None  # None: the administrator's choice (join link by default)
     access_log: bool = False  # a log line per request costs ~5% of the CPU under load
+    vapid_private_key: str | None = field(default=None, repr=False)  # None: made, kept in var_dir
+    vapid_subject: str | None = None  # None: mailto: the MAIL_FROM address
+    push_poll_seconds: float = 2.0
+    push_timeout_seconds: float = 10.0
+    push_retry_seconds: float = 30.0
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -232,6 +237,11 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAIL_POLL_SECONDS": ("mail_poll_seconds", _seconds),
     "MAIL_RETRY_SECONDS": ("mail_retry_seconds", _seconds),
     "SIGNUPS": ("signups", _signups),
+    "VAPID_PRIVATE_KEY": ("vapid_private_key", _text),
+    "VAPID_SUBJECT": ("vapid_subject", _text),
+    "PUSH_POLL_SECONDS": ("push_poll_seconds", _seconds),
+    "PUSH_TIMEOUT_SECONDS": ("push_timeout_seconds", _seconds),
+    "PUSH_RETRY_SECONDS": ("push_retry_seconds", _seconds),
 }
 
 

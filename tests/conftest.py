@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,14 @@ from tortoise import connections
 
 from app import create_app
 from app.db import migrate_database
-from config.settings import Settings, settings_of
+from app.models import PushDelivery, PushStatus
+from app.polling import stop_task
+from config.settings import Settings, attach, settings_of
 from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
 from tests.mailbox import SmtpServer, send_mail_to
+from tests.pushservice import PushService
 from tests.server import running_server
 
 TABLES_KEPT = {"tortoise_migrations"}
@@ -119,6 +124,24 @@ def smtp(app: Quart) -> Iterator[SmtpServer]:
     yield server
     undo()
     server.stop()
+
+
+@pytest_asyncio.fixture
+async def push_service(app: Quart) -> AsyncIterator[PushService]:
+    """A real HTTP push service on 127.0.0.1; the app's push sender polls every 50 ms."""
+    service = PushService()
+    await service.start()
+    before = settings_of(app)
+    attach(app, replace(before, push_poll_seconds=0.05, push_timeout_seconds=5.0,
+                        push_retry_seconds=0.1))
+    yield service
+    # Leave no push in flight or pending: the next test's TRUNCATE must not wait on it.
+    sender = app.extensions["push"]
+    await stop_task(sender.task)
+    await PushDelivery.filter(status=PushStatus.PENDING).delete()
+    attach(app, before)
+    sender.task = asyncio.create_task(sender.run())
+    await service.stop()
 
 
 @pytest_asyncio.fixture

@@ -30,7 +30,7 @@ from app.actions.users import deactivate_user
 from app.actions.webhooks import create_webhook
 from app.mail.tokens import email_verification_token, password_reset_token, unsubscribe_token
 from app.media.uploads import media_settings
-from app.models import MediaFile, PublicKey, User
+from app.models import MediaFile, PublicKey, PushSubscription, User
 from app.security import hash_password
 from config.settings import settings_of
 from tests.helpers import Person, sealed_envelope, signed_in
@@ -148,6 +148,13 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/keys/<int:key_id>/backup"): Expect(LOGIN, 404, 404, 404, 400, 404, LOGIN),
     ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200, 404, LOGIN),
     ("GET", "/keys/backup"): signed_in_only(200),
+    ("GET", "/manifest.webmanifest"): everyone(200),
+    ("GET", "/sw.js"): everyone(200),
+    ("GET", "/offline"): everyone(200),
+    ("POST", "/push/subscriptions"): signed_in_only(400),  # no endpoint or keys: the reason
+    # bob's phone (<int:subscription_id>): only bob may remove it; to others it does not exist.
+    ("POST", "/push/subscriptions/<int:subscription_id>/deletion"): Expect(LOGIN, 404, 404, 303,
+                                                                          404, 404, LOGIN),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
                           WS_HEARS_ROOM, WS_DEAF_TO_ROOM, WS_REFUSED, query="?room=<int:room_id>"),
     # Running the instance (<int:user_id> is bob).
@@ -270,6 +277,7 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
         .replace("<int:user_id>", str(world["member_id"])) \
         .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<int:subscription_id>", str(world["subscription_id"])) \
         .replace("<int:key_id>", str(world["key_id"])) \
         .replace("<key>", world["image_key"]).replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
@@ -316,7 +324,10 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                                  grace=timedelta(0), image=_png(),
                                  media=media_settings(settings_of(app)))
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
-                             "message_id": photo.id,
+                             "message_id": photo.id, "subscription_id": (
+                                 await PushSubscription.create(
+                                     user=users["bob"], endpoint="https://push.example.com/bob",
+                                     p256dh="BP" + "A" * 85, auth="A" * 22)).id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
                              "key_id": (await PublicKey.create(user_id=users["alice"].id,

@@ -1,5 +1,6 @@
 """Posting a message in one database round trip: one statement checks membership, numbers,
-deduplicates, inserts, marks it read for its author, writes the e-mail outbox rows and NOTIFYs.
+deduplicates, inserts, marks it read for its author, writes the e-mail and push outbox rows
+and NOTIFYs.
 
 It is one statement, so it is one transaction: the NOTIFY is delivered only when everything
 it announces is committed. `seq` is taken under the room's row lock (the UPDATE), so seq order
@@ -54,6 +55,18 @@ WITH target AS (
                                     AND u.username_key = ANY($6::text[])))
       AND NOT EXISTS (SELECT 1 FROM presence p
                       WHERE p.user_id = m.user_id AND p.heartbeat_at >= now() - $7::interval)
+), pushes AS (
+    -- Mentioned members with a subscribed device and no live tab are owed a push (app/push/);
+    -- the same rule as app/push/outbox.py's enqueue_push, which the other paths use.
+    INSERT INTO push_deliveries (user_id, kind, status, actor_id, room_id, message_id, attempts,
+                                 not_before, last_error, created_at)
+    SELECT m.user_id, 'mention', 'pending', $2, $1, inserted.id, 0, now(), '', now()
+    FROM inserted, memberships m JOIN users u ON u.id = m.user_id
+    WHERE m.room_id = $1 AND m.user_id <> $2 AND m.email_mode <> 'none'
+      AND u.username_key = ANY($6::text[]) AND u.deactivated_at IS NULL
+      AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = m.user_id)
+      AND NOT EXISTS (SELECT 1 FROM presence p
+                      WHERE p.user_id = m.user_id AND p.heartbeat_at >= now() - $10::interval)
 ), announced AS (
     SELECT pg_notify($8, ($9::jsonb || jsonb_build_object('message_id', id, 'seq', seq))::text)
     FROM inserted
@@ -87,7 +100,7 @@ async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
                                "author_id": author_id})
     rows = await conn.execute_query_dict(POST_MESSAGE, [
         room_id, author_id, client_msg_id, body, image_id, sorted(mentioned),
-        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement])
+        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER])
     row: dict[str, Any] = rows[0]
     member = row["membership_id"] is not None
     return Posted(visible=row["kind"] is not None and (member or row["kind"] == "public"),

@@ -1,4 +1,4 @@
-"""The profile page: who you are, and your profile photo."""
+"""The profile page: who you are, your profile photo, e-mail settings and push devices."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.actions.notifications import DELAY_CHOICES, update_notification_setting
 from app.auth import login_required, require_account
 from app.blueprints import read_upload, require_upload_allowance, upload_too_large
 from app.media.uploads import media_settings
-from app.models import User
+from app.models import PushSubscription, User
 from config.settings import current_settings
 
 blueprint = Blueprint("profile", __name__)
@@ -64,5 +64,6 @@ async def photo_too_large(_error: RequestEntityTooLarge) -> Any:
 async def render_profile_page(user: User, errors: dict[str, str] | None = None,
                               status: int = 200) -> Any:
     """The profile page, with an error next to the photo form when an upload was refused."""
+    devices = await PushSubscription.filter(user_id=user.id).order_by("created_at")
     return await render_template("profile/show.html", user=user, errors=errors or {},
-                                 delay_choices=DELAY_CHOICES), status
+                                 delay_choices=DELAY_CHOICES, devices=devices), status

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.live_views import frames
+from app.live_views import frames, notices
 from app.live_views.typing import push_typing, room_scope
 from app.mentions import mentioned_names
 from app.models import Message
@@ -16,7 +16,7 @@ from app.rendering import dom_id_for
 async def load_messages(events: list[MessageCreated]) -> dict[int, Message]:
     """The batch's new messages in one query."""
     rows = await Message.filter(id__in=[e.message_id for e in events]) \
-        .prefetch_related(*MESSAGE_RELATIONS)
+        .prefetch_related(*MESSAGE_RELATIONS, "room")  # the room's name, for notices
     return {m.id: m for m in rows}
 
 
@@ -29,6 +29,7 @@ async def message_created(event: MessageCreated, conns: list[Connection], live: 
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
     mentioned = mentioned_names(message.body)
     badges: dict[tuple[int, bool], str] = {}
+    notice: str | None = None
     for conn in conns:
         state = conn.rooms.get(event.room_id)
         if state is None:
@@ -42,6 +43,9 @@ async def message_created(event: MessageCreated, conns: list[Connection], live: 
             conn.push(frame)
         else:
             conn.push(await unread_badge(event.room_id, state, badges))
+            if conn.user_id != event.author_id:  # a tab elsewhere may still notify
+                notice = notice or await notices.room_notice(message)
+                conn.push(notice)
     scope = room_scope(event.room_id)
     if live.typing.stop(scope, event.author_id):
         await push_typing(live, scope, dom_id_for("room", event.room_id, "typing"),

@@ -15,6 +15,7 @@ from app.models import (
     NotificationKind,
     User,
 )
+from app.push.outbox import enqueue_push
 from app.realtime.presence import is_online
 
 
@@ -32,12 +33,13 @@ async def enqueue_room_message(message: Message, author: User, conn: Any,
         mentioned = membership.user.username_key in names
         if not (mentioned or direct) and membership.email_mode != EmailMode.ALL:
             continue
-        if membership.email_held or not await would_email(membership.user, grace):
-            continue
         kind = NotificationKind.DIRECT_MESSAGE if direct else \
             NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
-        await Notification.create(user_id=membership.user_id, kind=kind, actor_id=author.id,
-                                  room_id=message.room_id, message_id=message.id, using_db=conn)
+        about = {"actor_id": author.id, "room_id": message.room_id, "message_id": message.id}
+        await enqueue_push(membership.user_id, kind, conn, **about)
+        if membership.email_held or not await would_email(membership.user, grace):
+            continue
+        await Notification.create(user_id=membership.user_id, kind=kind, using_db=conn, **about)
 
 
 async def enqueue_private_request(user: User, actor: User, room_id: int, conn: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from app.models import (
     NotificationStatus,
     User,
 )
+from app.polling import drain_forever, stop_task
 from config.settings import settings_of
 
 log = logging.getLogger("parley.mail")
@@ -73,13 +73,7 @@ class Mailer:
 
     async def run(self) -> None:
         """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
-        while True:
-            try:
-                while await self.send_next_batch():
-                    pass
-            except Exception:
-                log.exception("mail sender pass failed; trying again after the poll interval")
-            await asyncio.sleep(self.cfg.poll_seconds)
+        await drain_forever(self.send_next_batch, lambda: self.cfg.poll_seconds, log)
 
     async def send_next_batch(self) -> bool:
         """One user's batch: False when nothing is due."""
@@ -177,10 +171,8 @@ async def start_mail(app: Quart) -> Mailer:
 async def stop_mail(app: Quart) -> None:
     """Stop the loop; a batch cut off mid-send rolls back and is sent again later."""
     mailer: Mailer | None = app.extensions.pop("mail", None)
-    if mailer and mailer.task:
-        mailer.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await mailer.task
+    if mailer:
+        await stop_task(mailer.task)
 
 
 def _link_wanted(user: User, kind: NotificationKind) -> bool:

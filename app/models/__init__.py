@@ -7,6 +7,7 @@ from app.models.media import MediaFile, MediaKind
 from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
+from app.models.push import PushDelivery, PushStatus, PushSubscription
 from app.models.room import EmailMode, Membership, Room, RoomKind
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
@@ -15,5 +16,5 @@ from app.models.webhook import Webhook
 __all__ = ["REACTIONS", "EmailMode", "Instance", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
-           "Reaction", "Room", "RoomKind", "Session", "SignupPolicy", "ThrottleHit", "User",
-           "Webhook"]
+           "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",
+           "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook"]

@@ -17,6 +17,7 @@ class MyRoom:
     room: Room
     unread: int
     mentioned: bool = False  # an unread message there mentions the user
+    notify: str = "mentions"  # the member's notification mode: mentions, all or none
 
 
 async def public_rooms() -> list[Room]:
@@ -32,6 +33,7 @@ async def my_rooms(user: User) -> list[MyRoom]:
     memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .exclude(room__kind=RoomKind.DIRECT).prefetch_related("room")
     mentions = await unread_mention_seqs(user)
-    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), m.room.id in mentions)
+    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), m.room.id in mentions,
+                    str(m.email_mode))
              for m in memberships]
     return sorted(rooms, key=lambda r: r.room.name.lower())

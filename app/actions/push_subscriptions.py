@@ -1,0 +1,85 @@
+"""Devices that receive Web Push: subscribing one (from the browser) and removing one."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+from app.actions.errors import InvalidInput
+from app.models import PushSubscription, User
+
+P256_POINT_BYTES = 65  # an uncompressed P-256 public key: 0x04, x, y
+AUTH_SECRET_BYTES = 16
+MAX_DEVICES = 20  # the oldest goes when a 21st subscribes
+
+
+async def save_subscription(user: User, form: Any, user_agent: str,
+                            allow_loopback: bool = False) -> PushSubscription:
+    """Store this browser's subscription for `user` (the same endpoint again updates its keys).
+
+    Parley POSTs to the endpoint, so only https URLs of named hosts are taken; plain http to
+    127.0.0.1 only when `allow_loopback` (the test suite's local push service).
+    """
+    endpoint = _endpoint(form.get("endpoint") or "", allow_loopback)
+    keys = {"p256dh": _key(form.get("p256dh"), "p256dh", P256_POINT_BYTES),
+            "auth": _key(form.get("auth"), "auth", AUTH_SECRET_BYTES),
+            "device": device_name(user_agent), "user_id": user.id}
+    # A browser signed into another account before is this user's device now.
+    subscription, _ = await PushSubscription.update_or_create(keys, endpoint=endpoint)
+    extra = await PushSubscription.filter(user_id=user.id).order_by("-created_at") \
+        .offset(MAX_DEVICES).values_list("id", flat=True)
+    if extra:
+        await PushSubscription.filter(id__in=list(extra)).delete()
+    return subscription
+
+
+async def delete_subscription(subscription: PushSubscription) -> None:
+    """Stop pushing to a device (the caller checked it is the user's own)."""
+    await subscription.delete()
+
+
+def device_name(user_agent: str) -> str:
+    """"Firefox on Linux": enough to tell one's devices apart in the list."""
+    browsers = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+    systems = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+               ("Windows", "Windows"), ("Mac OS", "macOS"), ("CrOS", "ChromeOS"),
+               ("Linux", "Linux"))
+    browser = next((name for mark, name in browsers if mark in user_agent), "A browser")
+    system = next((name for mark, name in systems if mark in user_agent), None)
+    return f"{browser} on {system}" if system else browser
+
+
+def _endpoint(url: str, allow_loopback: bool) -> str:
+    if len(url) > 1024:
+        raise InvalidInput({"endpoint": "The push endpoint is too long."})
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if allow_loopback and parts.scheme == "http" and host == "127.0.0.1":
+        return url.strip()
+    if parts.scheme != "https" or not host or host == "localhost" or _is_ip(host):
+        raise InvalidInput({"endpoint": "The push endpoint must be an https address of a "
+                                        "push service."})
+    return url.strip()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _key(value: str | None, field: str, size: int) -> str:
+    text = (value or "").strip()
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != size or (size == P256_POINT_BYTES and raw[0] != 4):
+        raise InvalidInput({field: f"The subscription's {field} key is missing or malformed."})
+    return text

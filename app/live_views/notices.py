@@ -1,0 +1,36 @@
+"""Notice frames: what a tab that does not show a new message needs to notify about it."""
+
+from __future__ import annotations
+
+from app.live_views import frames
+from app.mail.builders import excerpt
+from app.models import Message
+from app.rendering import mentions_attribute
+
+NOTICES_ID = "notices"  # the hidden list in every signed-in page that notices are added to
+
+
+async def room_notice(message: Message) -> str:
+    """Who wrote in which room and whom it mentions; the same frame for every member."""
+    author = message.author.username
+    if message.room.is_direct:
+        return await _direct_notice(message)
+    text = excerpt(message.body) if message.body else "sent an image"
+    return await _notice(kind="room", room_id=message.room_id, author_id=message.author_id,
+                         mentions=mentions_attribute(message.body),
+                         title=f"{author} in #{message.room.name}", text=text,
+                         url=f"/rooms/{message.room_id}", tag=f"room-{message.room_id}")
+
+
+async def _direct_notice(message: Message) -> str:
+    """Only who wrote: the server cannot read a private message, and says no more."""
+    sender = message.author.username
+    return await _notice(kind="direct", room_id=message.room_id, author_id=message.author_id,
+                         mentions="", title=sender, text=f"New private message from {sender}",
+                         url=f"/rooms/{message.room_id}", tag=f"room-{message.room_id}",
+                         encrypted=True)
+
+
+async def _notice(**context: object) -> str:
+    html = await frames.render("notifications/_notice.html", **context)
+    return frames.append(NOTICES_ID, html)

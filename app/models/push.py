@@ -1,0 +1,70 @@
+"""Web Push: each device's subscription, and the push outbox written with the message."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from app.models.notification import NotificationKind
+
+
+class PushStatus(StrEnum):
+    """Pending rows wait for the push sender; the others record what became of them."""
+
+    PENDING = "pending"
+    SENT = "sent"  # at least one device's push service took it
+    SKIPPED = "skipped"  # read, muted, came online or deleted before it went out
+    FAILED = "failed"  # no push service took it, after the retries
+
+
+class PushSubscription(Model):
+    """One browser's push endpoint for `user`, with the keys that encrypt what it is sent.
+
+    The endpoint is a capability URL at the browser vendor's push service; `p256dh` and `auth`
+    (base64url, from PushSubscription.getKey) let only that browser read a payload.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="push_subscriptions",
+                                  on_delete=fields.CASCADE)
+    endpoint = fields.CharField(max_length=1024, unique=True)
+    p256dh = fields.CharField(max_length=128)
+    auth = fields.CharField(max_length=64)
+    device = fields.CharField(max_length=80, default="")  # "Firefox on Linux", for the list
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_push_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "push_subscriptions"
+
+
+class PushDelivery(Model):
+    """A push owed to `user` about a mention or a private message, sent within seconds.
+
+    Written in the transaction that stores the message, next to the e-mail outbox row, so a
+    crash between commit and send loses nothing; foreign keys cascade, so a deleted message
+    takes its pending push with it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="push_deliveries",
+                                  on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(NotificationKind, max_length=16)
+    status = fields.CharEnumField(PushStatus, max_length=8, default=PushStatus.PENDING)
+    actor = fields.ForeignKeyField("models.User", related_name="push_deliveries_caused",
+                                   null=True, on_delete=fields.SET_NULL)
+    room = fields.ForeignKeyField("models.Room", related_name="push_deliveries", null=True,
+                                  on_delete=fields.CASCADE)
+    message = fields.ForeignKeyField("models.Message", related_name="push_deliveries",
+                                     null=True, on_delete=fields.CASCADE)
+    attempts = fields.IntField(default=0)
+    not_before = fields.DatetimeField(auto_now_add=True)  # moved later by retry back-off
+    last_error = fields.CharField(max_length=500, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "push_deliveries"
+        indexes = (("status", "not_before"),)

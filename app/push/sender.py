@@ -1,0 +1,145 @@
+"""The push sender: claim due rows (SKIP LOCKED), re-check them, deliver to every device."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pywebpush import WebPushException, webpush
+from quart import Quart
+from tortoise.transactions import in_transaction
+
+from app.models import PushDelivery, PushStatus, PushSubscription
+from app.polling import drain_forever, stop_task
+from app.push.payload import push_payload
+from app.push.recheck import reason_to_skip
+from app.push.vapid import VapidKeys, load_vapid_keys
+from config.settings import Settings, settings_of
+
+log = logging.getLogger("parley.push")
+GONE = {404, 410}  # the browser unsubscribed or the subscription expired: forget it
+TTL_SECONDS = 3600  # a device offline longer than this gets the e-mail instead
+MAX_ATTEMPTS = 5  # sends of one push before it is marked failed
+CLAIM = """
+SELECT id FROM push_deliveries WHERE status = 'pending' AND not_before <= now()
+ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED
+"""
+
+
+@dataclass(frozen=True)
+class PushConfig:
+    """The push part of Settings."""
+
+    poll_seconds: float
+    timeout: float
+    retry_seconds: float
+    max_attempts: int = MAX_ATTEMPTS
+
+
+class PushSender:
+    """Sends due push rows; every process runs one, and SKIP LOCKED shares the rows out."""
+
+    def __init__(self, app: Quart, keys: VapidKeys) -> None:
+        self.app = app
+        self.keys = keys
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def cfg(self) -> PushConfig:
+        """The app's push settings, read afresh each pass (a test may swap the app's settings)."""
+        return push_config(settings_of(self.app))
+
+    async def run(self) -> None:
+        """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
+        await drain_forever(self.send_due, lambda: self.cfg.poll_seconds, log)
+
+    async def send_due(self) -> bool:
+        """Deal with up to ten due rows; False when none was due."""
+        async with self.app.app_context(), in_transaction() as conn:
+            ids = [r["id"] for r in await conn.execute_query_dict(CLAIM)]
+            for row in await PushDelivery.filter(id__in=ids).using_db(conn).order_by("id"):
+                await self._send(row, conn)
+        return bool(ids)
+
+    async def _send(self, row: PushDelivery, conn: Any) -> None:
+        reason = await reason_to_skip(row)
+        if reason is not None:
+            await _finish(row, conn, PushStatus.SKIPPED, reason)
+            return
+        devices = list(await PushSubscription.filter(user_id=row.user_id).using_db(conn))
+        data = await push_payload(row)
+        results = await asyncio.gather(*(self._deliver(device, data) for device in devices))
+        delivered, errors = False, []
+        for device, result in zip(devices, results, strict=True):
+            if result in GONE:
+                await device.delete(using_db=conn)
+            elif isinstance(result, int) and result < 300:
+                delivered = True
+                device.last_push_at = datetime.now(UTC)
+                await device.save(using_db=conn, update_fields=["last_push_at"])
+            else:
+                errors.append(str(result))
+        if delivered:
+            await _finish(row, conn, PushStatus.SENT, row.last_error)  # earlier failures kept
+        elif not errors:
+            await _finish(row, conn, PushStatus.SKIPPED, "no subscribed device")
+        else:
+            await self._failed(row, conn, "; ".join(errors))
+
+    async def _deliver(self, device: PushSubscription, data: bytes) -> int | str:
+        """The push service's status code, or why it could not be reached."""
+        info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
+        try:  # webpush blocks (requests): off the event loop, and never without a timeout
+            response = await asyncio.to_thread(
+                webpush, info, data, vapid_private_key=self.keys.vapid,
+                vapid_claims=self.keys.claims(), ttl=TTL_SECONDS, timeout=self.cfg.timeout)
+        except WebPushException as exc:
+            if exc.response is not None:
+                return int(exc.response.status_code)
+            return f"WebPushException: {exc}"
+        except Exception as exc:  # unreachable, timed out, or keys the library refuses
+            return f"{type(exc).__name__}: {exc}"
+        return int(response.status_code)
+
+    async def _failed(self, row: PushDelivery, conn: Any, reason: str) -> None:
+        row.attempts += 1
+        row.last_error = reason[:500]
+        if row.attempts >= self.cfg.max_attempts:
+            row.status = PushStatus.FAILED
+        else:
+            delay = self.cfg.retry_seconds * 2 ** (row.attempts - 1)
+            row.not_before = datetime.now(UTC) + timedelta(seconds=delay)
+        await row.save(using_db=conn, update_fields=["attempts", "last_error", "status",
+                                                     "not_before"])
+        log.warning("push not delivered (attempt %d): %s", row.attempts, row.last_error)
+
+
+def push_config(settings: Settings) -> PushConfig:
+    """The push settings from Parley's settings."""
+    return PushConfig(poll_seconds=settings.push_poll_seconds,
+                      timeout=settings.push_timeout_seconds,
+                      retry_seconds=settings.push_retry_seconds)
+
+
+async def start_push(app: Quart) -> PushSender:
+    """Start this process's push sender (the VAPID key is made here on first start)."""
+    sender = PushSender(app, load_vapid_keys(settings_of(app)))
+    sender.task = asyncio.create_task(sender.run())
+    app.extensions["push"] = sender
+    return sender
+
+
+async def stop_push(app: Quart) -> None:
+    """Stop the sender; rows cut off mid-send roll back and go out later."""
+    sender: PushSender | None = app.extensions.pop("push", None)
+    if sender:
+        await stop_task(sender.task)
+
+
+async def _finish(row: PushDelivery, conn: Any, status: PushStatus, note: str) -> None:
+    row.status, row.last_error = status, note
+    row.sent_at = datetime.now(UTC) if status == PushStatus.SENT else None
+    await row.save(using_db=conn, update_fields=["status", "last_error", "sent_at"])
