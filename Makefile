@@ -11,6 +11,7 @@ run: setup
 
 test: setup
 	scripts/ensure-chromium
+	scripts/ensure-nginx
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
