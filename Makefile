@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENDOR := static/vendor
 
-.PHONY: run test lint bench bench-search setup clean
+.PHONY: run test lint bench bench-search bench-notify setup clean
 
 run: setup
 	$(PY) -m app
@@ -22,6 +22,9 @@ bench: setup
 
 bench-search: setup
 	$(PY) -m bench.search $(BENCH_ARGS)
+
+bench-notify: setup
+	$(PY) -m bench.notify_rate $(BENCH_ARGS)
 
 setup: $(VENV)/.installed $(VENDOR)/.installed
 
