@@ -6,11 +6,11 @@ import re
 import secrets
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.mail.outbox import enqueue_password_reset
 from app.models import Session, User
+from app.realtime.publish import in_transaction
 from app.security import hash_password, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")

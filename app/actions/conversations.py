@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
@@ -14,7 +13,7 @@ from app.mail.outbox import enqueue_direct_message
 from app.models import Conversation, DirectMessage, User
 from app.queries.conversations import current_key
 from app.realtime.events import DirectMessageCreated
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 
 class KeyChanged(Conflict):

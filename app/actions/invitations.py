@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.mail.outbox import enqueue_invitation
 from app.models import Invitation, Membership, Room, User
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 
 async def invite_member(room: Room, inviter: User, username: str) -> Invitation:

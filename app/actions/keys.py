@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from app.actions import envelopes
 from app.actions.errors import InvalidInput
 from app.models import KeyBackup, PublicKey, User
+from app.realtime.publish import in_transaction
 
 MAX_KEYS_PER_USER = 100
 

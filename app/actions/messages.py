@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from tortoise.transactions import in_transaction
-
 from app.actions.errors import Conflict, InvalidInput
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
 from app.media.uploads import MediaSettings, StoredUpload, media_settings, store_upload
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
 from app.realtime.events import MessageCreated
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
