@@ -1,15 +1,11 @@
-"""The WebSocket each tab opens: pushes frames for its room and its user; takes typing pings."""
+"""The WebSocket each tab opens: who it is and what it may hear; its pings become actions."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
-import time
 from typing import Any
 
 from quart import Blueprint, websocket
-from quart.wrappers.base import ClientDisconnectedError
 
 from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_direct_typing, announce_typing
@@ -17,16 +13,12 @@ from app.auth import current_account
 from app.models import Conversation, Membership, User
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
+from app.realtime.pump import CLOSE_POLICY, pump
 from app.realtime.runtime import realtime
 from app.security import origin_allowed
 
 blueprint = Blueprint("stream", __name__)
 
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-FRAME_MAX = 64 * 1024
-BATCH_CHARS = 32 * 1024
-INBOUND_PER_SECOND = 5  # typing pings are at most 1/s; this leaves room for read marks
 TYPING_INTERVAL = 1.0
 
 
@@ -44,24 +36,49 @@ async def stream() -> None:
     live = realtime()
     live.registry.add(conn)
     presence_id = await presence.record_connection(user.id, conn.room_id)
-    typing = _TypingState()
+    pings = _Pings(conn, user)
     try:
-        await _pump(conn, user, typing)
+        await pump(conn, websocket, pings.handle)
     finally:
         live.registry.remove(conn)
         with contextlib.suppress(Exception):
             await presence.forget_connection(presence_id)
-            if typing.active and conn.room_id is not None:
-                await announce_typing(conn.room_id, user, stopped=True)
-            if typing.active and conn.conversation_id is not None and conn.peer_id is not None:
-                await announce_direct_typing(conn.conversation_id, user, conn.peer_id,
-                                             stopped=True)
+            await pings.stop_typing()
 
 
-class _TypingState:
-    def __init__(self) -> None:
-        self.last = 0.0
-        self.active = False
+class _Pings:
+    """What a tab may tell us: it is typing (at most once a second), or it read up to a seq."""
+
+    def __init__(self, conn: Connection, user: User) -> None:
+        self.conn, self.user = conn, user
+        self.last_typing = 0.0
+        self.typing = False
+
+    async def handle(self, message: dict[str, Any], now: float) -> None:
+        conn, kind = self.conn, message.get("type")
+        if kind == "typing" and now - self.last_typing >= TYPING_INTERVAL:
+            if conn.conversation_id is not None and conn.peer_id is not None:
+                self.last_typing, self.typing = now, True
+                await announce_direct_typing(conn.conversation_id, self.user, conn.peer_id)
+            elif conn.room_id is not None:
+                self.last_typing, self.typing = now, True
+                await announce_typing(conn.room_id, self.user)
+        elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None \
+                and conn.conversation_id is None:
+            membership = await Membership.get_or_none(room_id=conn.room_id, user_id=self.user.id)
+            if membership is not None:
+                await mark_room_read(membership,
+                                     min(message["seq"], conn.rooms[conn.room_id].last_seq))
+
+    async def stop_typing(self) -> None:
+        """The tab closed: its typing notice goes now rather than when it expires."""
+        if not self.typing:
+            return
+        if self.conn.room_id is not None:
+            await announce_typing(self.conn.room_id, self.user, stopped=True)
+        if self.conn.conversation_id is not None and self.conn.peer_id is not None:
+            await announce_direct_typing(self.conn.conversation_id, self.user, self.conn.peer_id,
+                                         stopped=True)
 
 
 async def _open_connection(user: User, room_id: int | None,
@@ -81,83 +98,3 @@ async def _open_connection(user: User, room_id: int | None,
             conn.peer_id = conversation.high_user_id if conversation.low_user_id == user.id \
                 else conversation.low_user_id
     return conn
-
-
-async def _pump(conn: Connection, user: User, typing: _TypingState) -> None:
-    """Send and receive until the client leaves or the server closes this socket."""
-    tasks = {asyncio.create_task(_send_frames(conn)),
-             asyncio.create_task(_receive_pings(conn, user, typing)),
-             asyncio.create_task(conn.closed.wait())}
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in tasks:
-            task.cancel()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-    if conn.close_code is not None:
-        await websocket.close(conn.close_code)
-    for result in results:
-        if isinstance(result, Exception) and not isinstance(result, ClientDisconnectedError):
-            raise result
-
-
-async def _send_frames(conn: Connection) -> None:
-    """Send queued frames; under load, what queued up goes as one frame (htmx swaps each
-    top-level element of a frame on its own), which saves a send per message per socket."""
-    while True:
-        parts = [await conn.outbox.get()]
-        size = len(parts[0])
-        while size < BATCH_CHARS and not conn.outbox.empty():
-            parts.append(conn.outbox.get_nowait())
-            size += len(parts[-1])
-        await websocket.send("".join(parts))
-
-
-async def _receive_pings(conn: Connection, user: User, typing: _TypingState) -> None:
-    window_start, count = time.monotonic(), 0
-    while True:
-        data = await websocket.receive()
-        now = time.monotonic()
-        if now - window_start >= 1:
-            window_start, count = now, 0
-        count += 1
-        if len(data) > FRAME_MAX:
-            conn.close(CLOSE_TOO_BIG)
-            return
-        if count > INBOUND_PER_SECOND * 4:
-            conn.close(CLOSE_POLICY)  # a flood, not a person typing
-            return
-        if count <= INBOUND_PER_SECOND:
-            await _handle_ping(conn, user, typing, _parse(data), now)
-
-
-async def _handle_ping(conn: Connection, user: User, typing: _TypingState,
-                       message: dict[str, Any], now: float) -> None:
-    kind = message.get("type")
-    if conn.conversation_id is not None and conn.peer_id is not None:
-        if kind == "typing" and now - typing.last >= TYPING_INTERVAL:
-            typing.last, typing.active = now, True
-            await announce_direct_typing(conn.conversation_id, user, conn.peer_id)
-        return
-    if conn.room_id is None:
-        return
-    if kind == "typing" and now - typing.last >= TYPING_INTERVAL:
-        typing.last, typing.active = now, True
-        await announce_typing(conn.room_id, user)
-    elif kind == "read" and isinstance(message.get("seq"), int):
-        membership = await Membership.get_or_none(room_id=conn.room_id, user_id=user.id)
-        if membership is not None:
-            await mark_room_read(membership, min(message["seq"], conn.rooms[conn.room_id].last_seq))
-
-
-def _parse(data: str | bytes) -> dict[str, Any]:
-    """htmx 2 nests headers under HEADERS, htmx 4 under headers; we read only our own keys."""
-    try:
-        message = json.loads(data)
-    except (ValueError, TypeError):
-        return {}
-    if not isinstance(message, dict):
-        return {}
-    message.pop("HEADERS", None)
-    message.pop("headers", None)
-    return message

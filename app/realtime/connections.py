@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from app.realtime.events import Audience
+
 QUEUE_FRAMES = 256  # a client this far behind is closed (1013) and catches up on reconnect
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SERVICE_RESTART = 1012
@@ -80,6 +82,16 @@ class Registry:
     def join_room(self, conn: Connection, room_id: int, state: RoomState) -> None:
         conn.rooms[room_id] = state
         self.by_room.setdefault(room_id, set()).add(conn)
+
+    def audience(self, audience: Audience) -> list[Connection]:
+        """This process's sockets that hear an event addressed to `audience`."""
+        if audience.room_id is not None:
+            return list(self.by_room.get(audience.room_id, ()))
+        return [conn for user_id in audience.user_ids for conn in self.by_user.get(user_id, ())]
+
+    def viewers(self, room_id: int) -> list[Connection]:
+        """Sockets of members whose tab shows this room (the others only get its badge)."""
+        return [conn for conn in self.by_room.get(room_id, ()) if conn.room_id == room_id]
 
     def all(self) -> list[Connection]:
         return [c for conns in self.by_user.values() for c in conns]

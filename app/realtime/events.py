@@ -1,4 +1,9 @@
-"""Bus events: small, typed, past tense; they carry ids, never HTML (NOTIFY caps at 8000 bytes)."""
+"""Bus events: small, typed, past tense; they carry ids, never HTML (NOTIFY caps at 8000 bytes).
+
+Each event names its audience (a room's members, or some users); the transport routes by that
+alone. What a socket is then sent is decided by the view registered for the event's type
+(app/live_views/), not here.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,25 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
 
-def room_channel(room_id: int) -> str:
-    """Routing key for everything members of a room receive."""
-    return f"room_{room_id}"
+@dataclass(frozen=True)
+class Audience:
+    """Who hears an event: the members of one room, or the listed users (any of their tabs)."""
 
+    room_id: int | None = None
+    user_ids: tuple[int, ...] = ()
 
-def user_channel(user_id: int) -> str:
-    """Routing key for what only one user's tabs receive (read markers, membership changes)."""
-    return f"user_{user_id}"
+    @classmethod
+    def room(cls, room_id: int) -> Audience:
+        return cls(room_id=room_id)
+
+    @classmethod
+    def users(cls, *user_ids: int) -> Audience:
+        return cls(user_ids=user_ids)
 
 
 @dataclass(frozen=True)
 class Event:
-    """Base class: a registry of event types by their `kind` tag; each names its `channel`."""
+    """Base class: a registry of event types by their `kind` tag; each names its `audience`."""
 
     kind: ClassVar[str] = ""
     types: ClassVar[dict[str, type[Event]]] = {}
@@ -27,6 +38,10 @@ class Event:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         Event.types[cls.kind] = cls
+
+    @property
+    def audience(self) -> Audience:
+        raise NotImplementedError
 
     def to_json(self) -> str:
         return json.dumps({"t": self.kind, **asdict(self)}, separators=(",", ":"))
@@ -51,8 +66,8 @@ class MessageCreated(Event):
     author_id: int
 
     @property
-    def channel(self) -> str:
-        return room_channel(self.room_id)
+    def audience(self) -> Audience:
+        return Audience.room(self.room_id)
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,8 @@ class Typing(Event):
     stopped: bool = False
 
     @property
-    def channel(self) -> str:
-        return room_channel(self.room_id)
+    def audience(self) -> Audience:
+        return Audience.room(self.room_id)
 
 
 @dataclass(frozen=True)
@@ -80,8 +95,8 @@ class RoomRead(Event):
     seq: int
 
     @property
-    def channel(self) -> str:
-        return user_channel(self.user_id)
+    def audience(self) -> Audience:
+        return Audience.users(self.user_id)
 
 
 @dataclass(frozen=True)
@@ -92,8 +107,8 @@ class InvitationsChanged(Event):
     user_id: int
 
     @property
-    def channel(self) -> str:
-        return user_channel(self.user_id)
+    def audience(self) -> Audience:
+        return Audience.users(self.user_id)
 
 
 @dataclass(frozen=True)
@@ -106,8 +121,8 @@ class MembershipChanged(Event):
     member: bool
 
     @property
-    def channel(self) -> str:
-        return user_channel(self.user_id)
+    def audience(self) -> Audience:
+        return Audience.users(self.user_id)
 
 
 @dataclass(frozen=True)
@@ -118,8 +133,8 @@ class MembersChanged(Event):
     room_id: int
 
     @property
-    def channel(self) -> str:
-        return room_channel(self.room_id)
+    def audience(self) -> Audience:
+        return Audience.room(self.room_id)
 
 
 @dataclass(frozen=True)
@@ -134,8 +149,8 @@ class DirectMessageCreated(Event):
     recipient_id: int
 
     @property
-    def channel(self) -> str:
-        return user_channel(self.recipient_id)
+    def audience(self) -> Audience:
+        return Audience.users(self.sender_id, self.recipient_id)
 
 
 @dataclass(frozen=True)
@@ -150,8 +165,8 @@ class DirectTyping(Event):
     stopped: bool = False
 
     @property
-    def channel(self) -> str:
-        return user_channel(self.recipient_id)
+    def audience(self) -> Audience:
+        return Audience.users(self.recipient_id)
 
 
 @dataclass(frozen=True)
@@ -164,5 +179,5 @@ class MessageChanged(Event):
     change_seq: int
 
     @property
-    def channel(self) -> str:
-        return room_channel(self.room_id)
+    def audience(self) -> Audience:
+        return Audience.room(self.room_id)

@@ -1,19 +1,21 @@
-"""The live layer's lifecycle in one app process: registry, fan-out, bus, background tasks."""
+"""The live layer's lifecycle in one app process: registry, dispatcher, bus, background tasks."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from quart import Quart, current_app
 
-from app.db import asyncpg_dsn
 from app.realtime import presence
 from app.realtime.bus import Bus
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Registry
-from app.realtime.fanout import Fanout
+from app.realtime.dispatch import Dispatcher, Live, ViewTable
+from app.realtime.typing import TypingState
 
 log = logging.getLogger("parley.realtime")
 
@@ -23,20 +25,24 @@ class Realtime:
     """Everything live in this process."""
 
     registry: Registry
-    fanout: Fanout
+    dispatcher: Dispatcher
     bus: Bus
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-async def start_realtime(app: Quart) -> Realtime:
-    """Connect the bus and start the heartbeat and typing-expiry loops."""
+async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
+                         context: Callable[[], AbstractAsyncContextManager[Any]]) -> Realtime:
+    """Connect the bus and start the heartbeat and typing-expiry loops.
+
+    `views` says how each event type is shown, `context` what views need around them.
+    """
     registry = Registry()
-    fanout = Fanout(registry, app)
-    bus = Bus(asyncpg_dsn(app.config["DATABASE_URL"]), fanout.deliver, fanout.resync)
+    dispatcher = Dispatcher(Live(registry, TypingState()), views, context)
+    bus = Bus(bus_url, dispatcher.deliver, dispatcher.resync)
     await bus.start()
-    live = Realtime(registry, fanout, bus)
+    live = Realtime(registry, dispatcher, bus)
     live.tasks = [asyncio.create_task(_every(presence.HEARTBEAT_SECONDS, presence.heartbeat)),
-                  asyncio.create_task(_every(1.0, fanout.expire_typing))]
+                  asyncio.create_task(_every(1.0, dispatcher.expire_typing))]
     app.extensions["realtime"] = live
     return live
 
@@ -59,8 +65,10 @@ def realtime() -> Realtime:
     return current_app.extensions["realtime"]
 
 
-async def _every(seconds: float, job) -> None:  # type: ignore[no-untyped-def]
+async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
     while True:
         await asyncio.sleep(seconds)
-        with contextlib.suppress(Exception):
+        try:
             await job()
+        except Exception:  # a failed round must not end the loop
+            log.exception("periodic job %s failed", getattr(job, "__name__", job))

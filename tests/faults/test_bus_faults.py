@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from app.db import migrate_database
-from app.realtime.bus import BUS_APP_NAME
+from app.realtime.backends.postgres import BUS_APP_NAME
 from tests.database import create_database, restart_postgres, throwaway_postgres, with_database
 from tests.faults.recovery import listening_socket, people_in_a_room, recover_and_check
 from tests.server import running_server

@@ -1,0 +1,46 @@
+"""What each bus event looks like on a socket: the table the live transport renders by.
+
+app/realtime/ routes an event to the sockets of its audience; the view registered here for
+the event's type loads what it needs (once per batch) and pushes the fragments. Fragments are
+viewer-independent and rendered once per process; only what differs per socket (an unread
+badge, who else is typing) is chosen per connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from quart import Quart
+
+from app.live_views import direct, messages, rooms, typing
+from app.realtime.dispatch import View, ViewTable
+from app.realtime.events import (
+    DirectMessageCreated,
+    DirectTyping,
+    InvitationsChanged,
+    MembersChanged,
+    MembershipChanged,
+    MessageChanged,
+    MessageCreated,
+    RoomRead,
+    Typing,
+)
+
+VIEWS: ViewTable = {
+    MessageCreated: View(messages.message_created, load=messages.load_messages),
+    MessageChanged: View(messages.message_changed),
+    Typing: View(typing.room_typing),
+    RoomRead: View(rooms.room_read),
+    MembershipChanged: View(rooms.membership_changed),
+    MembersChanged: View(rooms.members_changed),
+    InvitationsChanged: View(rooms.invitations_changed),
+    DirectMessageCreated: View(direct.direct_message_created),
+    DirectTyping: View(direct.direct_typing),
+}
+
+
+def fragment_context(app: Quart) -> Callable[[], AbstractAsyncContextManager[Any]]:
+    """What views render in: the app's context (templates, URL map), never a request's."""
+    return app.app_context

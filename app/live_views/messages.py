@@ -1,0 +1,67 @@
+"""New and changed room messages: one render per message, pushed to viewers; badges elsewhere."""
+
+from __future__ import annotations
+
+from app.live_views import frames
+from app.live_views.typing import push_typing, room_scope
+from app.models import Message
+from app.queries.messages import MESSAGE_RELATIONS
+from app.realtime.connections import Connection
+from app.realtime.dispatch import Live
+from app.realtime.events import MessageChanged, MessageCreated
+from app.rendering import dom_id_for
+
+
+async def load_messages(events: list[MessageCreated]) -> dict[int, Message]:
+    """The batch's new messages in one query."""
+    rows = await Message.filter(id__in=[e.message_id for e in events]) \
+        .prefetch_related(*MESSAGE_RELATIONS)
+    return {m.id: m for m in rows}
+
+
+async def message_created(event: MessageCreated, conns: list[Connection], live: Live,
+                          messages: dict[int, Message]) -> None:
+    message = messages.get(event.message_id)
+    if message is None:
+        return
+    html = await frames.render("messages/_message.html", message=message)
+    frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
+    badges: dict[int, str] = {}
+    for conn in conns:
+        state = conn.rooms.get(event.room_id)
+        if state is None:
+            continue
+        state.last_seq = max(state.last_seq, event.seq)
+        if conn.user_id == event.author_id:
+            state.last_read = max(state.last_read, event.seq)
+        if conn.room_id == event.room_id:
+            conn.push(frame)
+        else:
+            conn.push(await unread_badge(event.room_id, state.unread, badges))
+    scope = room_scope(event.room_id)
+    if live.typing.stop(scope, event.author_id):
+        await push_typing(live, scope, dom_id_for("room", event.room_id, "typing"),
+                          [c for c in conns if c.room_id == event.room_id])
+
+
+async def message_changed(event: MessageChanged, conns: list[Connection], live: Live,
+                          _: None) -> None:
+    viewers = [c for c in conns if c.room_id == event.room_id]
+    if not viewers:
+        return
+    message = await Message.get_or_none(id=event.message_id).prefetch_related(*MESSAGE_RELATIONS)
+    if message is None or message.change_seq != event.change_seq:
+        return  # a later change is on its way and will carry the newer state
+    # Replaced in place by id; a tab that does not show the message ignores the frame.
+    frame = await frames.render("messages/_message.html", message=message, oob=True)
+    for conn in viewers:
+        conn.push(frame)
+
+
+async def unread_badge(room_id: int, unread: int, cache: dict[int, str]) -> str:
+    """The sidebar badge of a room, rendered once per count."""
+    if unread not in cache:
+        cache[unread] = await frames.render(
+            "rooms/_unread.html", unread_id=dom_id_for("room", room_id, "unread"),
+            unread=unread, oob=True)
+    return cache[unread]

@@ -1,0 +1,63 @@
+"""A user's rooms on screen: read marks, joining and leaving, invitations, member lists."""
+
+from __future__ import annotations
+
+from app.live_views import frames
+from app.live_views.messages import unread_badge
+from app.models import Membership, Room
+from app.queries.members import invitations_for_user, room_members
+from app.realtime.connections import Connection, RoomState
+from app.realtime.dispatch import Live
+from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged, RoomRead
+from app.realtime.presence import online_user_ids
+
+
+async def room_read(event: RoomRead, conns: list[Connection], live: Live, _: None) -> None:
+    """The user read a room in one tab: their other tabs clear its badge."""
+    badges: dict[int, str] = {}
+    for conn in conns:
+        state = conn.rooms.get(event.room_id)
+        if state is not None and event.seq > state.last_read:
+            state.last_read = event.seq
+            conn.push(await unread_badge(event.room_id, state.unread, badges))
+
+
+async def membership_changed(event: MembershipChanged, conns: list[Connection], live: Live,
+                             _: None) -> None:
+    """Joining starts a user's sockets hearing the room at once; removal stops it at once."""
+    if not event.member:
+        notice = await frames.render("rooms/_removed_notice.html")
+        for conn in conns:
+            if conn.room_id == event.room_id:
+                conn.push(notice)
+            live.registry.leave_room(conn, event.room_id)
+        return
+    membership = await Membership.get_or_none(user_id=event.user_id, room_id=event.room_id) \
+        .prefetch_related("room")
+    if membership is not None:
+        for conn in conns:
+            live.registry.join_room(conn, event.room_id, RoomState(
+                membership.room.last_seq, membership.last_read_seq))
+
+
+async def invitations_changed(event: InvitationsChanged, conns: list[Connection], live: Live,
+                              _: None) -> None:
+    invitations = await invitations_for_user(event.user_id)
+    frame = await frames.render("invitations/_received.html", invitations=invitations,
+                                  oob=True)
+    for conn in conns:
+        conn.push(frame)
+
+
+async def members_changed(event: MembersChanged, conns: list[Connection], live: Live,
+                          _: None) -> None:
+    viewers = [c for c in conns if c.room_id == event.room_id]
+    room = await Room.get_or_none(id=event.room_id) if viewers else None
+    if room is None:
+        return
+    members = await room_members(room)
+    online = await online_user_ids([m.user_id for m in members])
+    frame = await frames.render("rooms/_members.html", room=room, members=members,
+                                  online_user_ids=online, oob=True)
+    for conn in viewers:
+        conn.push(frame)

@@ -1,0 +1,90 @@
+"""Delivering bus events to this process's sockets: route by audience, render by the view table.
+
+The transport knows who hears an event (its audience) and nothing of what they are shown: a
+table, built outside realtime/, maps each event type to a `View` that loads what the batch
+needs once and pushes frames to the connections it is handed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry
+from app.realtime.events import Event
+from app.realtime.typing import TypingState
+
+
+@dataclass
+class Live:
+    """The process-local state views may read and update: routing and typing notices."""
+
+    registry: Registry
+    typing: TypingState
+
+
+@dataclass(frozen=True)
+class View:
+    """How one event type reaches its audience's sockets.
+
+    `load(events)` runs once per batch for the events of this type that have listeners here
+    (one query for many messages); `show(event, connections, live, loaded)` pushes frames.
+    """
+
+    show: Callable[[Any, list[Connection], Live, Any], Awaitable[None]]
+    load: Callable[[list[Any]], Awaitable[Any]] | None = None
+
+
+ViewTable = Mapping[type[Event], View]
+
+
+class Dispatcher:
+    """Hands each event of a batch, in order, to its view with the sockets that hear it."""
+
+    def __init__(self, live: Live, views: ViewTable,
+                 context: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
+        missing = [kind.__name__ for kind in Event.types.values() if kind not in views]
+        if missing:
+            raise ValueError(f"no view for {', '.join(missing)}")
+        self.live = live
+        self._views = views
+        self._context = context  # what views need around them (the app's rendering context)
+
+    async def deliver(self, events: list[Event]) -> None:
+        """Deliver a batch; events nobody here listens to cost nothing."""
+        routed = [(event, conns) for event in events
+                  if (conns := self.live.registry.audience(event.audience))]
+        if not routed:
+            return
+        async with self._context():
+            loaded = await self._load(routed)
+            for event, conns in routed:
+                await self._views[type(event)].show(event, conns, self.live,
+                                                    loaded.get(type(event)))
+
+    async def expire_typing(self) -> None:
+        """Notices whose pings stopped are handled as if their typists had stopped."""
+        now = time.monotonic()
+        expired = self.live.typing.expired(now)
+        if expired:
+            await self.deliver(expired)  # type: ignore[arg-type]
+            self.live.typing.purge(now)
+
+    async def resync(self) -> None:
+        """The bus lost events: every local client reconnects and catches up from the table."""
+        for conn in self.live.registry.all():
+            conn.close(CLOSE_SERVICE_RESTART)
+
+    async def _load(self, routed: list[tuple[Event, list[Connection]]]) -> dict[type, Any]:
+        by_type: dict[type[Event], list[Event]] = {}
+        for event, _ in routed:
+            by_type.setdefault(type(event), []).append(event)
+        loaded: dict[type, Any] = {}
+        for kind, events in by_type.items():
+            load = self._views[kind].load
+            if load is not None:
+                loaded[kind] = await load(events)
+        return loaded
