@@ -9,7 +9,7 @@ from quart_auth import Unauthorized
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.auth import ParleyAuth, current_account, redirect_to_login
-from app.db import asyncpg_dsn, start_orm, stop_orm
+from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.queries.rooms import my_rooms
@@ -91,8 +91,9 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
     @app.before_serving
     async def open_database() -> None:
         await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
-        await start_realtime(app, asyncpg_dsn(app.config["DATABASE_URL"]), VIEWS,
-                             fragment_context(app))
+        await start_realtime(app, settings.bus_url or asyncpg_dsn(app.config["DATABASE_URL"]),
+                             VIEWS, fragment_context(app),
+                             namespace=database_name(app.config["DATABASE_URL"]))
         await start_mail(app, settings)
 
     @app.after_serving

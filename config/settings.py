@@ -15,6 +15,7 @@ class Settings:
     """Everything Parley reads from its environment, with the defaults a fresh checkout runs on."""
 
     database_url: str | None = None
+    bus_url: str | None = None  # None: LISTEN/NOTIFY on the database
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -49,6 +50,7 @@ class Settings:
         var_dir = Path(env.get("VAR_DIR", str(ROOT / "var")))
         return cls(
             database_url=env.get("DATABASE_URL") or None,
+            bus_url=env.get("BUS_URL") or None,
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", "8000")),
             secret_key=env.get("SECRET_KEY") or _persistent_secret(var_dir),

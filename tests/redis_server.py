@@ -29,11 +29,17 @@ def shared_redis_or_skip() -> str:
     return SHARED_REDIS_URL
 
 
-def kill_clients(url: str, name: str) -> int:
-    """CLIENT KILL every subscriber connection called `name`; how many there were."""
+def subscribers(url: str, name: str) -> list[str]:
+    """CLIENT LIST ids of the subscriber connections called `name`."""
     with redis.Redis.from_url(url) as client:
-        ids = [c["id"] for c in client.client_list()
-               if c.get("name") == name and int(c.get("sub", 0)) > 0]
+        return [c["id"] for c in client.client_list()
+                if c.get("name") == name and int(c.get("sub", 0)) > 0]
+
+
+def kill_subscribers(url: str, name: str) -> int:
+    """CLIENT KILL ID every subscriber connection called `name`; how many there were."""
+    ids = subscribers(url, name)
+    with redis.Redis.from_url(url) as client:
         for client_id in ids:
             client.client_kill_filter(_id=client_id)
     return len(ids)
@@ -46,15 +52,17 @@ class OwnRedis:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.skip("redis-server is not installed (apt-get install redis-server)")
+        folder.mkdir(parents=True, exist_ok=True)
         self.binary, self.folder, self.port = binary, folder, free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self._proc = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        with (self.folder / "redis.log").open("a") as log:
+            self._proc = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.folder)],
+                stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while True:
             try:
@@ -63,7 +71,8 @@ class OwnRedis:
                 return
             except (redis.RedisError, OSError):
                 if self._proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
+                    log = (self.folder / "redis.log").read_text()
+                    raise RuntimeError(f"redis-server did not start:\n{log}") from None
                 time.sleep(0.1)
 
     def stop(self) -> None:

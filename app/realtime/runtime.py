@@ -15,6 +15,7 @@ from app.realtime import presence
 from app.realtime.bus import Bus
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Registry
 from app.realtime.dispatch import Dispatcher, Live, ViewTable
+from app.realtime.publish import send_events_with
 from app.realtime.typing import TypingState
 
 log = logging.getLogger("parley.realtime")
@@ -31,15 +32,19 @@ class Realtime:
 
 
 async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
-                         context: Callable[[], AbstractAsyncContextManager[Any]]) -> Realtime:
+                         context: Callable[[], AbstractAsyncContextManager[Any]],
+                         namespace: str = "") -> Realtime:
     """Connect the bus and start the heartbeat and typing-expiry loops.
 
-    `views` says how each event type is shown, `context` what views need around them.
+    `views` says how each event type is shown, `context` what views need around them;
+    `namespace` (the database's name) keeps deployments apart on a shared Redis.
     """
     registry = Registry()
     dispatcher = Dispatcher(Live(registry, TypingState()), views, context)
-    bus = Bus(bus_url, dispatcher.deliver, dispatcher.resync)
+    bus = Bus(bus_url, dispatcher.deliver, dispatcher.resync, namespace)
     await bus.start()
+    if not bus.backend.publishes_in_transaction:
+        send_events_with(bus.publish)
     live = Realtime(registry, dispatcher, bus)
     live.tasks = [asyncio.create_task(_every(presence.HEARTBEAT_SECONDS, presence.heartbeat)),
                   asyncio.create_task(_every(1.0, dispatcher.expire_typing))]
@@ -57,6 +62,7 @@ async def stop_realtime(app: Quart) -> None:
     for task in live.tasks:
         task.cancel()
     await asyncio.gather(*live.tasks, return_exceptions=True)
+    send_events_with(None)
     await live.bus.stop()
 
 

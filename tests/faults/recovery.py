@@ -12,10 +12,11 @@ import websockets
 from tests.remote import RemoteUser, bodies_received, wait_registered
 
 
-async def people_in_a_room(base: str) -> tuple[RemoteUser, RemoteUser, int]:
-    """alice and bob, signed up on `base`, both members of a new room."""
+async def people_in_a_room(base: str,
+                           bobs_base: str | None = None) -> tuple[RemoteUser, RemoteUser, int]:
+    """alice (on `base`) and bob (on `bobs_base`, or the same), both members of a new room."""
     tag = secrets.token_hex(3)
-    alice, bob = RemoteUser(base, f"alice{tag}"), RemoteUser(base, f"bob{tag}")
+    alice, bob = RemoteUser(base, f"alice{tag}"), RemoteUser(bobs_base or base, f"bob{tag}")
     await alice.sign_up()
     await bob.sign_up()
     room_id = await alice.create_room(f"faults {tag}")
