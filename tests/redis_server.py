@@ -29,16 +29,17 @@ def shared_redis_or_skip() -> str:
     return SHARED_REDIS_URL
 
 
-def subscribers(url: str, name: str) -> list[str]:
-    """CLIENT LIST ids of the subscriber connections called `name`."""
+def subscribers(url: str, name: str, subscribed: bool = True) -> list[str]:
+    """CLIENT LIST ids of the connections called `name` that subscribe (or, if not
+    `subscribed`, that do not: the publishing ones)."""
     with redis.Redis.from_url(url) as client:
         return [c["id"] for c in client.client_list()
-                if c.get("name") == name and int(c.get("sub", 0)) > 0]
+                if c.get("name") == name and (int(c.get("sub", 0)) > 0) == subscribed]
 
 
-def kill_subscribers(url: str, name: str) -> int:
-    """CLIENT KILL ID every subscriber connection called `name`; how many there were."""
-    ids = subscribers(url, name)
+def kill_subscribers(url: str, name: str, subscribed: bool = True) -> int:
+    """CLIENT KILL ID every connection `subscribers()` lists; how many there were."""
+    ids = subscribers(url, name, subscribed)
     with redis.Redis.from_url(url) as client:
         for client_id in ids:
             client.client_kill_filter(_id=client_id)

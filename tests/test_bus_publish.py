@@ -1,5 +1,6 @@
 """On a bus that is not PostgreSQL (Redis), an event published in a transaction is sent after
-its COMMIT, and never when it rolls back: receivers never load a row that is not there yet."""
+its COMMIT, and never when it rolls back: receivers never load a row that is not there yet.
+And BUS_URL's scheme picks the bus, with a channel per database where the server is shared."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ import redis.asyncio as redis
 from quart import Quart
 from tortoise.transactions import in_transaction as orm_transaction
 
+from app.realtime.backends.postgres import PostgresBusBackend
+from app.realtime.backends.redis import RedisBusBackend
+from app.realtime.bus import Bus
 from app.realtime.events import Event, InvitationsChanged
 from app.realtime.publish import in_transaction, publish, send_events_with
 from tests.redis_server import shared_redis_or_skip
@@ -85,3 +89,18 @@ async def test_publishing_inside_a_bare_orm_transaction_is_refused(
     with pytest.raises(RuntimeError, match="heard too early"):
         async with orm_transaction() as conn:
             await publish(_event(3), using_db=conn)
+
+
+async def _nothing(*_: object) -> None:
+    return None
+
+
+def test_a_redis_url_gets_the_redis_bus_on_a_channel_named_after_the_database() -> None:
+    on_redis = Bus("redis://127.0.0.1:6379/0", _nothing, _nothing, namespace="chat_a")
+    on_postgres = Bus("postgresql://u@127.0.0.1/chat_a", _nothing, _nothing, namespace="chat_a")
+
+    assert isinstance(on_redis.backend, RedisBusBackend)
+    assert isinstance(Bus("rediss://h:6380/0", _nothing, _nothing).backend, RedisBusBackend)
+    assert on_redis.channel == "parley_events:chat_a"
+    assert isinstance(on_postgres.backend, PostgresBusBackend)
+    assert on_postgres.channel == "parley_events"  # NOTIFY channels are per database already
