@@ -1,7 +1,12 @@
-"""Parley: create_app() wires config, the ORM, auth, CSRF, templates and blueprints."""
+"""Parley: create_app() wires settings, the ORM, auth, CSRF, templates and blueprints.
+
+The app's Settings live in app.extensions (config.settings.settings_of / current_settings);
+app.config holds only the keys Quart and quart-auth read themselves.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from quart import Quart, render_template, request
@@ -22,29 +27,25 @@ from app.security import (
     csrf_token,
     limit_request_body,
 )
-from config.settings import ROOT, Settings
+from config.settings import ROOT, Settings, attach, settings_of
 
 
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> Quart:
-    """Build the app; `database_url` (resolved by the caller) is the database it serves."""
+    """Build the app; `database_url` (resolved by the caller) overrides settings.database_url."""
     settings = settings or Settings.from_env()
+    if database_url:
+        settings = replace(settings, database_url=database_url)
     app = Quart(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
-    app.config.update(
+    attach(app, settings)
+    app.config.update(  # only what Quart and quart-auth read themselves
         SECRET_KEY=settings.secret_key,
-        DATABASE_URL=database_url or settings.database_url,
-        RATE_LIMITS=settings.rate_limits,
-        MESSAGE_MAX_CHARS=settings.message_max_chars,
-        HISTORY_PAGE_SIZE=settings.history_page_size,
         QUART_AUTH_COOKIE_SECURE=settings.cookie_secure,
         QUART_AUTH_COOKIE_NAME="parley_auth",
         QUART_AUTH_DURATION=30 * 24 * 3600,
         SESSION_COOKIE_NAME="parley_session",
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_SAMESITE="Lax",
-        MEDIA_ROOT=str(settings.media_root),
-        UPLOAD_MAX_BYTES=settings.upload_max_bytes,
-        IMAGE_MAX_PIXELS=settings.image_max_pixels,
         # The largest body any route accepts; routes without uploads lower it per request
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     ParleyAuth(app)
     register_filters(app)
     _register_blueprints(app)
-    _register_hooks(app, settings)
+    _register_hooks(app)
     return app
 
 
@@ -85,16 +86,19 @@ def _register_blueprints(app: Quart) -> None:
         app.register_blueprint(module.blueprint)
 
 
-def _register_hooks(app: Quart, settings: Settings) -> None:
+def _register_hooks(app: Quart) -> None:
     from app.blueprints.errors import request_too_large
 
     @app.before_serving
     async def open_database() -> None:
-        await start_orm(app.config["DATABASE_URL"], settings.db_pool_max)
-        await start_realtime(app, settings.bus_url or asyncpg_dsn(app.config["DATABASE_URL"]),
+        settings = settings_of(app)
+        if settings.database_url is None:
+            raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
+        await start_orm(settings.database_url, settings.db_pool_max)
+        await start_realtime(app, settings.bus_url or asyncpg_dsn(settings.database_url),
                              VIEWS, fragment_context(app),
-                             namespace=database_name(app.config["DATABASE_URL"]))
-        await start_mail(app, settings)
+                             namespace=database_name(settings.database_url))
+        await start_mail(app)
 
     @app.after_serving
     async def close_database() -> None:
@@ -123,5 +127,5 @@ def _register_hooks(app: Quart, settings: Settings) -> None:
         user = await current_account()
         sidebar = await my_rooms(user) if user else []
         return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token,
-                "upload_max_bytes": app.config["UPLOAD_MAX_BYTES"]}
+                "upload_max_bytes": settings_of(app).upload_max_bytes}
 

@@ -12,16 +12,19 @@ import uvicorn
 
 from app.db import migrate_database
 from app.embedded_pg import embedded_postgres
-from config.settings import Settings
+from config.settings import Settings, SettingsError
 
 log = logging.getLogger("parley")
 
 
 def main() -> None:
     """Start Parley the way `make run` and the container entrypoint do."""
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        sys.exit(f"Parley cannot start: {exc}")
+    logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
     url, embedded = settings.database_url, None
     if url is None:
         embedded = embedded_postgres(settings.var_dir / "pg")
@@ -43,12 +46,12 @@ def main() -> None:
 def _serve(settings: Settings) -> None:
     uvicorn.run(
         "app:create_app", factory=True, host=settings.host, port=settings.port,
-        workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
+        workers=settings.web_concurrency,
         ws_max_size=64 * 1024, timeout_graceful_shutdown=10, lifespan="on",
         # Frames are small HTML; compressing each one per socket cost ~10% of the CPU under load.
         ws_per_message_deflate=False,
-        proxy_headers=True, forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+        log_level=settings.log_level,
     )
 
 

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from quart import Response, abort, current_app, request, session
+from quart import Response, abort, request, session
 
 from app.models import ThrottleHit
+from config.settings import current_settings
 
 _hasher = PasswordHasher()
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -94,7 +95,7 @@ def origin_allowed(origin: str | None, host: str) -> bool:
 
 async def throttle(key: str, limit: int, window: timedelta) -> bool:
     """Count one hit under `key`; False when more than `limit` hits fell inside `window`."""
-    if not current_app.config["RATE_LIMITS"]:
+    if not current_settings().rate_limits:
         return True
     now = datetime.now(UTC)
     await ThrottleHit.filter(at__lt=now - timedelta(days=1)).delete()

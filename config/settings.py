@@ -1,34 +1,72 @@
-"""Settings for Parley, read once from the environment (every variable is listed in README.md)."""
+"""Parley's settings: one frozen `Settings`, read once from the environment.
+
+- Defaults are the dataclass defaults below, written once; `Settings.from_env()` parses every
+  environment variable Parley reads (the `VARIABLES` table: each listed in README.md) and
+  raises `SettingsError` naming the variable and what it expects when a value is bad.
+- The running app keeps its settings in `app.extensions["settings"]`. Read them with
+  `settings_of(app)`, or `current_settings()` inside a request or app context; `attach(app,
+  settings)` stores them (create_app does, and a test may swap in a `dataclasses.replace` copy).
+- Actions never read the app: blueprints pass them what they need (a page size, a media root, the
+  presence grace) taken from these settings.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from quart import Quart, current_app
 
 ROOT = Path(__file__).resolve().parent.parent
+EXTENSION = "settings"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+RUN_AS_UID = 10001  # the container's `parley` user (Dockerfile)
 
 
-@dataclass
+class SettingsError(ValueError):
+    """A setting has a value Parley cannot use; the message names it and says what it expects."""
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """How to reach the mail server; TLS is never opportunistic (forced or plainly off)."""
+
+    hostname: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False  # smtps://: TLS from the first byte
+    start_tls: bool = False  # smtp:// to anything but loopback: STARTTLS is required
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything Parley reads from its environment, with the defaults a fresh checkout runs on."""
 
-    database_url: str | None = None
+    database_url: str | None = None  # None: the embedded PostgreSQL under var_dir/pg
     bus_url: str | None = None  # None: LISTEN/NOTIFY on the database
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     var_dir: Path = ROOT / "var"
     cookie_secure: bool = False
     rate_limits: bool = True
     db_pool_max: int = 10
+    web_concurrency: int = 1
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_level: str = "info"
     message_max_chars: int = 10_000
     history_page_size: int = 50
     media_root: Path | None = None  # None: var_dir / "media"
     upload_max_bytes: int = 10 * 1024 * 1024
     image_max_pixels: int = 40_000_000
-    smtp_url: str | None = None  # None: e-mails go to the log and GET /dev/mail
+    smtp_url: str | None = field(default=None, repr=False)  # None: the log and GET /dev/mail
     mail_from: str = "Parley <parley@localhost>"
     base_url: str | None = None  # None: http://HOST:PORT
     notify_delay_seconds: float = 120.0
@@ -38,50 +76,189 @@ class Settings:
     testing: bool = False
 
     def __post_init__(self) -> None:
+        # Derived defaults; object.__setattr__ is how a frozen dataclass fills its own fields.
         if self.media_root is None:
-            self.media_root = self.var_dir / "media"
-        if self.base_url is None:
-            self.base_url = f"http://{self.host}:{self.port}"
+            object.__setattr__(self, "media_root", self.var_dir / "media")
+        base = (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+        object.__setattr__(self, "base_url", base)
+        self.smtp  # noqa: B018 - a bad SMTP_URL fails here, at start, not at the first e-mail
+
+    @property
+    def media_dir(self) -> Path:
+        """Where uploads are stored (media_root, resolved)."""
+        assert self.media_root is not None  # set by __post_init__
+        return self.media_root
+
+    @property
+    def smtp(self) -> SmtpTarget | None:
+        """The mail server from SMTP_URL; None sends e-mails to the log and GET /dev/mail."""
+        return parse_smtp_url(self.smtp_url)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Build settings from environment variables (os.environ by default)."""
-        env = dict(os.environ if env is None else env)
-        var_dir = Path(env.get("VAR_DIR", str(ROOT / "var")))
-        return cls(
-            database_url=env.get("DATABASE_URL") or None,
-            bus_url=env.get("BUS_URL") or None,
-            host=env.get("HOST", "127.0.0.1"),
-            port=int(env.get("PORT", "8000")),
-            secret_key=env.get("SECRET_KEY") or _persistent_secret(var_dir),
-            var_dir=var_dir,
-            cookie_secure=_flag(env.get("COOKIE_SECURE", "false")),
-            rate_limits=env.get("RATE_LIMITS", "on").lower() != "off",
-            db_pool_max=int(env.get("DB_POOL_MAX", "10")),
-            media_root=Path(env["MEDIA_ROOT"]) if env.get("MEDIA_ROOT") else var_dir / "media",
-            upload_max_bytes=int(env.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))),
-            image_max_pixels=int(env.get("IMAGE_MAX_PIXELS", "40000000")),
-            smtp_url=env.get("SMTP_URL") or None,
-            mail_from=env.get("MAIL_FROM") or "Parley <parley@localhost>",
-            base_url=(env.get("BASE_URL") or "").rstrip("/") or None,
-            notify_delay_seconds=float(env.get("NOTIFY_DELAY_SECONDS", "120")),
-            presence_grace_seconds=float(env.get("PRESENCE_GRACE_SECONDS", "60")),
-            mail_poll_seconds=float(env.get("MAIL_POLL_SECONDS", "5")),
-            mail_retry_seconds=float(env.get("MAIL_RETRY_SECONDS", "30")),
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (os.environ by default).
+
+        Unset or empty variables take the defaults above. SECRET_KEY, when unset, is generated
+        once and kept in VAR_DIR/secret_key so sessions survive restarts.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for name, (attribute, parse) in VARIABLES.items():
+            raw = env.get(name, "").strip()
+            if raw:
+                try:
+                    values[attribute] = parse(raw)
+                except ValueError as exc:
+                    raise SettingsError(f"{name}={raw!r}: {exc}") from None
+        var_dir = values.get("var_dir", _default("var_dir"))
+        values["secret_key"] = env.get("SECRET_KEY") or _persistent_secret(var_dir)
+        return cls(**values)
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def attach(app: Quart, settings: Settings) -> None:
+    """Make `settings` the ones `app` runs on."""
+    app.extensions[EXTENSION] = settings
+
+
+def settings_of(app: Quart) -> Settings:
+    """The settings `app` runs on."""
+    settings: Settings = app.extensions[EXTENSION]
+    return settings
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling the current request (or app context)."""
+    return settings_of(current_app)
+
+
+def parse_smtp_url(url: str | None) -> SmtpTarget | None:
+    """smtp://user:pass@host:587 (STARTTLS forced), smtps://host (TLS), smtp://127.0.0.1:1025."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise SettingsError("SMTP_URL must look like smtp://user:pass@host:587 "
+                            "or smtps://host:465")
+    implicit = parts.scheme == "smtps"
+    loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
+    return SmtpTarget(hostname=parts.hostname, port=parts.port or (465 if implicit else 587),
+                      username=unquote(parts.username) if parts.username else None,
+                      password=unquote(parts.password) if parts.password else None,
+                      use_tls=implicit, start_tls=not implicit and not loopback)
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"expected a whole number from {low}"
+                             + (f" to {high}" if high is not None else " up"))
+        return value
+    return parse
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError("expected a number of seconds, e.g. 30 or 0.5") from None
+    if not value >= 0 or value == float("inf"):  # also refuses nan
+        raise ValueError("expected a number of seconds, e.g. 30 or 0.5")
+    return value
+
+
+def _flag(raw: str) -> bool:
+    value = raw.lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected on/off (or true/false, yes/no, 1/0)")
+
+
+def _log_level(raw: str) -> str:
+    if raw.lower() not in LOG_LEVELS:
+        raise ValueError("expected one of " + ", ".join(LOG_LEVELS))
+    return raw.lower()
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _bus_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in {"redis", "rediss", "postgres", "postgresql"}:
+        raise ValueError("expected redis://host:6379/0 (or rediss://, or a postgres:// URL)")
+    return raw
+
+
+# Environment variable -> (Settings field, parser). SECRET_KEY is read in from_env itself.
+VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "DATABASE_URL": ("database_url", _text),
+    "BUS_URL": ("bus_url", _bus_url),
+    "HOST": ("host", _text),
+    "PORT": ("port", _whole(1, 65535)),
+    "VAR_DIR": ("var_dir", Path),
+    "COOKIE_SECURE": ("cookie_secure", _flag),
+    "RATE_LIMITS": ("rate_limits", _flag),
+    "DB_POOL_MAX": ("db_pool_max", _whole(1)),
+    "WEB_CONCURRENCY": ("web_concurrency", _whole(1)),
+    "FORWARDED_ALLOW_IPS": ("forwarded_allow_ips", _text),
+    "LOG_LEVEL": ("log_level", _log_level),
+    "MEDIA_ROOT": ("media_root", Path),
+    "UPLOAD_MAX_BYTES": ("upload_max_bytes", _whole(1)),
+    "IMAGE_MAX_PIXELS": ("image_max_pixels", _whole(1)),
+    "SMTP_URL": ("smtp_url", _text),
+    "MAIL_FROM": ("mail_from", _text),
+    "BASE_URL": ("base_url", _text),
+    "NOTIFY_DELAY_SECONDS": ("notify_delay_seconds", _seconds),
+    "PRESENCE_GRACE_SECONDS": ("presence_grace_seconds", _seconds),
+    "MAIL_POLL_SECONDS": ("mail_poll_seconds", _seconds),
+    "MAIL_RETRY_SECONDS": ("mail_retry_seconds", _seconds),
+}
+
+
+def _default(attribute: str) -> Any:
+    return next(f.default for f in fields(Settings) if f.name == attribute)
 
 
 def _persistent_secret(var_dir: Path) -> str:
-    """A secret kept under var/ so sessions survive restarts when SECRET_KEY is not set."""
+    """A secret kept under var/ so sessions survive restarts when SECRET_KEY is not set.
+
+    Created exclusively (O_EXCL), so replicas starting at once on one volume agree on it.
+    """
     path = var_dir / "secret_key"
-    if path.exists():
+    try:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret
+    except PermissionError:
+        raise SettingsError(not_writable(var_dir)) from None
+
+
+def require_writable(var_dir: Path) -> None:
+    """Refuse to start, saying what to do, when Parley cannot write in VAR_DIR."""
+    try:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=var_dir):
+            pass
+    except PermissionError:
+        raise SettingsError(not_writable(var_dir)) from None
+
+
+def not_writable(var_dir: Path) -> str:
+    """What to do when VAR_DIR belongs to someone else (typically a root-owned host folder)."""
+    uid = os.getuid()
+    return (f"{var_dir} (VAR_DIR) is not writable by uid {uid}, the user Parley runs as; it "
+            f"keeps its secret key, embedded database and uploads there. Give the folder to that "
+            f"user, e.g. `sudo chown -R {uid}:{uid} <the host folder mounted at {var_dir}>` "
+            f"(in the container Parley runs as uid {RUN_AS_UID}), or use a named volume.")
+

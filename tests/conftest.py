@@ -14,7 +14,7 @@ from tortoise import connections
 
 from app import create_app
 from app.db import migrate_database
-from config.settings import Settings
+from config.settings import Settings, settings_of
 from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
@@ -56,7 +56,7 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
 async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Every test starts from empty tables and no media files (only for tests that use the app)."""
     if "app" in request.fixturenames:
-        shutil.rmtree(request.getfixturevalue("app").config["MEDIA_ROOT"], ignore_errors=True)
+        shutil.rmtree(settings_of(request.getfixturevalue("app")).media_dir, ignore_errors=True)
         conn = connections.get("default")
         _, rows = await conn.execute_query(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")

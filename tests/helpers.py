@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import io
 import os
-from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
 from quart import Quart
 from werkzeug.datastructures import FileStorage
+
+from config.settings import settings_of
 
 
 def soup(html: str | bytes) -> BeautifulSoup:
@@ -26,7 +27,7 @@ def upload(data: bytes, filename: str = "photo.jpg",
 
 def stored_files(app: Quart) -> set[str]:
     """Names of every file under MEDIA_ROOT (temporary files included, so strays show up)."""
-    root = Path(app.config["MEDIA_ROOT"])
+    root = settings_of(app).media_dir
     return {path.name for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
 

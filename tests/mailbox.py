@@ -16,7 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from quart import Quart
 
-from app.mail.config import SmtpTarget
+from config.settings import attach, settings_of
 from tests.server import free_port
 
 
@@ -85,18 +85,13 @@ class SmtpServer:
 
 
 def send_mail_to(app: Quart, server: SmtpServer, *, delay: float = 0.4) -> Callable[[], None]:
-    """Point the running app's sender at `server` with short delays; returns the undo."""
-    mailer = app.extensions["mail"]
-    before = replace(mailer.cfg)
-    mailer.cfg.smtp = SmtpTarget("127.0.0.1", server.port)
-    mailer.cfg.notify_delay, mailer.cfg.poll_seconds = delay, 0.05
-    mailer.cfg.retry_seconds, mailer.cfg.presence_grace = 0.1, 0.0
-    mailer.cfg.base_url = "http://parley.test"
-
-    def undo() -> None:
-        for name, value in vars(before).items():
-            setattr(mailer.cfg, name, value)
-    return undo
+    """Run the app on settings pointing at `server`, with short delays; returns the undo."""
+    before = settings_of(app)
+    attach(app, replace(before, smtp_url=f"smtp://127.0.0.1:{server.port}",
+                        notify_delay_seconds=delay, mail_poll_seconds=0.05,
+                        mail_retry_seconds=0.1, presence_grace_seconds=0.0,
+                        base_url="http://parley.test"))
+    return lambda: attach(app, before)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -21,8 +22,10 @@ from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message
 from app.actions.rooms import create_room
 from app.mail.tokens import password_reset_token, unsubscribe_token
+from app.media.uploads import media_settings
 from app.models import MediaFile, Room, User
 from app.security import hash_password
+from config.settings import settings_of
 from tests.helpers import Person, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
@@ -185,7 +188,8 @@ async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
         hears = conn in registry.by_room.get(room_id, set()) and conn.room_id == room_id
         if hears:  # and a member really gets the room's next message
             room = await Room.get(id=room_id)
-            await create_message(room, await User.get(id=visitor.user_id), "live", None)
+            await create_message(room, await User.get(id=visitor.user_id), "live", None,
+                                 max_chars=100, grace=timedelta(0))
             await frame_matching(ws, ".message")
         return WS_HEARS_ROOM if hears else WS_DEAF_TO_ROOM
 
@@ -197,10 +201,11 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                                      email=f"{name}@example.com")
              for name in ("alice", "bob", "carol", "mallory", "dave")}
     room = await create_room(users["alice"], "secret plans", "", "private")
-    await accept_invitation(await invite_member(room, users["alice"], "bob"))
-    invitation = await invite_member(room, users["alice"], "carol")
-    async with app.app_context():  # the media folder comes from the app's config
-        photo = await create_message(room, users["alice"], "the plan", None, image=_png())
+    await accept_invitation(await invite_member(room, users["alice"], "bob", grace=timedelta(0)))
+    invitation = await invite_member(room, users["alice"], "carol", grace=timedelta(0))
+    photo = await create_message(room, users["alice"], "the plan", None, max_chars=100,
+                                 grace=timedelta(0), image=_png(),
+                                 media=media_settings(settings_of(app)))
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
                              "message_id": photo.id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,

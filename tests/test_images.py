@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +11,7 @@ from quart import Quart
 
 from app.media.storage import media_path
 from app.models import MediaFile, Message
+from config.settings import settings_of
 from tests import images
 from tests.helpers import Person, select, select_one, stored_files
 
@@ -19,7 +19,7 @@ ACCEPTED = "Attach a JPEG, PNG, WebP or GIF."
 
 
 def read_stored(app: Quart, key: str) -> bytes:
-    return media_path(Path(app.config["MEDIA_ROOT"]), key).read_bytes()
+    return media_path(settings_of(app).media_dir, key).read_bytes()
 
 
 @pytest.mark.parametrize(("fmt", "content_type"), [
@@ -151,7 +151,7 @@ async def test_a_refused_image_under_htmx_keeps_the_composer(alice: Person, room
 
 async def test_a_file_just_over_the_limit_is_refused_and_the_limit_said(app: Quart, alice: Person,
                                                                        room_id: int) -> None:
-    data = os.urandom(app.config["UPLOAD_MAX_BYTES"] + 100 * 1024)
+    data = os.urandom(settings_of(app).upload_max_bytes + 100 * 1024)
 
     response = await alice.post_image(room_id, data)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -180,7 +181,8 @@ async def test_a_client_too_slow_to_keep_up_is_closed_to_catch_up_later(
         ws.stall()
 
         for n in range(QUEUE_FRAMES + 10):
-            await create_message(room, author, f"burst {n}", None)
+            await create_message(room, author, f"burst {n}", None, max_chars=100,
+                                 grace=timedelta(0))
 
         with pytest.raises(SocketClosed) as closed:
             while True:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.mail.tokens import password_reset_token
 from app.models import Notification, Session, User
+from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
 from tests.mailbox import SmtpServer, eventually
 
@@ -52,7 +55,7 @@ async def test_the_emailed_link_sets_a_new_password_once_and_ends_every_session(
 
 
 async def test_a_short_password_is_refused_and_the_link_still_works(app, bob: Person) -> None:
-    token = password_reset_token(app.config["SECRET_KEY"], await User.get(id=bob.user_id))
+    token = password_reset_token(settings_of(app).secret_key, await User.get(id=bob.user_id))
     visitor = Person(app, "visitor")
 
     response = await visitor.post(f"/password/reset/{token}", {"password": "short"})
@@ -73,12 +76,12 @@ async def test_the_development_mailbox_shows_mail_without_smtp_and_is_gone_with_
     visitor = Person(app, "visitor")
     await ask_for_reset(visitor, "bob@example.com")
     mailer = app.extensions["mail"]
-    mailer.cfg.notify_delay, before = 0.1, mailer.cfg.poll_seconds
-    mailer.cfg.poll_seconds = 0.05
+    before = settings_of(app)
+    attach(app, replace(before, notify_delay_seconds=0.1, mail_poll_seconds=0.05))
     try:
         await eventually(lambda: len(mailer.dev_outbox) > 0)
     finally:
-        mailer.cfg.poll_seconds, mailer.cfg.notify_delay = before, 120.0
+        attach(app, before)
 
     page = await (await visitor.get("/dev/mail")).get_data()
     assert select_one(page, ".dev-mail .subject").text == "Reset your Parley password"

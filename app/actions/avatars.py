@@ -5,16 +5,15 @@ from __future__ import annotations
 from app.actions.errors import InvalidInput
 from app.media.images import ImageRejected
 from app.media.storage import delete_files
-from app.media.uploads import MediaSettings, media_settings, store_upload
+from app.media.uploads import MediaSettings, store_upload
 from app.models import MediaFile, MediaKind, User
 from app.realtime.publish import in_transaction
 
 
-async def update_avatar(user: User, data: bytes, media: MediaSettings | None = None) -> User:
+async def update_avatar(user: User, data: bytes, media: MediaSettings) -> User:
     """Make `data` the user's profile photo (256 and 64 px squares); raises InvalidInput."""
-    settings = media or media_settings()
     try:
-        stored = await store_upload(data, MediaKind.AVATAR, settings)
+        stored = await store_upload(data, MediaKind.AVATAR, media)
     except ImageRejected as exc:
         raise InvalidInput({"avatar": str(exc)}) from None
     try:
@@ -32,6 +31,6 @@ async def update_avatar(user: User, data: bytes, media: MediaSettings | None = N
         stored.discard()
         raise
     if old:
-        delete_files(settings.root, [old.key, old.thumb_key])
+        delete_files(media.root, [old.key, old.thumb_key])
     user.avatar_key, user.avatar_thumb_key = stored.key, stored.thumb_key
     return user

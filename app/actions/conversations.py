@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -37,7 +38,8 @@ async def start_conversation(user: User, other: User) -> Conversation:
         return await Conversation.get(low_user_id=low, high_user_id=high)
 
 
-async def send_direct_message(sender: User, recipient: User, form: Any) -> DirectMessage:
+async def send_direct_message(sender: User, recipient: User, form: Any, *,
+                              grace: timedelta) -> DirectMessage:
     """Store an encrypted message numbered under the conversation's row lock; retries post once.
 
     Only ciphertext reaches this function: `form` carries base64url ciphertext, iv and salt,
@@ -63,7 +65,7 @@ async def send_direct_message(sender: User, recipient: User, form: Any) -> Direc
                                                  **fields)
             read_field = "low_read_seq" if conversation.low_user_id == sender.id else "high_read_seq"
             await Conversation.filter(id=conversation.id).using_db(conn).update(**{read_field: seq})
-            await enqueue_direct_message(message, conversation, recipient, conn)
+            await enqueue_direct_message(message, conversation, recipient, conn, grace)
             # Ids only: the ciphertext is far larger than a NOTIFY may carry.
             await publish(DirectMessageCreated(
                 conversation_id=conversation.id, message_id=message.id, seq=seq,

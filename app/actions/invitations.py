@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tortoise.exceptions import IntegrityError
 
 from app.actions.errors import InvalidInput
@@ -11,8 +13,12 @@ from app.realtime.events import InvitationsChanged, MembersChanged, MembershipCh
 from app.realtime.publish import in_transaction, publish
 
 
-async def invite_member(room: Room, inviter: User, username: str) -> Invitation:
-    """Invite the user called `username`; InvalidInput says why someone cannot be invited."""
+async def invite_member(room: Room, inviter: User, username: str, *,
+                        grace: timedelta) -> Invitation:
+    """Invite the user called `username`; InvalidInput says why someone cannot be invited.
+
+    `grace`: how long after their last connection the invitee still counts as online (no e-mail).
+    """
     username = username.strip().lstrip("@")
     invitee = await User.get_or_none(username_key=username.lower()) if username else None
     _refuse_if(not username, "Enter the username of the person to invite.")
@@ -27,7 +33,7 @@ async def invite_member(room: Room, inviter: User, username: str) -> Invitation:
         async with in_transaction() as conn:
             invitation = await Invitation.create(room_id=room.id, invitee_id=invitee.id,
                                                  inviter_id=inviter.id, using_db=conn)
-            await enqueue_invitation(invitation, conn)
+            await enqueue_invitation(invitation, conn, grace)
             await publish(InvitationsChanged(user_id=invitee.id), using_db=conn)
     except IntegrityError as exc:  # someone else invited them a moment ago
         raise InvalidInput({"username": f"{invitee.username} has already been invited."}) from exc

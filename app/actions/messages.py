@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 from app.actions.errors import Conflict, InvalidInput
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
-from app.media.uploads import MediaSettings, StoredUpload, media_settings, store_upload
+from app.media.uploads import MediaSettings, StoredUpload, store_upload
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
 from app.realtime.events import MessageCreated
 from app.realtime.publish import in_transaction, publish
@@ -21,15 +22,19 @@ class _AlreadyPosted(Exception):
         self.message = message
 
 
-async def create_message(room: Room, author: User, body: str, client_msg_id: str | None,
-                         max_chars: int = 10_000, image: bytes | None = None,
+async def create_message(room: Room, author: User, body: str, client_msg_id: str | None, *,
+                         max_chars: int, grace: timedelta, image: bytes | None = None,
                          media: MediaSettings | None = None) -> Message:
-    """Store a message (text, an image, or both); the same client_msg_id again returns the first."""
+    """Store a message (text, an image, or both); the same client_msg_id again returns the first.
+
+    `max_chars` and `media` (needed with an image) come from the settings; `grace` decides
+    who counts as offline and gets an e-mail (app.mail.config.presence_grace).
+    """
     body = clean_body(body, max_chars, required=image is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
     stored = await _store_image(image, media) if image is not None else None
     try:
-        message = await _insert(room, author, body, client_msg_id, stored)
+        message = await _insert(room, author, body, client_msg_id, stored, grace)
     except _AlreadyPosted as dup:
         if stored:
             stored.discard()  # a retry of a posted message: its first upload is the one shown
@@ -47,7 +52,7 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
 
 
 async def _insert(room: Room, author: User, body: str, client_msg_id: str,
-                  stored: StoredUpload | None) -> Message:
+                  stored: StoredUpload | None, grace: timedelta) -> Message:
     async with in_transaction() as conn:
         # The row lock serialises posts to this room, so seq order is commit order and the
         # duplicate check below cannot race another insert of the same client id.
@@ -68,7 +73,7 @@ async def _insert(room: Room, author: User, body: str, client_msg_id: str,
                                        image=media, using_db=conn)
         await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
             last_read_seq=seq)
-        await enqueue_room_message(message, author, conn)
+        await enqueue_room_message(message, author, conn, grace)
         # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
         await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
                                      author_id=author.id), using_db=conn)
@@ -76,8 +81,10 @@ async def _insert(room: Room, author: User, body: str, client_msg_id: str,
 
 
 async def _store_image(image: bytes, media: MediaSettings | None) -> StoredUpload:
+    if media is None:
+        raise TypeError("create_message needs media= (the media settings) to store an image")
     try:
-        return await store_upload(image, MediaKind.IMAGE, media or media_settings())
+        return await store_upload(image, MediaKind.IMAGE, media)
     except ImageRejected as exc:
         raise InvalidInput({"image": str(exc)}) from None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, make_response, redirect, render_template, request, url_for
 
 from app.access import find_contact, find_contact_or_none
 from app.actions.conversations import (
@@ -17,6 +17,7 @@ from app.actions.errors import Conflict, InvalidInput
 from app.actions.messages import new_client_msg_id
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx
+from app.mail.config import presence_grace
 from app.mail.outbox import would_email
 from app.queries.conversations import (
     direct_messages_after,
@@ -26,6 +27,7 @@ from app.queries.conversations import (
     my_conversations,
 )
 from app.rendering import render_fragment
+from config.settings import current_settings
 
 blueprint = Blueprint("dm", __name__)
 
@@ -56,7 +58,8 @@ async def show(username: str) -> Any:
     contact = await find_contact(user, username)
     conversation = await start_conversation(user, contact)
     before = request.args.get("before", type=int)
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    settings = current_settings()
+    size = settings.history_page_size
     if before is None:
         messages = await latest_direct_messages(conversation, size)
         if messages:
@@ -66,8 +69,8 @@ async def show(username: str) -> Any:
     return await render_template(
         "dm/show.html", peer=contact, conversation=conversation, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
-        client_msg_id=new_client_msg_id(), max_chars=current_app.config["MESSAGE_MAX_CHARS"],
-        errors={}, peer_emailed=await would_email(contact))
+        client_msg_id=new_client_msg_id(), max_chars=settings.message_max_chars,
+        errors={}, peer_emailed=await would_email(contact, presence_grace(settings)))
 
 
 @blueprint.get("/dm/<username>/messages")
@@ -76,7 +79,7 @@ async def history(username: str) -> Any:
     user = await require_account()
     contact = await find_contact(user, username)
     conversation = await find_conversation(user, contact)
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    size = current_settings().history_page_size
     after = request.args.get("after", type=int)
     before = request.args.get("before", type=int)
     if after is not None:
@@ -97,7 +100,8 @@ async def post(username: str) -> Any:
     user = await require_account()
     contact = await find_contact(user, username)
     try:
-        message = await send_direct_message(user, contact, await request.form)
+        message = await send_direct_message(user, contact, await request.form,
+                                            grace=presence_grace(current_settings()))
     except (InvalidInput, Conflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"ciphertext": str(exc)}
         status = 409 if isinstance(exc, KeyChanged) else (422 if is_htmx() else 400)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import current_app, render_template, request
+from quart import render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth import current_account
@@ -12,12 +12,13 @@ from app.blueprints import is_htmx
 from app.blueprints.profile import render_profile_page
 from app.media.uploads import format_bytes
 from app.security import UPLOAD_ENDPOINTS
+from config.settings import current_settings
 
 
 async def request_too_large(_error: RequestEntityTooLarge) -> Any:
     """413 with the limit spelled out, next to the form that sent it when there is one."""
     if request.endpoint in UPLOAD_ENDPOINTS:
-        limit = format_bytes(current_app.config["UPLOAD_MAX_BYTES"])
+        limit = format_bytes(current_settings().upload_max_bytes)
         text = f"That file is too large: the limit is {limit}."
     else:
         text = "That request is too large."

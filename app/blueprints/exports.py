@@ -16,6 +16,7 @@ from app.auth import login_required, require_account
 from app.media.storage import media_path
 from app.models import Message, Room
 from app.queries.exports import history_pages
+from config.settings import current_settings
 
 blueprint = Blueprint("exports", __name__)
 
@@ -27,7 +28,7 @@ async def as_html(room_id: int) -> Any:
     room, _ = await require_membership(user, room_id)
     env = current_app.jinja_env
     head, item = env.get_template("exports/room.html"), env.get_template("exports/_message.html")
-    root = Path(current_app.config["MEDIA_ROOT"])
+    root = current_settings().media_dir
 
     async def document() -> AsyncIterator[bytes]:
         yield (await head.render_async(room=room)).encode()

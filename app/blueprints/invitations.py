@@ -12,6 +12,8 @@ from app.actions.invitations import accept_invitation, decline_invitation, invit
 from app.auth import login_required, require_account
 from app.blueprints import refusal_status
 from app.blueprints.rooms import render_room_page
+from app.mail.config import presence_grace
+from config.settings import current_settings
 
 blueprint = Blueprint("invitations", __name__)
 
@@ -23,7 +25,8 @@ async def create(room_id: int) -> Any:
     room, membership = await require_inviter(user, room_id)
     form = await request.form
     try:
-        invitation = await invite_member(room, user, form.get("username", ""))
+        invitation = await invite_member(room, user, form.get("username", ""),
+                                         grace=presence_grace(current_settings()))
     except InvalidInput as exc:
         return await render_room_page(room, membership, form=form, errors=exc.errors,
                                       status=refusal_status())

@@ -11,6 +11,7 @@ from quart import Blueprint, abort, current_app, render_template, request
 from app.actions.notifications import unsubscribe
 from app.mail.config import MailConfig
 from app.mail.tokens import read_unsubscribe_token
+from config.settings import current_settings
 
 blueprint = Blueprint("mail", __name__)
 
@@ -44,7 +45,7 @@ async def dev_mailbox() -> Any:
 
 
 def _token(token: str) -> Any:
-    found = read_unsubscribe_token(current_app.config["SECRET_KEY"], token)
+    found = read_unsubscribe_token(current_settings().secret_key, token)
     if found is None:
         abort(404)
     return found

@@ -9,7 +9,7 @@ from quart import Blueprint, abort, send_file
 from app.access import find_viewable_media
 from app.auth import login_required, require_account
 from app.media.storage import media_path
-from app.media.uploads import media_settings
+from config.settings import current_settings
 
 blueprint = Blueprint("media", __name__)
 
@@ -22,7 +22,7 @@ MEDIA_CSP = "default-src 'none'; img-src 'self'; sandbox"
 async def show(key: str) -> Any:
     user = await require_account()
     media = await find_viewable_media(user, key)
-    path = media_path(media_settings().root, key)
+    path = media_path(current_settings().media_dir, key)
     if not path.is_file():
         abort(404)
     response = await send_file(path, mimetype=media.content_type, conditional=True)

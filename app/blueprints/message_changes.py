@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, make_response, redirect, render_template, request, url_for
 
 from app.access import (
     can_delete,
@@ -21,6 +20,7 @@ from app.auth import login_required, require_account
 from app.blueprints import is_htmx, refusal_status
 from app.queries.messages import find_revisions, message_for_display
 from app.rendering import render_fragment
+from config.settings import current_settings
 
 blueprint = Blueprint("message_changes", __name__)
 PATH = "/rooms/<int:room_id>/messages/<int:message_id>"
@@ -42,7 +42,7 @@ async def update(room_id: int, message_id: int) -> Any:
     form = await request.form
     try:
         message = await edit_message(message, form.get("body", ""),
-                                     current_app.config["MESSAGE_MAX_CHARS"])
+                                     current_settings().message_max_chars)
     except (InvalidInput, Conflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
         return await _edit_page(room, message, user, form=form, errors=errors,
@@ -55,7 +55,7 @@ async def update(room_id: int, message_id: int) -> Any:
 async def destroy(room_id: int, message_id: int) -> Any:
     user = await require_account()
     room, message = await require_message_remover(user, room_id, message_id)
-    await delete_message(message, Path(current_app.config["MEDIA_ROOT"]))
+    await delete_message(message, current_settings().media_dir)
     return await _changed(room.id, message.id)
 
 

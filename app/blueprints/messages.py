@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from quart import Blueprint, make_response, redirect, render_template, request, url_for
 
 from app.access import find_visible_room, require_membership
 from app.actions.errors import Conflict, InvalidInput
@@ -12,6 +12,8 @@ from app.actions.messages import create_message
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, read_upload
 from app.blueprints.rooms import render_room_page
+from app.mail.config import presence_grace
+from app.media.uploads import media_settings
 from app.queries.messages import (
     latest_messages,
     messages_after,
@@ -19,6 +21,7 @@ from app.queries.messages import (
     messages_changed_after,
 )
 from app.rendering import render_fragment
+from config.settings import current_settings
 
 blueprint = Blueprint("messages", __name__)
 # The catch-up contract: GET ?after=<seq>&changes=<n> returns messages with seq > after, then
@@ -33,7 +36,7 @@ CHANGE_HEADER = "X-Parley-Change-Seq"
 async def history(room_id: int) -> Any:
     user = await require_account()
     room, _ = await find_visible_room(user, room_id)
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    size = current_settings().history_page_size
     after = request.args.get("after", type=int)
     before = request.args.get("before", type=int)
     changes = request.args.get("changes", type=int)
@@ -61,9 +64,12 @@ async def post(room_id: int) -> Any:
     form = await request.form
     image = await read_upload((await request.files).get("image"))
     try:
+        settings = current_settings()
         message = await create_message(room, user, form.get("body", ""),
                                        form.get("client_msg_id"),
-                                       current_app.config["MESSAGE_MAX_CHARS"], image=image)
+                                       max_chars=settings.message_max_chars,
+                                       grace=presence_grace(settings), image=image,
+                                       media=media_settings(settings))
     except (InvalidInput, Conflict) as exc:
         errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
         return await _refused(room, membership, form, errors)

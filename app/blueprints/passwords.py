@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.actions.accounts import request_password_reset, reset_password
 from app.actions.errors import InvalidInput
 from app.mail.tokens import user_for_reset_token
 from app.security import client_ip, throttle
+from config.settings import current_settings
 
 blueprint = Blueprint("passwords", __name__)
 
@@ -35,7 +36,7 @@ async def forgot() -> Any:
 
 @blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
 async def choose(token: str) -> Any:
-    user = await user_for_reset_token(current_app.config["SECRET_KEY"], token)
+    user = await user_for_reset_token(current_settings().secret_key, token)
     if user is None:
         abort(404, "This reset link is invalid, expired or already used. Ask for a new one.")
     if request.method == "GET":

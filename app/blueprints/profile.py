@@ -11,7 +11,9 @@ from app.actions.errors import InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
 from app.blueprints import read_upload
+from app.media.uploads import media_settings
 from app.models import User
+from config.settings import current_settings
 
 blueprint = Blueprint("profile", __name__)
 
@@ -30,7 +32,7 @@ async def update_photo() -> Any:
     if data is None:
         return await render_profile_page(user, {"avatar": "Choose an image to upload."}, 400)
     try:
-        await update_avatar(user, data)
+        await update_avatar(user, data, media_settings(current_settings()))
     except InvalidInput as exc:
         return await render_profile_page(user, exc.errors, 400)
     await flash("Your profile photo is updated.", "success")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import can_join, find_visible_room, require_membership, require_owner
 from app.actions.errors import InvalidInput
@@ -17,6 +17,7 @@ from app.queries.members import invitations_for, pending_invitations, room_membe
 from app.queries.messages import latest_messages, messages_before
 from app.queries.rooms import my_rooms, public_rooms
 from app.realtime.presence import online_user_ids
+from config.settings import current_settings
 
 blueprint = Blueprint("rooms", __name__)
 
@@ -101,7 +102,7 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
                            form: Any = None, errors: dict[str, str] | None = None,
                            status: int = 200) -> Any:
     """The room page (also re-shown, with the typed text kept, when a form on it is refused)."""
-    size = current_app.config["HISTORY_PAGE_SIZE"]
+    size = current_settings().history_page_size
     if before is None:
         messages = await latest_messages(room, size)
         if membership is not None and messages:

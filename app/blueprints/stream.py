@@ -34,8 +34,9 @@ async def stream() -> None:
     conn = await _open_connection(user, websocket.args.get("room", type=int),
                                   websocket.args.get("conversation", type=int))
     live = realtime()
-    live.registry.add(conn)
+    # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await presence.record_connection(user.id, conn.room_id)
+    live.registry.add(conn)
     pings = _Pings(conn, user)
     try:
         await pump(conn, websocket, pings.handle)

@@ -1,79 +1,39 @@
-"""Mail settings of this process: where to send, how long to batch, how often to look."""
+"""Mail settings of a running app, derived from its Settings: where to send, how long to batch."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import unquote, urlsplit
 
-from config.settings import Settings
+from config.settings import Settings, SmtpTarget
+
+MAX_ATTEMPTS = 10  # sends of one e-mail before it is marked failed
 
 
 @dataclass(frozen=True)
-class SmtpTarget:
-    """How to reach the mail server; TLS is never opportunistic (forced or plainly off)."""
-
-    hostname: str
-    port: int
-    username: str | None = None
-    password: str | None = None
-    use_tls: bool = False  # smtps://: TLS from the first byte
-    start_tls: bool = False  # smtp:// to anything but loopback: STARTTLS is required
-
-
-@dataclass
 class MailConfig:
-    """Mutable so a test can shorten the delays of a running app."""
+    """The mail part of Settings, in the units the sender uses."""
 
     smtp: SmtpTarget | None
     mail_from: str
     base_url: str
     notify_delay: float
-    presence_grace: float
+    grace: timedelta  # how long after their last heartbeat a user still counts as online
     poll_seconds: float
     retry_seconds: float
-    max_attempts: int = 10
-
-    @property
-    def grace(self) -> timedelta:
-        """How long after their last heartbeat a user still counts as online."""
-        return timedelta(seconds=self.presence_grace)
-
-
-_current: MailConfig | None = None
+    max_attempts: int = MAX_ATTEMPTS
 
 
 def mail_config(settings: Settings) -> MailConfig:
     """The mail settings from Parley's settings."""
-    return MailConfig(smtp=parse_smtp_url(settings.smtp_url), mail_from=settings.mail_from,
-                      base_url=(settings.base_url or "").rstrip("/"),
+    return MailConfig(smtp=settings.smtp, mail_from=settings.mail_from,
+                      base_url=settings.base_url or "",
                       notify_delay=settings.notify_delay_seconds,
-                      presence_grace=settings.presence_grace_seconds,
+                      grace=presence_grace(settings),
                       poll_seconds=settings.mail_poll_seconds,
                       retry_seconds=settings.mail_retry_seconds)
 
 
-def use(config: MailConfig) -> None:
-    """Make `config` the one actions read (set when the app starts serving)."""
-    global _current
-    _current = config
-
-
-def current() -> MailConfig:
-    """The mail settings of this process (defaults before the app has started)."""
-    return _current or mail_config(Settings(secret_key="unused"))
-
-
-def parse_smtp_url(url: str | None) -> SmtpTarget | None:
-    """smtp://user:pass@host:587 (STARTTLS forced), smtps://host (TLS), smtp://127.0.0.1:1025."""
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
-        raise ValueError("SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465")
-    implicit = parts.scheme == "smtps"
-    loopback = parts.hostname in {"127.0.0.1", "::1", "localhost"}
-    return SmtpTarget(hostname=parts.hostname, port=parts.port or (465 if implicit else 587),
-                      username=unquote(parts.username) if parts.username else None,
-                      password=unquote(parts.password) if parts.password else None,
-                      use_tls=implicit, start_tls=not implicit and not loopback)
+def presence_grace(settings: Settings) -> timedelta:
+    """How long after their last connection a user still counts as online (not e-mailed)."""
+    return timedelta(seconds=settings.presence_grace_seconds)

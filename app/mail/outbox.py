@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from app.mail import config
 from app.mentions import mentioned_names
 from app.models import (
     Conversation,
@@ -20,7 +20,8 @@ from app.models import (
 from app.realtime.presence import is_online
 
 
-async def enqueue_room_message(message: Message, author: User, conn: Any) -> None:
+async def enqueue_room_message(message: Message, author: User, conn: Any,
+                               grace: timedelta) -> None:
     """Rows for offline members mentioned in the message, or who want every message."""
     names = mentioned_names(message.body)
     members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
@@ -29,7 +30,7 @@ async def enqueue_room_message(message: Message, author: User, conn: Any) -> Non
         mentioned = membership.user.username_key in names
         if not mentioned and membership.email_mode != EmailMode.ALL:
             continue
-        if membership.email_held or not await would_email(membership.user):
+        if membership.email_held or not await would_email(membership.user, grace):
             continue
         kind = NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
         await Notification.create(user_id=membership.user_id, kind=kind, actor_id=author.id,
@@ -37,21 +38,21 @@ async def enqueue_room_message(message: Message, author: User, conn: Any) -> Non
 
 
 async def enqueue_direct_message(message: DirectMessage, conversation: Conversation,
-                                 recipient: User, conn: Any) -> None:
+                                 recipient: User, conn: Any, grace: timedelta) -> None:
     """A row for an offline recipient of a private message (its content never goes in it)."""
     held = conversation.low_email_held if conversation.low_user_id == recipient.id \
         else conversation.high_email_held
-    if held or not await would_email(recipient):
+    if held or not await would_email(recipient, grace):
         return
     await Notification.create(user_id=recipient.id, kind=NotificationKind.DIRECT_MESSAGE,
                               actor_id=message.sender_id, conversation_id=conversation.id,
                               direct_message_id=message.id, using_db=conn)
 
 
-async def enqueue_invitation(invitation: Invitation, conn: Any) -> None:
+async def enqueue_invitation(invitation: Invitation, conn: Any, grace: timedelta) -> None:
     """A row for an offline invitee."""
     invitee = await User.get(id=invitation.invitee_id).using_db(conn)
-    if await would_email(invitee):
+    if await would_email(invitee, grace):
         await Notification.create(user_id=invitee.id, kind=NotificationKind.INVITATION,
                                   actor_id=invitation.inviter_id, room_id=invitation.room_id,
                                   invitation_id=invitation.id, using_db=conn)
@@ -62,6 +63,10 @@ async def enqueue_password_reset(user: User) -> None:
     await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_RESET)
 
 
-async def would_email(user: User) -> bool:
-    """True when a message for `user` now would reach them by e-mail (offline, not opted out)."""
-    return user.email_notifications and not await is_online(user.id, config.current().grace)
+async def would_email(user: User, grace: timedelta) -> bool:
+    """True when a message for `user` now would reach them by e-mail (offline, not opted out).
+
+    `grace`: how long after their last connection a user still counts as online
+    (`app.mail.config.presence_grace(settings)`).
+    """
+    return user.email_notifications and not await is_online(user.id, grace)

@@ -14,9 +14,8 @@ import aiosmtplib
 from quart import Quart
 from tortoise.transactions import in_transaction
 
-from app.mail import config
 from app.mail.builders import build_digest, build_password_reset
-from app.mail.config import MailConfig
+from app.mail.config import MailConfig, mail_config
 from app.mail.recheck import Checked, recheck
 from app.mail.tokens import password_reset_token
 from app.models import (
@@ -27,7 +26,7 @@ from app.models import (
     NotificationStatus,
     User,
 )
-from config.settings import Settings
+from config.settings import settings_of
 
 log = logging.getLogger("parley.mail")
 BACKOFF_MAX = 3600.0  # seconds between retries at most
@@ -60,11 +59,15 @@ class DeliveryFailed(Exception):
 class Mailer:
     """Sends due outbox rows of every process's users; several processes may run one each."""
 
-    def __init__(self, app: Quart, cfg: MailConfig) -> None:
+    def __init__(self, app: Quart) -> None:
         self.app = app
-        self.cfg = cfg
         self.dev_outbox: deque[EmailMessage] = deque(maxlen=DEV_MAIL_KEPT)
         self.task: asyncio.Task[None] | None = None
+
+    @property
+    def cfg(self) -> MailConfig:
+        """The app's mail settings, read afresh each pass (a test may swap the app's settings)."""
+        return mail_config(settings_of(self.app))
 
     async def run(self) -> None:
         """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
@@ -110,7 +113,7 @@ class Mailer:
 
     async def _build(self, user: User, batch: list[Notification],
                      resets: list[Notification]) -> tuple[Checked, list[EmailMessage]]:
-        secret = self.app.config["SECRET_KEY"]
+        secret = settings_of(self.app).secret_key
         checked = await recheck(user, [n for n in batch if n not in resets], self.cfg, secret)
         emails = []
         if resets:  # one link is enough however often it was asked for
@@ -154,11 +157,9 @@ class Mailer:
                     reason)
 
 
-async def start_mail(app: Quart, settings: Settings) -> Mailer:
+async def start_mail(app: Quart) -> Mailer:
     """Start this process's sender loop (each process runs one; SKIP LOCKED shares the work)."""
-    cfg = config.mail_config(settings)
-    config.use(cfg)
-    mailer = Mailer(app, cfg)
+    mailer = Mailer(app)
     mailer.task = asyncio.create_task(mailer.run())
     app.extensions["mail"] = mailer
     return mailer

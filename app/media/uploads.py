@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quart import current_app
-
 from app.media.images import ImageRejected, ProcessedImage, process_avatar, process_image
 from app.media.storage import delete_files, write_files
 from app.models import MediaKind
+from config.settings import Settings
 
 TOO_LARGE = "That file is too large ({size}): the limit is {limit}."
 
@@ -47,11 +46,9 @@ class StoredUpload:
         delete_files(self.root, [self.key, self.thumb_key])
 
 
-def media_settings() -> MediaSettings:
-    """The running app's media settings."""
-    config = current_app.config
-    return MediaSettings(Path(config["MEDIA_ROOT"]), config["UPLOAD_MAX_BYTES"],
-                         config["IMAGE_MAX_PIXELS"])
+def media_settings(settings: Settings) -> MediaSettings:
+    """The media part of Parley's settings."""
+    return MediaSettings(settings.media_dir, settings.upload_max_bytes, settings.image_max_pixels)
 
 
 async def store_upload(data: bytes, kind: MediaKind, settings: MediaSettings) -> StoredUpload:
