@@ -61,8 +61,18 @@ class RoomPage:
         if self._ws is not None:
             await self._ws.close()
 
+    def in_page_order(self) -> list[str]:
+        """The messages as the page lays them out: by seq (static/js/app.js)."""
+        return sorted(self.shown, key=self.shown.__getitem__)
+
     def last_seq(self) -> int:
-        return max(self.shown.values(), default=0)
+        """The newest seq up to which every message is shown (live.js's lastSeq)."""
+        last = 0
+        for seq in sorted(self.shown.values()):
+            if last and seq > last + 1:
+                break
+            last = seq
+        return last
 
     def _show(self, messages: list[tuple[str, int]]) -> None:
         for dom_id, seq in messages:
