@@ -6,26 +6,31 @@ app.config holds only the keys Quart and quart-auth read themselves.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from typing import Any
 
-from quart import Quart, render_template, request
+from quart import Quart
 from quart_auth import Unauthorized
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.auth import ParleyAuth, current_account, redirect_to_login
+from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.queries.rooms import my_rooms
+from app.queries.search import SEARCHES_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
 from app.security import (
     FORM_FIELDS_ALLOWANCE,
+    SlidingWindow,
     add_security_headers,
     check_csrf,
+    check_host,
     csrf_token,
     limit_request_body,
+    refuse_nul_bytes,
 )
 from config.settings import ROOT, Settings, attach, settings_of
 
@@ -51,7 +56,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
         TEMPLATES_AUTO_RELOAD=False,
     )
+    app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
     ParleyAuth(app)
+    # Searches share the connection pool with pages: a third of it at most.
+    app.extensions["search_slots"] = asyncio.Semaphore(max(1, settings.db_pool_max // 3))
+    app.extensions["search_limiter"] = SlidingWindow(SEARCHES_PER_MINUTE, 60,
+                                                     enabled=settings.rate_limits)
     register_filters(app)
     _register_blueprints(app)
     _register_hooks(app)
@@ -87,7 +97,7 @@ def _register_blueprints(app: Quart) -> None:
 
 
 def _register_hooks(app: Quart) -> None:
-    from app.blueprints.errors import request_too_large
+    from app.blueprints.errors import register_error_handlers
 
     @app.before_serving
     async def open_database() -> None:
@@ -106,21 +116,14 @@ def _register_hooks(app: Quart) -> None:
         await stop_realtime(app)
         await stop_orm()
 
-    app.before_request(limit_request_body)  # before check_csrf, which reads the form
+    app.before_request(check_host)  # first: a foreign Host gets nothing else
+    app.before_websocket(check_host)
+    app.before_request(limit_request_body)  # before the hooks that read the form
+    app.before_request(refuse_nul_bytes)
     app.before_request(check_csrf)
     app.after_request(add_security_headers)
     app.errorhandler(Unauthorized)(redirect_to_login)
-    app.errorhandler(RequestEntityTooLarge)(request_too_large)
-
-    @app.errorhandler(HTTPException)
-    async def http_error(error: HTTPException) -> Any:
-        if request.headers.get("HX-Request") == "true" or request.path.startswith("/static"):
-            return error.description or error.name, error.code
-        message = error.description
-        if error.code == 500:  # never show the server's internals
-            message = "Parley hit an unexpected error. It was logged; please try again."
-        html = await render_template("errors/error.html", code=error.code, message=message)
-        return html, error.code
+    register_error_handlers(app)
 
     @app.context_processor
     async def page_context() -> dict[str, Any]:

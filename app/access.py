@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from quart import abort
 from tortoise.expressions import Q, Subquery
 
+from app.actions.errors import Forbidden, NotFound
 from app.media.storage import is_valid_key
 from app.models import (
     Conversation,
@@ -20,15 +20,15 @@ from app.models import (
 
 
 async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Membership | None]:
-    """The room and the user's membership; 404 for a room this user may not know exists."""
+    """The room and the user's membership; NotFound for a room this user may not know exists."""
     room = await Room.get_or_none(id=room_id, archived_at=None)
     if room is None:
-        abort(404)
+        raise NotFound()
     membership = None
     if user is not None:
         membership = await Membership.get_or_none(room_id=room.id, user_id=user.id)
     if membership is None and room.visibility != Visibility.PUBLIC:
-        abort(404)
+        raise NotFound()
     return room, membership
 
 
@@ -36,7 +36,7 @@ async def require_membership(user: User, room_id: int) -> tuple[Room, Membership
     """The room and membership; 404 if the room is hidden from the user, 403 if not a member."""
     room, membership = await find_visible_room(user, room_id)
     if membership is None:
-        abort(403, "Join this room to take part.")
+        raise Forbidden("Join this room to take part.")
     return room, membership
 
 
@@ -45,7 +45,7 @@ async def find_visible_message(user: User, room_id: int, message_id: int) -> tup
     room, _ = await find_visible_room(user, room_id)
     message = await Message.get_or_none(id=message_id, room_id=room.id)
     if message is None:
-        abort(404)
+        raise NotFound()
     return room, message
 
 
@@ -54,7 +54,7 @@ async def require_message_author(user: User, room_id: int, message_id: int) -> t
     room, _ = await require_membership(user, room_id)
     _, message = await find_visible_message(user, room_id, message_id)
     if message.author_id != user.id:
-        abort(403, "Only its author can edit this message.")
+        raise Forbidden("Only its author can edit this message.")
     return room, message
 
 
@@ -63,7 +63,7 @@ async def require_message_remover(user: User, room_id: int, message_id: int) -> 
     room, _ = await require_membership(user, room_id)
     _, message = await find_visible_message(user, room_id, message_id)
     if not can_delete(room, message, user):
-        abort(403, "Only its author or the room's owner can delete this message.")
+        raise Forbidden("Only its author or the room's owner can delete this message.")
     return room, message
 
 
@@ -81,7 +81,7 @@ async def require_owner(user: User, room_id: int) -> tuple[Room, Membership]:
     """The room and membership of its owner; 404/403 as require_membership, 403 for other members."""
     room, membership = await require_membership(user, room_id)
     if not is_owner(room, user):
-        abort(403, "Only the room's owner can do that.")
+        raise Forbidden("Only the room's owner can do that.")
     return room, membership
 
 
@@ -89,7 +89,7 @@ async def require_inviter(user: User, room_id: int) -> tuple[Room, Membership]:
     """The room and membership of a member who may invite people into it (403 otherwise)."""
     room, membership = await require_membership(user, room_id)
     if not can_invite(room):
-        abort(403, "Public rooms are open to everyone: share the link instead.")
+        raise Forbidden("Public rooms are open to everyone: share the link instead.")
     return room, membership
 
 
@@ -98,10 +98,10 @@ async def find_visible_invitation(user: User, invitation_id: int) -> Invitation:
     invitation = await Invitation.get_or_none(id=invitation_id, room__archived_at=None) \
         .prefetch_related("room", "invitee", "inviter")
     if invitation is None:
-        abort(404)
+        raise NotFound()
     if invitation.invitee_id != user.id and \
             not await Membership.exists(room_id=invitation.room_id, user_id=user.id):
-        abort(404)
+        raise NotFound()
     return invitation
 
 
@@ -109,7 +109,7 @@ async def require_invitee(user: User, invitation_id: int) -> Invitation:
     """An invitation addressed to `user` (only they may accept or decline it)."""
     invitation = await find_visible_invitation(user, invitation_id)
     if invitation.invitee_id != user.id:
-        abort(403, "Only the person invited can answer this invitation.")
+        raise Forbidden("Only the person invited can answer this invitation.")
     return invitation
 
 
@@ -117,7 +117,7 @@ async def require_revoker(user: User, invitation_id: int) -> Invitation:
     """An invitation `user` may take back: they sent it or they own the room."""
     invitation = await find_visible_invitation(user, invitation_id)
     if not can_revoke(invitation, user):
-        abort(403, "Only the sender or the room's owner can revoke this invitation.")
+        raise Forbidden("Only the sender or the room's owner can revoke this invitation.")
     return invitation
 
 
@@ -144,14 +144,14 @@ async def find_viewable_media(user: User, key: str) -> MediaFile:
     anyone for a public room); an archived room's images are hidden like the room.
     """
     if not is_valid_key(key):
-        abort(404)
+        raise NotFound()
     media = await MediaFile.filter(Q(key=key) | Q(thumb_key=key)).first()
     if media is None:
-        abort(404)
+        raise NotFound()
     if media.kind == MediaKind.AVATAR:
         return media
     if media.room_id is None or not await Message.exists(image_id=media.id):
-        abort(404)
+        raise NotFound()
     await find_visible_room(user, media.room_id)
     return media
 
@@ -160,7 +160,7 @@ async def find_contact(user: User, username: str) -> User:
     """The user `user` may message privately; 404 for unknown users, oneself and strangers."""
     other = await find_contact_or_none(user, username)
     if other is None:
-        abort(404)
+        raise NotFound()
     return other
 
 

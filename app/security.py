@@ -1,16 +1,20 @@
-"""Password hashing, CSRF tokens, same-origin checks, throttles and security headers."""
+"""Password hashing, CSRF tokens, Host and same-origin checks, throttles and security headers."""
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
+import time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from quart import Response, abort, request, session
+from quart import Response, abort, has_request_context, request, session, websocket
 
+from app.actions.errors import Forbidden, InvalidInput
 from app.models import ThrottleHit
 from config.settings import current_settings
 
@@ -24,6 +28,8 @@ UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo"})
 CSRF_EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe_now"})
 FORM_MAX_BYTES = 1024 * 1024
 FORM_FIELDS_ALLOWANCE = 256 * 1024
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 UPLOAD_BODY_TIMEOUT = 300  # seconds: Quart's 60 s default cuts off 10 MB on a slow phone link
 # A hash to verify against when the username does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("parley-dummy-password")
@@ -56,6 +62,12 @@ def csrf_token() -> str:
     return token
 
 
+def rotate_csrf_token() -> str:
+    """A fresh token for this browser (at login: one known before it stops working)."""
+    token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
 async def limit_request_body() -> None:
     """Upload routes get time to receive a large body; all others are held to FORM_MAX_BYTES."""
     if request.endpoint in UPLOAD_ENDPOINTS:
@@ -66,16 +78,29 @@ async def limit_request_body() -> None:
         abort(413)
 
 
+async def refuse_nul_bytes() -> None:
+    """400 for a NUL character in the path, a query argument or a form field: PostgreSQL text
+    cannot hold one, and no person types it."""
+    fields = [*(request.view_args or {}).items(), *request.args.items(multi=True)]
+    if request.method in UNSAFE_METHODS and request.mimetype in FORM_TYPES:
+        fields += (await request.form).items(multi=True)
+    for name, value in fields:
+        if "\x00" in f"{name}{value}":
+            label = str(name).replace("\x00", "\\0")[:40]
+            raise InvalidInput({label: f"“{label}” contains a NUL character (\\0), which "
+                                       "Parley does not accept."})
+
+
 async def check_csrf() -> None:
     """Refuse an unsafe request that is cross-site or lacks this browser's token (403)."""
     if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
     if not is_same_origin_request():
-        abort(403, "This request came from another site and was refused.")
+        raise Forbidden("This request came from another site and was refused.")
     sent = request.headers.get("X-CSRF-Token") or (await request.form).get("csrf_token", "")
     expected = session.get("csrf")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(403, "Your form expired or was not sent from Parley. Reload the page and try again.")
+        raise Forbidden("Your form expired or was not sent from Parley. Reload the page and try again.")
 
 
 def is_same_origin_request() -> bool:
@@ -87,10 +112,46 @@ def is_same_origin_request() -> bool:
 
 
 def origin_allowed(origin: str | None, host: str) -> bool:
-    """An absent Origin is allowed (non-browser clients); a present one must name this host."""
+    """An absent Origin is allowed (non-browser clients); a present one must name an allowed
+    host itself (never trusting the Host header alone) and be the host the request went to."""
     if origin is None:
         return True
-    return urlsplit(origin).netloc.lower() == host.lower()
+    parts = urlsplit(origin)
+    return is_allowed_host(parts.hostname) and parts.netloc.lower() == host.lower()
+
+
+def allowed_hosts(base_url: str, extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """The host names Parley answers to: BASE_URL's, ALLOWED_HOSTS, and on a developer's
+    machine (BASE_URL on a loopback or unspecified address) every loopback name."""
+    base = (urlsplit(base_url).hostname or "").lower()
+    names = {base, *(name.strip().lower() for name in extra if name.strip())}
+    if base in LOOPBACK_NAMES or _is_local_address(base):
+        names |= LOOPBACK_NAMES
+    return frozenset(names - {""})
+
+
+def is_allowed_host(hostname: str | None) -> bool:
+    """True when `hostname` (no port) is one this app answers to."""
+    settings = current_settings()
+    return (hostname or "").lower() in allowed_hosts(settings.base_url or "",
+                                                     settings.allowed_hosts)
+
+
+def is_loopback_host(hostname: str | None) -> bool:
+    """True for localhost and loopback addresses."""
+    return (hostname or "").lower() in LOOPBACK_NAMES or _is_loopback(hostname)
+
+
+async def check_host() -> None:
+    """Refuse (400) requests and WebSockets whose Host header is not one of ours.
+
+    Without this a DNS-rebinding page (evil.example resolving to this machine) could read
+    same-origin responses from a server listening on a loopback or private address.
+    """
+    host = (request if has_request_context() else websocket).host
+    if not is_allowed_host(_hostname(host)):
+        abort(400, f"This server does not answer to the name “{host[:100]}”. Use its address "
+                   "(BASE_URL), or add the name to ALLOWED_HOSTS.")
 
 
 async def throttle(key: str, limit: int, window: timedelta) -> bool:
@@ -115,3 +176,53 @@ async def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+def _is_local_address(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _hostname(host: str) -> str | None:
+    try:
+        return urlsplit(f"//{host}").hostname
+    except ValueError:  # e.g. an unclosed "[" in the Host header
+        return None
+
+
+class SlidingWindow:
+    """At most `limit` events per key in any `seconds`, counted in this process's memory.
+
+    For limits on reads (a GET must not write, so the database throttle is not used there).
+    """
+
+    def __init__(self, limit: int, seconds: float, enabled: bool = True) -> None:
+        self.limit, self.seconds, self.enabled = limit, seconds, enabled
+        self._hits: dict[object, deque[float]] = {}
+
+    def allow(self, key: object) -> bool:
+        """Count one event for `key`; False (and not counted) when it is over the limit."""
+        if not self.enabled:
+            return True
+        now = time.monotonic()
+        hits = self._hits.setdefault(key, deque())
+        while hits and hits[0] <= now - self.seconds:
+            hits.popleft()
+        if len(hits) >= self.limit:
+            return False
+        hits.append(now)
+        return True
+
+    def clear(self) -> None:
+        """Forget every count."""
+        self._hits.clear()

@@ -69,6 +69,7 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)  # None: the log and GET /dev/mail
     mail_from: str = "Parley <parley@localhost>"
     base_url: str | None = None  # None: http://HOST:PORT
+    allowed_hosts: tuple[str, ...] = ()  # host names answered besides BASE_URL's
     notify_delay_seconds: float = 120.0
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
@@ -195,6 +196,13 @@ def _bus_url(raw: str) -> str:
     return raw
 
 
+def _host_names(raw: str) -> tuple[str, ...]:
+    names = tuple(name.strip().lower() for name in raw.split(",") if name.strip())
+    if any("/" in name or " " in name for name in names):
+        raise ValueError("expected host names separated by commas, e.g. chat.internal,10.0.0.5")
+    return names
+
+
 # Environment variable -> (Settings field, parser). SECRET_KEY is read in from_env itself.
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _text),
@@ -214,6 +222,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SMTP_URL": ("smtp_url", _text),
     "MAIL_FROM": ("mail_from", _text),
     "BASE_URL": ("base_url", _text),
+    "ALLOWED_HOSTS": ("allowed_hosts", _host_names),
     "NOTIFY_DELAY_SECONDS": ("notify_delay_seconds", _seconds),
     "PRESENCE_GRACE_SECONDS": ("presence_grace_seconds", _seconds),
     "MAIL_POLL_SECONDS": ("mail_poll_seconds", _seconds),

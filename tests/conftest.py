@@ -56,6 +56,7 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
 async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Every test starts from empty tables and no media files (only for tests that use the app)."""
     if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions["search_limiter"].clear()
         shutil.rmtree(settings_of(request.getfixturevalue("app")).media_dir, ignore_errors=True)
         conn = connections.get("default")
         _, rows = await conn.execute_query(

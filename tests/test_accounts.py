@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from quart import Quart
 
 from app.models import Session, User
@@ -118,3 +119,55 @@ async def test_login_page_has_labelled_fields(app: Quart) -> None:
 
     for field in ("username", "password"):
         assert select(page, f"label[for={field}]") and select(page, f"input#{field}")
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example/", "/\t/evil.example/", "/\r\n/evil",
+                                    "/rooms\r\nSet-Cookie: x=1", "//evil.example", "/\\evil",
+                                    "https://evil.example/", "/rooms\x7f"])
+async def test_login_sends_a_hostile_next_to_the_rooms_page(app: Quart, alice: Person,
+                                                           target: str) -> None:
+    browser = Person(app, "alice")
+    next_value = target.replace("%09", "\t")  # what the login page's hidden field carries
+
+    response = await browser.post("/login", {"username": "alice",
+                                             "password": "correct horse battery",
+                                             "next": next_value})
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/rooms"
+
+
+async def test_a_strangers_wrong_guesses_do_not_lock_the_real_user_out(app: Quart,
+                                                                       alice: Person) -> None:
+    stranger, owner = Person(app, "mallory"), Person(app, "alice")
+    far_away = {"scope_base": {"client": ("203.0.113.9", 40000)}}
+    for _ in range(10):
+        await stranger.post("/login", {"username": "alice", "password": "wrong guess"}, **far_away)
+
+    stranger_again = await stranger.post("/login", {"username": "alice",
+                                                     "password": "correct horse battery"},
+                                          **far_away)
+    real_user = await owner.post("/login", {"username": "alice",
+                                            "password": "correct horse battery"})
+
+    assert stranger_again.status_code == 429
+    assert real_user.status_code == 303
+
+
+async def test_the_csrf_token_changes_at_login(app: Quart, alice: Person) -> None:
+    browser = Person(app, "alice")
+    planted = await browser.csrf()
+
+    await browser.post("/login", {"username": "alice", "password": "correct horse battery"})
+    with_planted = await browser.client.post("/rooms", form={"name": "x", "csrf_token": planted})
+
+    assert await browser.csrf() != planted
+    assert with_planted.status_code == 403
+
+
+async def test_a_very_long_username_at_login_is_a_plain_wrong_answer(app: Quart) -> None:
+    response = await Person(app, "x").post("/login", {"username": "a" * 200, "password": "x" * 9})
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), ".form-error").text == \
+        "That username and password do not match."

@@ -85,6 +85,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/rooms/<int:room_id>"): in_the_room(200),
     ("POST", "/rooms/<int:room_id>"): in_the_room(403, 303, form={"name": "renamed"}),
     ("POST", "/rooms/<int:room_id>/membership"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/read-marker"): in_the_room(303, form={"seq": "1"}),
     ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
     ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
     ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
@@ -155,13 +156,7 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
     method, rule = key
     expect = MATRIX[key]
     world = await _private_room_world(app)
-    path = (rule + expect.query).replace("<int:room_id>", str(world["room_id"])) \
-        .replace("<int:invitation_id>", str(world["invitation_id"])) \
-        .replace("<int:user_id>", str(world["member_id"])) \
-        .replace("<int:message_id>", str(world["message_id"])) \
-        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
-        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
-        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
+    path = fill_path(rule + expect.query, world)
     visitor: Person = world[persona]
 
     if method == "WS":
@@ -173,6 +168,17 @@ async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str
         response = await visitor.post(path, expect.form)
 
     assert response.status_code == getattr(expect, persona), await response.get_data(as_text=True)
+
+
+def fill_path(rule: str, world: dict[str, Any]) -> str:
+    """The rule with the world's ids, key and tokens in place of its parameters."""
+    return rule.replace("<int:room_id>", str(world["room_id"])) \
+        .replace("<int:invitation_id>", str(world["invitation_id"])) \
+        .replace("<int:user_id>", str(world["member_id"])) \
+        .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
+        .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
+        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
 
 
 async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:

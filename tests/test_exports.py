@@ -62,3 +62,11 @@ async def test_the_export_pages_through_a_long_history(alice: Person, room_id: i
 async def test_an_outsider_cannot_export_a_private_room(mallory: Person, private_room: int) -> None:
     assert (await mallory.get(f"/rooms/{private_room}/export.html")).status_code == 404
     assert (await mallory.get(f"/rooms/{private_room}/export.json")).status_code == 404
+
+
+async def test_each_export_names_its_charset_once(alice: Person, room_id: int) -> None:
+    html = await alice.get(f"/rooms/{room_id}/export.html")
+    as_json = await alice.get(f"/rooms/{room_id}/export.json")
+
+    assert html.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert as_json.headers["Content-Type"] == "application/json; charset=utf-8"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
@@ -108,7 +109,8 @@ REFUSED: list[tuple[str, Callable[[], bytes], str]] = [
     ("bomb-just-over", lambda: images.decompression_bomb(side=6_400),
      "That image is too large in pixels: the limit is 40 megapixels."),
     ("animation-over-the-pixel-cap", images.animation_bomb,
-     "That image is too large in pixels: the limit is 40 megapixels, counting every frame."),
+     "That image is too large in pixels: the limit is 40 megapixels, counting every frame "
+     "as at least 0.1 megapixels."),
     ("svg", images.svg, f"SVG files are not supported. {ACCEPTED}"),
     ("polyglot", images.png_html_polyglot,
      "That file holds HTML or script as well as an image, so it was refused."),
@@ -231,3 +233,67 @@ async def test_the_composer_is_a_multipart_form_with_an_image_field(alice: Perso
     assert field["name"] == "image"
     assert field["accept"] == "image/jpeg,image/png,image/webp,image/gif"
     assert select(page, "#composer progress#upload-progress")
+
+
+async def test_an_animation_of_many_tiny_frames_is_refused_before_any_is_decoded(
+        app: Quart, alice: Person, room_id: int) -> None:
+    bomb = images.animation_bomb(frames=20_000, size=(1, 1))  # ~460 KB: 20,000 1×1 frames
+
+    response = await alice.post_image(room_id, bomb)
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), "#composer-error").text.strip() == \
+        "That animation has too many frames: the limit is 400."
+    assert await Message.all().count() == 0
+    assert stored_files(app) == set()
+
+
+async def test_each_frame_counts_as_at_least_a_tenth_of_a_megapixel(
+        app: Quart, alice: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.extensions, "settings",
+                        replace(settings_of(app), image_max_pixels=10_000_000))
+    tiny_frames = images.animation_bomb(frames=101, size=(1, 1))  # 101 × 0.1 MP > 10 MP
+
+    refused = await alice.post_image(room_id, tiny_frames)
+    accepted = await alice.post_image(room_id, images.animation_bomb(frames=99, size=(1, 1)))
+
+    assert refused.status_code == 400
+    assert select_one(await refused.get_data(), "#composer-error").text.strip() == \
+        "That image is too large in pixels: the limit is 10 megapixels, counting every frame " \
+        "as at least 0.1 megapixels."
+    assert accepted.status_code == 303
+
+
+def test_an_animation_still_decoding_at_its_deadline_is_abandoned() -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    from app.media.images import TOO_SLOW, ImageRejected, _frames
+
+    animation = Image.open(BytesIO(images.animated_gif(frames=3)))
+
+    with pytest.raises(ImageRejected) as refused:
+        _frames(animation, deadline=0.0)  # time.monotonic() is always past 0
+
+    assert str(refused.value) == TOO_SLOW
+
+
+async def test_one_person_sending_images_very_fast_is_slowed_with_a_clear_429(
+        alice: Person, bob: Person, room_id: int) -> None:
+    from app.blueprints import UPLOADS_PER_WINDOW
+    from app.models import ThrottleHit
+
+    await ThrottleHit.bulk_create([ThrottleHit(key=f"upload-user:{alice.user_id}")
+                                   for _ in range(UPLOADS_PER_WINDOW)])
+
+    refused = await alice.post_image(room_id, images.still("PNG", (64, 64)), "one more")
+    others = await bob.post_image(room_id, images.still("PNG", (64, 64)), "mine")
+    text_only = await alice.say(room_id, "words still go through")
+
+    assert refused.status_code == 429
+    assert select_one(await refused.get_data(), "#composer-error").text.strip() == \
+        "You are uploading images very fast. Wait a few minutes, then try again."
+    assert others.status_code == text_only.status_code == 303
+    assert [m.body for m in await Message.all().order_by("id")] == ["mine",
+                                                                     "words still go through"]

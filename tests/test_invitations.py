@@ -209,3 +209,54 @@ async def test_the_invite_field_searches_as_you_type_and_works_as_a_plain_form(
     assert form["method"] == "post" and select(str(form), "input[name=csrf_token]")
     assert field["hx-get"] == "/users/search"
     assert select_one(page, f"datalist#{field['list']}")
+
+
+async def _carol_invited_by_bob(app: Quart, private_room: int, bob: Person) -> Person:
+    carol = Person(app, "carol")
+    await carol.sign_up()
+    assert (await bob.invite(private_room, "carol")).status_code == 303
+    return carol
+
+
+async def test_invitations_die_with_their_senders_membership(app: Quart, alice: Person,
+                                                             bob: Person,
+                                                             private_room: int) -> None:
+    carol = await _carol_invited_by_bob(app, private_room, bob)
+    invitation_id = await _invitation_id(private_room, carol)
+
+    removed = await alice.post(f"/rooms/{private_room}/members/{bob.user_id}/removal")
+    accepted = await carol.post(f"/invitations/{invitation_id}/acceptance")
+    room_page = await carol.get(f"/rooms/{private_room}")
+
+    assert removed.status_code == 303
+    assert select(await (await carol.get("/rooms")).get_data(), "#invitations .invitation") == []
+    assert accepted.status_code == 404
+    assert room_page.status_code == 404
+    assert not await Membership.exists(room_id=private_room, user_id=carol.user_id)
+
+
+async def test_an_invitation_whose_sender_left_is_refused_at_acceptance(app: Quart, bob: Person,
+                                                                        private_room: int) -> None:
+    from app.actions.invitations import WITHDRAWN
+
+    carol = await _carol_invited_by_bob(app, private_room, bob)
+    invitation_id = await _invitation_id(private_room, carol)
+    # As if bob had gone before invitations died with their sender (rows from an older version).
+    await Membership.filter(room_id=private_room, user_id=bob.user_id).delete()
+
+    accepted = await carol.post(f"/invitations/{invitation_id}/acceptance")
+
+    assert accepted.status_code == 403
+    assert select_one(await accepted.get_data(), ".error-page p").text == WITHDRAWN
+    assert not await Membership.exists(room_id=private_room, user_id=carol.user_id)
+    assert not await Invitation.exists(id=invitation_id)
+
+
+async def test_a_member_who_leaves_takes_their_invitations_along(app: Quart, bob: Person,
+                                                                 private_room: int) -> None:
+    carol = await _carol_invited_by_bob(app, private_room, bob)
+
+    left = await bob.post(f"/rooms/{private_room}/membership/deletion")
+
+    assert left.status_code == 303
+    assert not await Invitation.exists(room_id=private_room, invitee_id=carol.user_id)

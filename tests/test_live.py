@@ -63,6 +63,40 @@ async def test_a_foreign_origin_is_refused(bob: Person, room_id: int) -> None:
     assert closed.value.code == 1008
 
 
+@pytest.mark.parametrize("query", ["room=99999999999999999999", "conversation=99999999999999999999",
+                                   "room=-1", "conversation=abc"])
+async def test_an_id_no_database_could_hold_closes_the_socket_as_invalid(bob: Person,
+                                                                         query: str) -> None:
+    async with bob.client.websocket(f"/ws?{query}") as ws:
+        with pytest.raises(SocketClosed) as closed:
+            await next_frame(ws)
+
+    assert closed.value.code == 1007
+
+
+async def test_a_failing_background_job_is_logged_and_runs_again(
+        caplog: pytest.LogCaptureFixture) -> None:
+    from app.realtime.runtime import _every
+
+    ran_again = asyncio.Event()
+    calls = []
+
+    async def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the database went away")
+        ran_again.set()
+
+    loop = asyncio.create_task(_every(0, flaky))
+    await ran_again.wait()
+    loop.cancel()
+
+    failures = [r for r in caplog.records if r.name == "parley.realtime"]
+    assert len(failures) == 1
+    assert "flaky" in failures[0].getMessage()
+    assert failures[0].exc_info[1].args == ("the database went away",)
+
+
 async def test_typing_shows_to_others_and_expires(alice: Person, bob: Person, room_id: int) -> None:
     async with socket(alice, room_id) as alice_ws, socket(bob, room_id) as bob_ws:
         await registered(alice)

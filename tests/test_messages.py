@@ -131,15 +131,46 @@ async def test_javascript_urls_are_not_linked(alice: Person, room_id: int) -> No
     assert select(html, ".message .body a") == []
 
 
-async def test_opening_a_room_marks_it_read(alice: Person, bob: Person, room_id: int) -> None:
+async def test_opening_a_room_writes_nothing_and_its_read_marker_marks_it_read(
+        alice: Person, bob: Person, room_id: int) -> None:
     for n in range(3):
         await alice.say(room_id, f"unread {n}")
-    sidebar = await (await bob.get("/rooms")).get_data()
-    assert select_one(sidebar, f"#room-{room_id}-unread").text == "3"
 
-    await bob.get(f"/rooms/{room_id}")
-
-    membership = await Membership.get(room_id=room_id, user_id=bob.user_id)
-    assert membership.last_read_seq == 3
+    page = await (await bob.get(f"/rooms/{room_id}")).get_data()
+    after_get = await Membership.get(room_id=room_id, user_id=bob.user_id)
+    marker = select_one(page, ".room[data-read-marker]")
+    button = select_one(page, "noscript form.read-marker")  # the way without JavaScript
+    marked = await bob.post(marker["data-read-marker"], {"seq": "2"}, htmx=True)
+    after_post = await Membership.get(room_id=room_id, user_id=bob.user_id)
     sidebar = await (await bob.get("/rooms")).get_data()
-    assert select_one(sidebar, f"#room-{room_id}-unread").text == ""
+
+    assert after_get.last_read_seq == 0
+    assert marker["data-read-seq"] == "0"
+    assert button["action"] == marker["data-read-marker"]
+    assert select_one(str(button), "input[name=seq]")["value"] == "3"
+    assert marked.status_code == 204
+    assert after_post.last_read_seq == 2
+    assert select_one(sidebar, f"#room-{room_id}-unread").text == "1"
+
+
+async def test_the_no_javascript_read_button_marks_everything_read(alice: Person, bob: Person,
+                                                                   room_id: int) -> None:
+    await alice.say(room_id, "hello")
+    await alice.say(room_id, "anyone?")
+
+    response = await bob.post(f"/rooms/{room_id}/read-marker", {"seq": "2"})
+    page = await (await bob.get(f"/rooms/{room_id}")).get_data()
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/rooms/{room_id}"
+    assert select_one(page, f"#room-{room_id}-unread").text == ""
+    assert select(page, "noscript form.read-marker") == []
+
+
+async def test_a_read_marker_never_moves_past_the_newest_message(alice: Person, bob: Person,
+                                                                 room_id: int) -> None:
+    await alice.say(room_id, "only one")
+
+    await bob.post(f"/rooms/{room_id}/read-marker", {"seq": "2147483647"})
+
+    assert (await Membership.get(room_id=room_id, user_id=bob.user_id)).last_read_seq == 1

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
 
+import asyncpg
+import pytest
+from quart import Quart
+
+from app.db import asyncpg_dsn
 from app.models import Message
+from app.queries import search
 from tests.helpers import Person, envelope_form, publish_key, select, select_one
 
 
@@ -95,3 +101,89 @@ async def test_private_messages_are_never_searched(alice: Person, bob: Person,
     html = await _search(alice, "?q=" + form["ciphertext"][:12])
 
     assert select(html, ".search-hit") == []
+
+
+async def test_a_word_finds_messages_where_it_begins_a_longer_word(alice: Person,
+                                                                   room_id: int) -> None:
+    await alice.say(room_id, "welcome aboard everyone")
+    await alice.say(room_id, "unrelated")
+
+    html = await _search(alice, "?q=welcom+aboar")
+
+    assert [h.select_one(".excerpt").text for h in select(html, ".search-hit")] == \
+        ["welcome aboard everyone"]
+
+
+async def test_a_search_of_only_words_to_leave_out_is_refused_saying_why(alice: Person,
+                                                                         room_id: int) -> None:
+    await alice.say(room_id, "draft notes")
+
+    response = await alice.get("/search", query_string={"q": "-draft -notes"})
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), ".search-error").text == search.NEGATION_ONLY
+
+
+async def test_only_the_first_matches_are_ranked(alice: Person, room_id: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "CANDIDATES_MAX", 3)
+    for n in range(5):
+        await alice.say(room_id, f"standup {n}")
+
+    html = await _search(alice, "?q=standup")
+
+    assert len(select(html, ".search-hit")) == 3
+
+
+async def test_a_search_past_its_statement_timeout_stops_and_says_so(
+        alice: Person, room_id: int, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "STATEMENT_TIMEOUT_MS", 200)
+    await alice.say(room_id, "blocked")
+    locker = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:  # a lock held elsewhere keeps the search waiting until its timeout fires
+        transaction = locker.transaction()
+        await transaction.start()
+        await locker.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+        response = await asyncio.wait_for(alice.get("/search?q=blocked"), 60)
+        await transaction.rollback()
+    finally:
+        await locker.close()
+
+    assert response.status_code == 503
+    assert select_one(await response.get_data(), ".search-error").text == search.TOO_SLOW
+
+
+async def test_one_person_searching_very_fast_is_slowed_with_a_clear_429(
+        app: Quart, alice: Person, bob: Person, room_id: int) -> None:
+    limiter = app.extensions["search_limiter"]
+    for _ in range(search.SEARCHES_PER_MINUTE):
+        assert limiter.allow(alice.user_id)
+
+    refused = await alice.get("/search?q=hello")
+    others = await bob.get("/search?q=hello")
+
+    assert refused.status_code == 429
+    assert select_one(await refused.get_data(), ".search-error").text == \
+        "You are searching very fast. Wait a minute, then try again."
+    assert others.status_code == 200
+
+
+async def test_searches_cannot_take_every_database_connection(
+        app: Quart, alice: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "SLOT_WAIT_SECONDS", 0.05)
+    slots = app.extensions["search_slots"]
+    held = 0
+    while not slots.locked():  # as if every search slot were running a long search
+        await slots.acquire()
+        held += 1
+    try:
+        busy = await alice.get("/search?q=hello")
+        page = await alice.get(f"/rooms/{room_id}")
+    finally:
+        for _ in range(held):
+            slots.release()
+
+    assert 1 <= held < 10  # below DB_POOL_MAX: pages always have connections left
+    assert busy.status_code == 503
+    assert select_one(await busy.get_data(), ".search-error").text == search.BUSY
+    assert page.status_code == 200

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+from quart import Quart
+
 from app.models import Message, Room
-from tests.helpers import Person
+from config.settings import settings_of
+from tests.helpers import Person, select_one
 
 
 async def test_a_post_without_the_csrf_token_is_refused(alice: Person) -> None:
@@ -55,3 +61,59 @@ async def test_pages_carry_security_headers(alice: Person) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+async def test_a_request_for_a_foreign_host_name_is_refused_saying_why(alice: Person) -> None:
+    rebound = await alice.get("/rooms", headers={"Host": "evil.example:8000"})
+    ours = await alice.get("/rooms", headers={"Host": "127.0.0.1:8000"})
+
+    assert rebound.status_code == 400
+    assert "does not answer to the name “evil.example:8000”" in \
+        select_one(await rebound.get_data(), ".error-page p").text
+    assert ours.status_code == 200
+
+
+async def test_a_websocket_for_a_foreign_host_name_is_refused(alice: Person) -> None:
+    from quart.testing import WebsocketResponseError
+
+    with pytest.raises(WebsocketResponseError) as refused:
+        async with alice.client.websocket("/ws", headers={"Host": "evil.example"}) as ws:
+            await ws.receive()
+
+    assert refused.value.response.status_code == 400
+
+
+async def test_the_dev_mailbox_is_refused_to_a_rebound_host_name(app: Quart, alice: Person,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    # chat.example.com is allowed (BASE_URL or ALLOWED_HOSTS) but is not this machine's name.
+    settings = settings_of(app)
+    monkeypatch.setitem(app.extensions, "settings",
+                        replace(settings, allowed_hosts=("chat.example.com",)))
+
+    rebound = await alice.get("/dev/mail", headers={"Host": "evil.example"})
+    public_name = await alice.get("/dev/mail", headers={"Host": "chat.example.com"})
+    loopback = await alice.get("/dev/mail", headers={"Host": "localhost:8000"})
+
+    assert rebound.status_code == 400
+    assert public_name.status_code == 404
+    assert loopback.status_code == 200
+
+
+async def test_the_origin_check_does_not_trust_the_host_header(app: Quart) -> None:
+    from app.security import origin_allowed
+
+    async with app.app_context():
+        assert not origin_allowed("http://evil.example", "evil.example")
+        assert origin_allowed("http://localhost:8000", "localhost:8000")
+        assert not origin_allowed("http://localhost:9999", "localhost:8000")
+
+
+def test_the_allowed_hosts_come_from_base_url_plus_loopback_in_development() -> None:
+    from app.security import allowed_hosts
+
+    assert allowed_hosts("https://chat.example.com") == {"chat.example.com"}
+    assert allowed_hosts("https://chat.example.com", ("Chat.Internal ", "")) == \
+        {"chat.example.com", "chat.internal"}
+    assert allowed_hosts("http://127.0.0.1:8000") == {"localhost", "127.0.0.1", "::1"}
+    assert allowed_hosts("http://0.0.0.0:8000") == {"0.0.0.0", "localhost", "127.0.0.1", "::1"}

@@ -35,7 +35,8 @@ async def register_user(username: str, email: str, password: str) -> User:
 
 async def authenticate(username: str, password: str) -> User | None:
     """The user whose name and password match, else None (same cost either way)."""
-    user = await User.get_or_none(username_key=username.strip().lower())
+    key = username.strip().lower()
+    user = await User.get_or_none(username_key=key) if USERNAME.match(key) else None
     if not verify_password(user.password_hash if user else None, password):
         return None
     return user

@@ -72,7 +72,7 @@ async def send_direct_message(sender: User, recipient: User, form: Any, *,
                 sender_id=sender.id, recipient_id=recipient.id), using_db=conn)
     except _AlreadySent as dup:
         if dup.message.sender_id != sender.id:
-            raise Conflict("That message id belongs to another message.") from None
+            raise Conflict("That message id belongs to another message.", field="ciphertext") from None
         message = dup.message
     message.sender = sender
     message.conversation = conversation
@@ -112,8 +112,9 @@ async def _require_current_keys(sender: User, recipient: User, fields: dict[str,
     """Messages are made with both people's current keys, so nobody writes to a retired key."""
     mine, theirs = await current_key(sender), await current_key(recipient)
     if mine is None or mine.id != fields["sender_key_id"]:
-        raise KeyChanged("Your key changed in another browser. Reload the page to restore it.")
+        raise KeyChanged("Your key changed in another browser. Reload the page to restore it.",
+                         field="ciphertext")
     if theirs is None or theirs.id != fields["recipient_key_id"]:
         raise KeyChanged(f"{recipient.username}'s key changed. Reload the page and compare "
-                         "the safety number before sending.")
+                         "the safety number before sending.", field="ciphertext")
 

@@ -16,7 +16,8 @@ async def leave_room(room: Room, user: User) -> Room:
     async with in_transaction() as conn:
         locked = await Room.select_for_update().using_db(conn).get(id=room.id)
         await Membership.filter(room_id=room.id, user_id=user.id).using_db(conn).delete()
-        invitees = await _settle_after_departure(locked, user, conn)
+        invitees = await _withdraw_invitations_sent_by(room, user, conn)
+        invitees += await _settle_after_departure(locked, user, conn)
         # Every process drops this user's subscription to the room the moment this commits.
         events = [MembershipChanged(user_id=user.id, room_id=room.id, member=False),
                   MembersChanged(room_id=room.id),
@@ -29,6 +30,18 @@ async def leave_room(room: Room, user: User) -> Room:
 async def remove_member(room: Room, member: User) -> Room:
     """The owner takes `member` out of the room; their next request for it is refused."""
     return await leave_room(room, member)
+
+
+async def _withdraw_invitations_sent_by(room: Room, departed: User,
+                                        conn: BaseDBAsyncClient) -> list[int]:
+    """Invitations die with their sender's membership: whoever they let in, the sender chose.
+
+    Returns the ids of the users whose invitations were withdrawn.
+    """
+    sent = Invitation.filter(room_id=room.id, inviter_id=departed.id).using_db(conn)
+    invitees = list(await sent.values_list("invitee_id", flat=True))
+    await sent.delete()
+    return invitees
 
 
 async def _settle_after_departure(room: Room, departed: User,

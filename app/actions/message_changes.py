@@ -21,7 +21,7 @@ async def edit_message(message: Message, body: str, max_chars: int = 10_000) -> 
     async with in_transaction() as conn:
         current = await lock_message(message, conn)
         if current.deleted_at is not None:
-            raise Conflict("This message was deleted; it can no longer be edited.")
+            raise Conflict("This message was deleted; it can no longer be edited.", field="body")
         if current.body == body:
             return current
         await MessageRevision.create(message_id=current.id, body=current.body,

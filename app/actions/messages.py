@@ -39,7 +39,7 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
         if stored:
             stored.discard()  # a retry of a posted message: its first upload is the one shown
         if dup.message.author_id != author.id:
-            raise Conflict("That message id belongs to another message.") from None
+            raise Conflict("That message id belongs to another message.", field="body") from None
         await dup.message.fetch_related("author", "image")
         return dup.message
     except BaseException:

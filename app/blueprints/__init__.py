@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from quart import request
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.routing import IntegerConverter
+
+from app.actions.errors import InvalidInput, RateLimited
+from app.media.uploads import format_bytes
+from app.models import User
+from app.security import throttle
+from config.settings import current_settings
+
+INT_MAX = 2**31 - 1  # ids and sequence numbers are PostgreSQL integers
+# Each image costs seconds of a worker thread: one person cannot keep both of them busy.
+UPLOADS_PER_WINDOW, UPLOAD_WINDOW = 30, timedelta(minutes=10)
+UPLOADS_TOO_FAST = "You are uploading images very fast. Wait a few minutes, then try again."
 
 
 def is_htmx() -> bool:
@@ -19,10 +34,19 @@ def refusal_status() -> int:
 
 
 def safe_next(target: str | None, default: str = "/rooms") -> str:
-    """A same-site path to go to after login; anything else falls back to `default`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A same-site path to go to after login; anything else falls back to `default`.
+
+    Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would be read as
+    "//evil.example": any control character refuses the target, and the result is rebuilt
+    from its parsed path, query and fragment, never passed through as typed.
+    """
+    if not target or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
-    return target
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") or \
+            parts.path.startswith("//"):
+        return default
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 async def read_upload(upload: FileStorage | None) -> bytes | None:
@@ -30,3 +54,39 @@ async def read_upload(upload: FileStorage | None) -> bytes | None:
     if upload is None or not upload.filename:
         return None
     return await asyncio.to_thread(upload.read)
+
+
+def upload_too_large() -> str:
+    """What an upload form says when the request body is over the limit."""
+    limit = format_bytes(current_settings().upload_max_bytes)
+    return f"That file is too large: the limit is {limit}."
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in routes: at most INT_MAX, so a huge id is a 404, not a database error."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
+                 max: int | None = INT_MAX, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def int_arg(name: str, args: MultiDict[str, str] | None = None) -> int | None:
+    """A whole-number query argument: None when absent or empty, InvalidInput when it is not a
+    number from 0 to INT_MAX (a bigger one would overflow the database's integers)."""
+    value = (request.args if args is None else args).get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdecimal() or len(value) > 10 or int(value) > INT_MAX:
+        raise InvalidInput({name: f"“{name}” must be a whole number from 0 to {INT_MAX}."})
+    return int(value)
+
+
+def text_arg(name: str, max_chars: int) -> str:
+    """A text query argument, cut to `max_chars` (NUL bytes are refused before any route)."""
+    return request.args.get(name, "")[:max_chars]
+
+
+async def require_upload_allowance(user: User, field: str) -> None:
+    """RateLimited (429, said next to `field`) once `user` sent too many images lately."""
+    if not await throttle(f"upload-user:{user.id}", UPLOADS_PER_WINDOW, UPLOAD_WINDOW):
+        raise RateLimited(UPLOADS_TOO_FAST, field=field)

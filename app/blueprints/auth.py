@@ -11,10 +11,11 @@ from quart_auth import AuthUser, current_user, login_user, logout_user
 from app.actions.accounts import authenticate, create_session, delete_session, register_user
 from app.actions.errors import InvalidInput
 from app.blueprints import safe_next
-from app.security import client_ip, throttle
+from app.security import client_ip, rotate_csrf_token, throttle
 
 blueprint = Blueprint("auth", __name__)
 
+USERNAME_KEY_MAX = 64  # usernames are at most 32 characters; throttle keys hold 160
 TOO_MANY = "Too many attempts. Wait a few minutes and try again."
 
 
@@ -31,6 +32,7 @@ async def register() -> Any:
     except InvalidInput as exc:
         return await _form_page("auth/register.html", form, exc.errors, 400)
     login_user(AuthUser((await create_session(user)).id), remember=True)
+    rotate_csrf_token()
     await flash(f"Welcome to Parley, {user.username}!", "success")
     return redirect(url_for("rooms.index"), 303)
 
@@ -42,8 +44,11 @@ async def login() -> Any:
                                      errors={})
     form = await request.form
     username = form.get("username", "").strip().lower()
-    allowed = await throttle(f"login-ip:{client_ip()}", 50, timedelta(minutes=15))
-    allowed = await throttle(f"login-user:{username}", 10, timedelta(minutes=15)) and allowed
+    # Per account *and* source: a stranger's wrong guesses never lock the real user out.
+    source = client_ip()
+    allowed = await throttle(f"login-ip:{source}", 50, timedelta(minutes=15))
+    allowed = await throttle(f"login-user:{username[:USERNAME_KEY_MAX]}:{source}", 10,
+                             timedelta(minutes=15)) and allowed
     if not allowed:
         return await _form_page("auth/login.html", form, {"form": TOO_MANY}, 429)
     user = await authenticate(username, form.get("password", ""))
@@ -51,6 +56,7 @@ async def login() -> Any:
         return await _form_page("auth/login.html", form,
                                 {"form": "That username and password do not match."}, 400)
     login_user(AuthUser((await create_session(user)).id), remember=True)
+    rotate_csrf_token()  # a token planted before login is worthless after it
     return redirect(safe_next(form.get("next")), 303)
 
 

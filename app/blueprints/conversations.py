@@ -8,15 +8,14 @@ from quart import Blueprint, make_response, redirect, render_template, request, 
 
 from app.access import find_contact, find_contact_or_none
 from app.actions.conversations import (
-    KeyChanged,
     mark_conversation_read,
     send_direct_message,
     start_conversation,
 )
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import DomainError
 from app.actions.messages import new_client_msg_id
 from app.auth import login_required, require_account
-from app.blueprints import is_htmx
+from app.blueprints import int_arg, is_htmx
 from app.mail.config import presence_grace
 from app.mail.outbox import would_email
 from app.queries.conversations import (
@@ -57,7 +56,7 @@ async def show(username: str) -> Any:
     user = await require_account()
     contact = await find_contact(user, username)
     conversation = await start_conversation(user, contact)
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     settings = current_settings()
     size = settings.history_page_size
     if before is None:
@@ -80,8 +79,8 @@ async def history(username: str) -> Any:
     contact = await find_contact(user, username)
     conversation = await find_conversation(user, contact)
     size = current_settings().history_page_size
-    after = request.args.get("after", type=int)
-    before = request.args.get("before", type=int)
+    after = int_arg("after")
+    before = int_arg("before")
     if after is not None:
         messages, has_older = await direct_messages_after(conversation, after), False
         if conversation and messages:  # the catch-up delivered them to the reader's screen
@@ -102,10 +101,9 @@ async def post(username: str) -> Any:
     try:
         message = await send_direct_message(user, contact, await request.form,
                                             grace=presence_grace(current_settings()))
-    except (InvalidInput, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, InvalidInput) else {"ciphertext": str(exc)}
-        status = 409 if isinstance(exc, KeyChanged) else (422 if is_htmx() else 400)
-        return await _refused(contact, errors, status)
+    except DomainError as exc:  # KeyChanged is a 409: the page must reload its keys
+        status = exc.status if exc.status != 400 else (422 if is_htmx() else 400)
+        return await _refused(contact, exc.errors, status)
     if not is_htmx():
         return redirect(url_for("dm.show", username=contact.username), 303)
     response = await make_response(await render_fragment("dm/_message.html", message=message))

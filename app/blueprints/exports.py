@@ -58,7 +58,7 @@ async def as_json(room_id: int) -> Any:
                 first = False
         yield b"\n]}\n"
 
-    return _download(document(), "application/json", f"{_slug(room)}.json")
+    return _download(document(), "application/json; charset=utf-8", f"{_slug(room)}.json")
 
 
 def _as_dict(message: Message) -> dict[str, Any]:
@@ -81,8 +81,8 @@ async def _data_uri(root: Path, message: Message) -> str | None:
     return f"data:{message.image.content_type};base64,{base64.b64encode(data).decode()}"
 
 
-def _download(body: AsyncIterator[bytes], mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+def _download(body: AsyncIterator[bytes], content_type: str, filename: str) -> Response:
+    response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

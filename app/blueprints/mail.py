@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from quart import Blueprint, abort, current_app, render_template, request
+from quart import Blueprint, current_app, render_template, request
 
+from app.actions.errors import NotFound
 from app.actions.notifications import unsubscribe
 from app.mail.config import MailConfig
 from app.mail.tokens import read_unsubscribe_token
+from app.security import is_loopback_host
 from config.settings import current_settings
 
 blueprint = Blueprint("mail", __name__)
@@ -38,7 +39,7 @@ async def unsubscribe_now(token: str) -> Any:
 async def dev_mailbox() -> Any:
     mailer = current_app.extensions.get("mail")
     if mailer is None or mailer.cfg.smtp is not None or not _on_developer_machine(mailer.cfg):
-        abort(404)  # a real mail server is configured, or this is not the developer's machine
+        raise NotFound()  # a real mail server is configured, or this is not the developer's machine
     emails = [{"to": m["To"], "subject": m["Subject"], "date": m["Date"],
                "text": m.get_body(("plain",)).get_content()} for m in mailer.dev_outbox]
     return await render_template("mail/dev_mailbox.html", emails=emails)
@@ -47,24 +48,18 @@ async def dev_mailbox() -> Any:
 def _token(token: str) -> Any:
     found = read_unsubscribe_token(current_settings().secret_key, token)
     if found is None:
-        abort(404)
+        raise NotFound()
     return found
 
 
 def _on_developer_machine(cfg: MailConfig) -> bool:
-    """Links point at this machine (BASE_URL unset or local) and so does the visitor.
+    """Links point at this machine, the visitor is on it, and so is the name they used.
 
     Reset links show on the page, so a server on the internet that forgot SMTP_URL (it has a
-    public BASE_URL) must not serve it. "<local>" is an in-process client, as in tests.
+    public BASE_URL) must not serve it. The Host check defeats DNS rebinding, where a foreign
+    name resolves to 127.0.0.1 and the browser would let that site read this page.
+    "<local>" is an in-process client, as in tests.
     """
-    return _is_loopback(urlsplit(cfg.base_url).hostname) and \
-        (request.remote_addr == "<local>" or _is_loopback(request.remote_addr))
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(cfg.base_url).hostname) and \
+        is_loopback_host(urlsplit(f"//{request.host}").hostname) and \
+        (request.remote_addr == "<local>" or is_loopback_host(request.remote_addr))

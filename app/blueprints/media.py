@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, send_file
+from quart import Blueprint, send_file
 
 from app.access import find_viewable_media
+from app.actions.errors import NotFound
 from app.auth import login_required, require_account
 from app.media.storage import media_path
 from config.settings import current_settings
@@ -24,7 +25,7 @@ async def show(key: str) -> Any:
     media = await find_viewable_media(user, key)
     path = media_path(current_settings().media_dir, key)
     if not path.is_file():
-        abort(404)
+        raise NotFound()
     response = await send_file(path, mimetype=media.content_type, conditional=True)
     # Private, and revalidated on every use (a cheap 304), so losing access takes effect at once.
     response.headers["Cache-Control"] = "private, no-cache"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, url_for
+from quart import Blueprint, flash, redirect, url_for
 
 from app.access import find_visible_room, require_owner
+from app.actions.errors import InvalidInput, NotFound
 from app.actions.memberships import leave_room, remove_member
 from app.auth import login_required, require_account
 from app.models import Membership
@@ -33,11 +34,11 @@ async def remove(room_id: int, user_id: int) -> Any:
     user = await require_account()
     room, _ = await require_owner(user, room_id)
     if user_id == user.id:
-        abort(400, "To leave your own room, use “Leave room”.")
+        raise InvalidInput({"form": "To leave your own room, use “Leave room”."})
     membership = await Membership.get_or_none(room_id=room.id, user_id=user_id) \
         .prefetch_related("user")
     if membership is None:
-        abort(404, "That person is not a member of this room.")
+        raise NotFound("That person is not a member of this room.")
     await remove_member(room, membership.user)
     await flash(f"{membership.user.username} was removed from the room.", "info")
     return redirect(url_for("rooms.show", room_id=room.id), 303)

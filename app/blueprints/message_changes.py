@@ -13,7 +13,7 @@ from app.access import (
     require_message_author,
     require_message_remover,
 )
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import DomainError
 from app.actions.message_changes import delete_message, edit_message
 from app.actions.reactions import toggle_reaction
 from app.auth import login_required, require_account
@@ -43,9 +43,8 @@ async def update(room_id: int, message_id: int) -> Any:
     try:
         message = await edit_message(message, form.get("body", ""),
                                      current_settings().message_max_chars)
-    except (InvalidInput, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
-        return await _edit_page(room, message, user, form=form, errors=errors,
+    except DomainError as exc:
+        return await _edit_page(room, message, user, form=form, errors=exc.errors,
                                 status=refusal_status())
     return await _changed(room.id, message.id)
 
@@ -65,13 +64,7 @@ async def react(room_id: int, message_id: int) -> Any:
     user = await require_account()
     room, _ = await require_membership(user, room_id)
     _, message = await find_visible_message(user, room_id, message_id)
-    try:
-        await toggle_reaction(message, user, (await request.form).get("emoji", ""))
-    except InvalidInput as exc:
-        return await render_template("errors/error.html", code=400,
-                                     message=exc.errors["emoji"]), 400
-    except Conflict as exc:
-        return await render_template("errors/error.html", code=409, message=str(exc)), 409
+    await toggle_reaction(message, user, (await request.form).get("emoji", ""))
     return await _changed(room.id, message.id)
 
 

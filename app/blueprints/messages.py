@@ -5,12 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, make_response, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import DomainError
 from app.actions.messages import create_message
 from app.auth import login_required, require_account
-from app.blueprints import is_htmx, read_upload
+from app.blueprints import (
+    int_arg,
+    is_htmx,
+    read_upload,
+    require_upload_allowance,
+    upload_too_large,
+)
+from app.blueprints.errors import error_response
 from app.blueprints.rooms import render_room_page
 from app.mail.config import presence_grace
 from app.media.uploads import media_settings
@@ -37,9 +45,9 @@ async def history(room_id: int) -> Any:
     user = await require_account()
     room, _ = await find_visible_room(user, room_id)
     size = current_settings().history_page_size
-    after = request.args.get("after", type=int)
-    before = request.args.get("before", type=int)
-    changes = request.args.get("changes", type=int)
+    after = int_arg("after")
+    before = int_arg("before")
+    changes = int_arg("changes")
     counter = room.last_change_seq  # read before the rows: a change racing this is sent again
     if after is not None:
         messages, loader = await messages_after(room, after), False
@@ -62,17 +70,18 @@ async def post(room_id: int) -> Any:
     user = await require_account()
     room, membership = await require_membership(user, room_id)
     form = await request.form
-    image = await read_upload((await request.files).get("image"))
     try:
         settings = current_settings()
+        image = await read_upload((await request.files).get("image"))
+        if image is not None:
+            await require_upload_allowance(user, "image")
         message = await create_message(room, user, form.get("body", ""),
                                        form.get("client_msg_id"),
                                        max_chars=settings.message_max_chars,
                                        grace=presence_grace(settings), image=image,
                                        media=media_settings(settings))
-    except (InvalidInput, Conflict) as exc:
-        errors = exc.errors if isinstance(exc, InvalidInput) else {"body": str(exc)}
-        return await _refused(room, membership, form, errors)
+    except DomainError as exc:
+        return await _refused(room, membership, form, exc)
     if not is_htmx():
         return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
     response = await make_response(await render_fragment("messages/_message.html",
@@ -81,10 +90,23 @@ async def post(room_id: int) -> Any:
     return response
 
 
-async def _refused(room: Any, membership: Any, form: Any, errors: dict[str, str]) -> Any:
+@blueprint.errorhandler(RequestEntityTooLarge)
+async def image_too_large(_error: RequestEntityTooLarge) -> Any:
+    """413 with the limit spelled out, in the composer for htmx."""
+    if not is_htmx():
+        return await error_response(413, upload_too_large())
+    html = await render_template("messages/_composer_error.html",
+                                 errors={"image": upload_too_large()})
+    return html, 413, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                       "Vary": "HX-Request"}
+
+
+async def _refused(room: Any, membership: Any, form: Any, exc: DomainError) -> Any:
     """Say what was wrong and keep what the user typed (the htmx composer is left untouched)."""
     if is_htmx():
-        html = await render_template("messages/_composer_error.html", errors=errors)
-        return html, 422, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
-                           "Vary": "HX-Request"}
-    return await render_room_page(room, membership, form=form, errors=errors, status=400)
+        html = await render_template("messages/_composer_error.html", errors=exc.errors)
+        status = 429 if exc.status == 429 else 422
+        return html, status, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                              "Vary": "HX-Request"}
+    return await render_room_page(room, membership, form=form, errors=exc.errors,
+                                  status=429 if exc.status == 429 else 400)

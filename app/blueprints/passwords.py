@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.actions.accounts import request_password_reset, reset_password
-from app.actions.errors import InvalidInput
+from app.actions.errors import InvalidInput, NotFound
 from app.mail.tokens import user_for_reset_token
 from app.security import client_ip, throttle
 from config.settings import current_settings
@@ -38,7 +38,7 @@ async def forgot() -> Any:
 async def choose(token: str) -> Any:
     user = await user_for_reset_token(current_settings().secret_key, token)
     if user is None:
-        abort(404, "This reset link is invalid, expired or already used. Ask for a new one.")
+        raise NotFound("This reset link is invalid, expired or already used. Ask for a new one.")
     if request.method == "GET":
         return await render_template("auth/reset.html", token=token, errors={})
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.actions.avatars import update_avatar
-from app.actions.errors import InvalidInput
+from app.actions.errors import DomainError, InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
-from app.blueprints import read_upload
+from app.blueprints import read_upload, require_upload_allowance, upload_too_large
 from app.media.uploads import media_settings
 from app.models import User
 from config.settings import current_settings
@@ -32,9 +33,10 @@ async def update_photo() -> Any:
     if data is None:
         return await render_profile_page(user, {"avatar": "Choose an image to upload."}, 400)
     try:
+        await require_upload_allowance(user, "avatar")
         await update_avatar(user, data, media_settings(current_settings()))
-    except InvalidInput as exc:
-        return await render_profile_page(user, exc.errors, 400)
+    except DomainError as exc:
+        return await render_profile_page(user, exc.errors, exc.status)
     await flash("Your profile photo is updated.", "success")
     return redirect(url_for("profile.show"), 303)
 
@@ -51,6 +53,12 @@ async def update_notifications() -> Any:
         return await render_profile_page(user, exc.errors, 400)
     await flash("Your e-mail settings are saved.", "success")
     return redirect(url_for("profile.show"), 303)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+async def photo_too_large(_error: RequestEntityTooLarge) -> Any:
+    """413 with the limit spelled out next to the photo form."""
+    return await render_profile_page(await require_account(), {"avatar": upload_too_large()}, 413)
 
 
 async def render_profile_page(user: User, errors: dict[str, str] | None = None,

@@ -12,7 +12,7 @@ from app.actions.messages import new_client_msg_id
 from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
-from app.blueprints import refusal_status
+from app.blueprints import int_arg, is_htmx, refusal_status
 from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before
 from app.queries.rooms import my_rooms, public_rooms
@@ -52,7 +52,7 @@ async def create() -> Any:
 async def show(room_id: int) -> Any:
     user = await require_account()
     room, membership = await find_visible_room(user, room_id)
-    return await render_room_page(room, membership, before=request.args.get("before", type=int))
+    return await render_room_page(room, membership, before=int_arg("before"))
 
 
 @blueprint.post("/rooms/<int:room_id>")
@@ -98,15 +98,31 @@ async def update_notifications(room_id: int) -> Any:
     return redirect(url_for("rooms.show", room_id=room.id), 303)
 
 
+@blueprint.post("/rooms/<int:room_id>/read-marker")
+@login_required
+async def mark_read(room_id: int) -> Any:
+    """Move the reader's marker to `seq` (default: the newest message). The page posts this
+    when it has shown messages and no socket is open; the socket sends the same mark."""
+    user = await require_account()
+    room, membership = await require_membership(user, room_id)
+    seq = int_arg("seq", await request.form)
+    await mark_room_read(membership, room.last_seq if seq is None else min(seq, room.last_seq))
+    if is_htmx():
+        return "", 204
+    return redirect(url_for("rooms.show", room_id=room.id), 303)
+
+
 async def render_room_page(room: Any, membership: Any, *, before: int | None = None,
                            form: Any = None, errors: dict[str, str] | None = None,
                            status: int = 200) -> Any:
-    """The room page (also re-shown, with the typed text kept, when a form on it is refused)."""
+    """The room page (also re-shown, with the typed text kept, when a form on it is refused).
+
+    Showing it writes nothing: the page marks what it showed as read with a POST (or over
+    its socket), and without JavaScript a "Mark as read" button does.
+    """
     size = current_settings().history_page_size
     if before is None:
         messages = await latest_messages(room, size)
-        if membership is not None and messages:
-            await mark_room_read(membership, messages[-1].seq)
     else:
         messages = await messages_before(room, before, size)
     members = await room_members(room)

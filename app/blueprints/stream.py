@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from typing import Any
 
 from quart import Blueprint, websocket
 
+from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_direct_typing, announce_typing
 from app.auth import current_account
+from app.blueprints import int_arg
 from app.models import Conversation, Membership, User
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
@@ -18,8 +20,13 @@ from app.realtime.runtime import realtime
 from app.security import origin_allowed
 
 blueprint = Blueprint("stream", __name__)
+log = logging.getLogger("parley.stream")
 
 TYPING_INTERVAL = 1.0
+CLOSE_INVALID, CLOSE_TRY_AGAIN_LATER = 1007, 1013
+# Domain errors (app/actions/errors.py) as close codes, by their HTTP-like status: the one place.
+CLOSE_CODES = {400: CLOSE_INVALID, 403: CLOSE_POLICY, 404: CLOSE_POLICY, 409: CLOSE_POLICY,
+               429: CLOSE_TRY_AGAIN_LATER, 503: CLOSE_TRY_AGAIN_LATER}
 
 
 @blueprint.websocket("/ws")
@@ -31,8 +38,12 @@ async def stream() -> None:
         await websocket.close(CLOSE_POLICY)
         return
     await websocket.accept()
-    conn = await _open_connection(user, websocket.args.get("room", type=int),
-                                  websocket.args.get("conversation", type=int))
+    try:
+        conn = await _open_connection(user, int_arg("room", websocket.args),
+                                      int_arg("conversation", websocket.args))
+    except DomainError as exc:
+        await websocket.close(close_code(exc))
+        return
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await presence.record_connection(user.id, conn.room_id)
@@ -42,9 +53,16 @@ async def stream() -> None:
         await pump(conn, websocket, pings.handle)
     finally:
         live.registry.remove(conn)
-        with contextlib.suppress(Exception):
+        try:
             await presence.forget_connection(presence_id)
             await pings.stop_typing()
+        except Exception:  # the socket is gone either way; presence expires by heartbeat
+            log.exception("cleaning up after a closed socket failed")
+
+
+def close_code(error: DomainError) -> int:
+    """The WebSocket close code for a refusal (1008, policy, for any status not listed)."""
+    return CLOSE_CODES.get(error.status, CLOSE_POLICY)
 
 
 class _Pings:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import re
 import struct
+import time
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -17,6 +18,13 @@ CONTENT_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
 THUMB_BOX = 640  # thumbnails fit in 640×640 and are shown at half size, sharp on HiDPI screens
 AVATAR_SIZES = (256, 64)
 WORKERS = max(1, min(2, os.cpu_count() or 1))  # a 40 MP decode can take ~160 MB each
+# Every frame of an animation is copied, thumbnailed and re-encoded, and each costs time
+# however small it is: so frames are capped, and each is charged at least MIN_FRAME_PIXELS
+# against the pixel limit (40 MP / 100,000 = at most 400 frames of any size). A decode that
+# still runs past PROCESS_SECONDS (a slow machine, a pathological file) is abandoned.
+MAX_FRAMES = 400
+MIN_FRAME_PIXELS = 100_000
+PROCESS_SECONDS = 20.0
 
 NOT_AN_IMAGE = "That file is not an image. Attach a JPEG, PNG, WebP or GIF."
 UNSUPPORTED = "{kind} files are not supported. Attach a JPEG, PNG, WebP or GIF."
@@ -24,6 +32,8 @@ POLYGLOT = "That file holds HTML or script as well as an image, so it was refuse
 DAMAGED = "That image is damaged or incomplete, so it could not be read."
 TOO_MANY_PIXELS = "That image is too large in pixels: the limit is {limit} megapixels{animated}."
 EMPTY = "That file is empty."
+TOO_MANY_FRAMES = "That animation has too many frames: the limit is {limit}."
+TOO_SLOW = "That animation takes too long to process. Try a shorter or smaller one."
 
 # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a warning must stop the decode too.
 warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -76,14 +86,16 @@ async def process_avatar(data: bytes, max_pixels: int) -> ProcessedImage:
 
 
 def _process_image(data: bytes, max_pixels: int) -> ProcessedImage:
+    deadline = time.monotonic() + PROCESS_SECONDS
     image = _open(data, max_pixels)
     fmt = image.format or ""
     if getattr(image, "is_animated", False):
-        frames, durations = _frames(image)
-        thumbs = [_thumbnail(frame) for frame in frames]
+        frames, durations = _frames(image, deadline)
+        thumbs = [_thumbnail(_on_time(frame, deadline)) for frame in frames]
         loop = image.info.get("loop", 0)
         full = _encode(frames, fmt, durations=durations, loop=loop)
-        thumb = _encode(thumbs, fmt, durations=durations, loop=loop)
+        thumb = _encode([_on_time(thumbs[0], deadline), *thumbs[1:]], fmt, durations=durations,
+                        loop=loop)
     else:
         still = _clean_still(image, fmt)
         full, thumb = _encode([still], fmt), _encode([_thumbnail(still)], fmt)
@@ -125,18 +137,23 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def _check_pixels(image: Image.Image, max_pixels: int) -> None:
-    """Pixels × frames under the limit, checked before any frame is decoded."""
+    """Pixels × frames under the limit (each frame charged at least MIN_FRAME_PIXELS) and at
+    most MAX_FRAMES frames, checked before any frame is decoded."""
     if image.width * image.height > max_pixels:
         raise ImageRejected(_pixels_message(max_pixels, animated=False))
     frames = getattr(image, "n_frames", 1)
     image.seek(0)
-    if image.width * image.height * frames > max_pixels:
+    if frames > MAX_FRAMES:
+        raise ImageRejected(TOO_MANY_FRAMES.format(limit=MAX_FRAMES))
+    if frames > 1 and max(image.width * image.height, MIN_FRAME_PIXELS) * frames > max_pixels:
         raise ImageRejected(_pixels_message(max_pixels, animated=True))
 
 
 def _pixels_message(max_pixels: int, animated: bool) -> str:
     return TOO_MANY_PIXELS.format(limit=f"{max_pixels / 1_000_000:g}",
-                                  animated=", counting every frame" if animated else "")
+                                  animated=", counting every frame as at least "
+                                           f"{MIN_FRAME_PIXELS / 1_000_000:g} megapixels"
+                                  if animated else "")
 
 
 def _other_type(data: bytes) -> str | None:
@@ -169,16 +186,23 @@ def _clean_still(image: Image.Image, fmt: str) -> Image.Image:
     return clean
 
 
-def _frames(image: Image.Image) -> tuple[list[Image.Image], list[int]]:
+def _frames(image: Image.Image, deadline: float) -> tuple[list[Image.Image], list[int]]:
     """Every frame of an animation as a clean RGBA image, with its duration."""
     frames, durations = [], []
     for frame in ImageSequence.Iterator(image):
-        rgba = frame.convert("RGBA")
+        rgba = _on_time(frame, deadline).convert("RGBA")
         clean = Image.new("RGBA", rgba.size)
         clean.paste(rgba)
         frames.append(clean)
         durations.append(int(frame.info.get("duration", 100)) or 100)
     return frames, durations
+
+
+def _on_time(frame: Image.Image, deadline: float) -> Image.Image:
+    """The frame, unless the time allowed for this image has run out (then ImageRejected)."""
+    if time.monotonic() > deadline:
+        raise ImageRejected(TOO_SLOW)
+    return frame
 
 
 def _thumbnail(image: Image.Image) -> Image.Image:

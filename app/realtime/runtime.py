@@ -76,5 +76,6 @@ async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
         await asyncio.sleep(seconds)
         try:
             await job()
-        except Exception:  # a failed round must not end the loop
-            log.exception("periodic job %s failed", getattr(job, "__name__", job))
+        except Exception:  # the loop must live on, but nobody may miss that it failed
+            log.exception("background job %s failed; retrying in %s s",
+                          getattr(job, "__qualname__", job), seconds)

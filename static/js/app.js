@@ -152,7 +152,7 @@
           imageInput.files = transfer.files;
         }
       }
-      if (status !== 422) {
+      if (status !== 422 && status !== 429) {  // those say why, in #composer-error
         error.textContent = status
           ? "Your message was not sent (error " + status + "). It was kept; reload the page and try again."
           : "Could not reach Parley. Your message was kept; press Enter to try again.";

@@ -62,10 +62,19 @@
     if (socket) socket.send(JSON.stringify(message));
   }
 
+  // Mark what this tab has shown as read: over the socket when it is open, else by POST
+  // (the page itself is a GET and writes nothing). Only ever forward, once per seq.
   function scheduleRead() {
-    if (document.visibilityState !== "visible" || !room()) return;
+    const r = room();
+    if (document.visibilityState !== "visible" || !r || !r.dataset.readMarker) return;
     clearTimeout(readTimer);
-    readTimer = setTimeout(() => { const seq = lastSeq(); if (seq) send({ type: "read", seq }); }, 800);
+    readTimer = setTimeout(() => {
+      const seq = lastSeq();
+      if (!seq || seq <= Number(r.dataset.readSeq || 0)) return;
+      r.dataset.readSeq = String(seq);
+      if (socket) send({ type: "read", seq });
+      else htmx.ajax("POST", r.dataset.readMarker, { values: { seq }, swap: "none" });
+    }, 800);
   }
 
   if (!("WebSocket" in window)) {
