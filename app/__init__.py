@@ -18,6 +18,8 @@ from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
+from app.queries.direct_rooms import my_direct_rooms
+from app.queries.keys import key_state
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 def _register_blueprints(app: Quart) -> None:
     from app.blueprints import (
         auth,
-        conversations,
+        direct,
         exports,
         health,
         help,
@@ -91,7 +93,7 @@ def _register_blueprints(app: Quart) -> None:
     )
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
-                   users, media, profile, conversations, keys, search, exports, stream, mail,
+                   users, media, profile, direct, keys, search, exports, stream, mail,
                    passwords):
         app.register_blueprint(module.blueprint)
 
@@ -128,7 +130,8 @@ def _register_hooks(app: Quart) -> None:
     @app.context_processor
     async def page_context() -> dict[str, Any]:
         user = await current_account()
-        sidebar = await my_rooms(user) if user else []
-        return {"me": user, "sidebar": sidebar, "csrf_token": csrf_token,
-                "upload_max_bytes": settings_of(app).upload_max_bytes}
+        return {"me": user, "sidebar": await my_rooms(user) if user else [],
+                "direct_sidebar": await my_direct_rooms(user.id) if user else [],
+                "my_key": await key_state(user) if user else None,
+                "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes}
 

@@ -1,4 +1,4 @@
-"""The one place that decides who may see and act in a room or a private conversation."""
+"""The one place that decides who may see and act in a room (direct rooms included)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from tortoise.expressions import Q, Subquery
 from app.actions.errors import Forbidden, NotFound
 from app.media.storage import is_valid_key
 from app.models import (
-    Conversation,
     Invitation,
     MediaFile,
     MediaKind,
     Membership,
     Message,
     Room,
+    RoomKind,
     User,
-    Visibility,
 )
 
 
@@ -27,7 +26,7 @@ async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Memb
     membership = None
     if user is not None:
         membership = await Membership.get_or_none(room_id=room.id, user_id=user.id)
-    if membership is None and room.visibility != Visibility.PUBLIC:
+    if membership is None and room.kind != RoomKind.PUBLIC:
         raise NotFound()
     return room, membership
 
@@ -55,6 +54,8 @@ async def require_message_author(user: User, room_id: int, message_id: int) -> t
     _, message = await find_visible_message(user, room_id, message_id)
     if message.author_id != user.id:
         raise Forbidden("Only its author can edit this message.")
+    if room.is_direct:
+        raise Forbidden("Encrypted messages cannot be edited; delete it and send a new one.")
     return room, message
 
 
@@ -68,13 +69,14 @@ async def require_message_remover(user: User, room_id: int, message_id: int) -> 
 
 
 def can_delete(room: Room, message: Message, user: User) -> bool:
-    """Authors delete their own messages; room owners delete any message in their room."""
-    return message.author_id == user.id or is_owner(room, user)
+    """Authors delete their own messages; room owners delete any message in their room, except
+    in a direct room, where each member deletes only their own."""
+    return message.author_id == user.id or (is_owner(room, user) and not room.is_direct)
 
 
 def can_join(room: Room) -> bool:
     """Anyone may join a public room; private rooms need an invitation."""
-    return room.visibility == Visibility.PUBLIC
+    return room.kind == RoomKind.PUBLIC
 
 
 async def require_owner(user: User, room_id: int) -> tuple[Room, Membership]:
@@ -85,9 +87,36 @@ async def require_owner(user: User, room_id: int) -> tuple[Room, Membership]:
     return room, membership
 
 
+async def require_renamer(user: User, room_id: int) -> tuple[Room, Membership]:
+    """The owner of a room with a name of its own (a direct room is named after its members)."""
+    room, membership = await require_owner(user, room_id)
+    if room.is_direct:
+        raise Forbidden("A private conversation is named after its members.")
+    return room, membership
+
+
+async def require_direct_member(user: User, room_id: int) -> tuple[Room, Membership]:
+    """A direct room and the user's membership of it (members add people to it)."""
+    room, membership = await require_membership(user, room_id)
+    if not room.is_direct:
+        raise Forbidden("Invite people to this room instead.")
+    return room, membership
+
+
+async def require_exportable(user: User, room_id: int) -> tuple[Room, Membership]:
+    """A room whose history a member may download: never a direct room (ciphertext only)."""
+    room, membership = await require_membership(user, room_id)
+    if room.is_direct:
+        raise Forbidden("Private conversations are end-to-end encrypted: only your browser can "
+                        "read them, so Parley cannot export them.")
+    return room, membership
+
+
 async def require_inviter(user: User, room_id: int) -> tuple[Room, Membership]:
     """The room and membership of a member who may invite people into it (403 otherwise)."""
     room, membership = await require_membership(user, room_id)
+    if room.is_direct:
+        raise Forbidden("Add people to a private conversation from its member list.")
     if not can_invite(room):
         raise Forbidden("Public rooms are open to everyone: share the link instead.")
     return room, membership
@@ -128,7 +157,7 @@ def is_owner(room: Room, user: User | None) -> bool:
 
 def can_invite(room: Room) -> bool:
     """Members invite people into private rooms; public rooms need no invitation."""
-    return room.visibility == Visibility.PRIVATE
+    return room.kind == RoomKind.PRIVATE
 
 
 def can_revoke(invitation: Invitation, user: User) -> bool:
@@ -165,7 +194,7 @@ async def find_contact(user: User, username: str) -> User:
 
 
 async def find_contact_or_none(user: User, username: str) -> User | None:
-    """Like find_contact, but None instead of a 404 (for the "start a conversation" form)."""
+    """Like find_contact, but None instead of a 404 (for the "New message" form)."""
     other = await User.get_or_none(username_key=username.strip().lower()[:32])
     if other is None or other.id == user.id or not await can_message(user, other):
         return None
@@ -180,13 +209,10 @@ async def find_key_owner(user: User, username: str) -> User:
 
 
 async def can_message(user: User, other: User) -> bool:
-    """People who share a room, or who already talk privately, may message each other.
+    """People who share a room (a direct one included) may message each other.
 
     Everyone else gets a 404, so private messages cannot be used to find out who has an
     account or to cold-call people from outside the team's rooms.
     """
-    low, high = sorted((user.id, other.id))
-    if await Conversation.exists(low_user_id=low, high_user_id=high):
-        return True
     theirs = Membership.filter(user_id=other.id, room__archived_at=None).values("room_id")
     return await Membership.filter(user_id=user.id, room_id__in=Subquery(theirs)).exists()

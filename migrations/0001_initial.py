@@ -1,8 +1,17 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from app.models.room import Visibility
+from enum import StrEnum
+
 from tortoise.fields.base import OnDelete
 from tortoise import fields
+
+
+class Visibility(StrEnum):
+    """The room kinds as they were at this migration (the live enum, RoomKind, has grown)."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
 
 class Migration(migrations.Migration):
     initial = True

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 from typing import Any
+from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup, Tag
 from quart import Quart
@@ -60,9 +62,17 @@ class Person:
     async def post(self, path: str, form: dict[str, Any] | None = None, *,
                    htmx: bool = False, headers: dict[str, str] | None = None, **kw: Any) -> Any:
         """POST a form with this browser's CSRF token (as the page's forms do)."""
-        data = {"csrf_token": await self.csrf(), **(form or {})}
+        fields = {"csrf_token": await self.csrf(), **(form or {})}
         sent = {"HX-Request": "true"} if htmx else {}
-        return await self.client.post(path, form=data, headers={**sent, **(headers or {})}, **kw)
+        if any(isinstance(value, list) for value in fields.values()):
+            # A list is a field sent several times (checkboxes), as a browser does.
+            pairs = [(name, v) for name, value in fields.items()
+                     for v in (value if isinstance(value, list) else [value])]
+            return await self.client.post(path, data=urlencode(pairs).encode(), headers={
+                "Content-Type": "application/x-www-form-urlencoded", **sent, **(headers or {})},
+                **kw)
+        return await self.client.post(path, form=fields, headers={**sent, **(headers or {})},
+                                      **kw)
 
     async def get(self, path: str, **kw: Any) -> Any:
         return await self.client.get(path, **kw)
@@ -133,12 +143,20 @@ def key_form(**overrides: Any) -> dict[str, Any]:
             "iv": b64url(os.urandom(12)), "iterations": "600000", **overrides}
 
 
-def envelope_form(sender_key: int, recipient_key: int, **overrides: Any) -> dict[str, Any]:
-    """A well-formed encrypted-message form, as the composer posts it."""
-    return {"client_msg_id": os.urandom(8).hex(), "ciphertext": b64url(os.urandom(40)),
-            "iv": b64url(os.urandom(12)), "salt": b64url(os.urandom(32)),
-            "sender_key_id": str(sender_key), "recipient_key_id": str(recipient_key),
-            **overrides}
+def sealed_envelope(sender_key: int, member_keys: list[int], **overrides: Any) -> dict[str, Any]:
+    """A well-formed version-2 envelope (random bytes of the right sizes: the server cannot
+    tell), sealed for each key in `member_keys`."""
+    return {"v": 2, "sender_key": sender_key, "iv": b64url(os.urandom(12)),
+            "ciphertext": b64url(os.urandom(40)),
+            "keys": [{"key": k, "salt": b64url(os.urandom(32)), "iv": b64url(os.urandom(12)),
+                      "sealed": b64url(os.urandom(48))} for k in member_keys], **overrides}
+
+
+def sealed_form(sender_key: int, member_keys: list[int], **overrides: Any) -> dict[str, Any]:
+    """A direct room's composer form: the client message id and the sealed envelope as JSON."""
+    client_msg_id = overrides.pop("client_msg_id", os.urandom(8).hex())
+    return {"client_msg_id": client_msg_id,
+            "envelope": json.dumps(sealed_envelope(sender_key, member_keys, **overrides))}
 
 
 async def publish_key(person: Person, **overrides: Any) -> int:
@@ -146,3 +164,10 @@ async def publish_key(person: Person, **overrides: Any) -> int:
     response = await person.post("/keys", key_form(**overrides))
     assert response.status_code == 201, await response.get_data(as_text=True)
     return (await response.get_json())["id"]
+
+
+async def start_direct(person: Person, *usernames: str) -> int:
+    """Start (or find) `person`'s private conversation with `usernames`; return the room id."""
+    response = await person.post("/dm", {"username": list(usernames)})
+    assert response.status_code == 303, await response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[-1])

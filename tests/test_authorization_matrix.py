@@ -9,6 +9,7 @@ the owner (alice) get for the private room, its pending invitation and bob's mem
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -18,15 +19,16 @@ import pytest
 from PIL import Image
 from quart import Quart
 
+from app.actions.direct_rooms import start_direct_room
 from app.actions.invitations import accept_invitation, invite_member
-from app.actions.messages import create_message
+from app.actions.messages import create_message, create_sealed_message
 from app.actions.rooms import create_room
 from app.mail.tokens import password_reset_token, unsubscribe_token
 from app.media.uploads import media_settings
-from app.models import MediaFile, Room, User
+from app.models import MediaFile, PublicKey, User
 from app.security import hash_password
 from config.settings import settings_of
-from tests.helpers import Person, signed_in
+from tests.helpers import Person, sealed_envelope, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
 SECRET = "test-secret"  # the SECRET_KEY of the test settings
@@ -121,16 +123,48 @@ MATRIX: dict[tuple[str, str], Expect] = {
     # Private messages with bob (<username>): only people who share a room with him may.
     ("GET", "/dm"): signed_in_only(200),
     ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, form={"username": "bob"}),
+    # alice and bob have no direct room in this world: alice gets the page offering to start it.
     ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200),
-    ("GET", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 200, query="?after=0"),
-    ("POST", "/dm/<username>/messages"): Expect(LOGIN, 404, 404, 404, 400),  # 400: no ciphertext
+    # Direct-room routes on the private room: refused (DIRECT_MATRIX has them on a direct room).
+    ("POST", "/rooms/<int:room_id>/members"): in_the_room(403, form={"username": "dave"}),
+    ("GET", "/rooms/<int:room_id>/keys"): in_the_room(403),
     ("POST", "/keys"): signed_in_only(400),  # an empty form: refused with the reason
+    # alice's key (<int:key_id>) has no backup yet; an empty form is refused with the reason.
+    ("POST", "/keys/<int:key_id>/backup"): Expect(LOGIN, 404, 404, 404, 400),
     ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200),
     ("GET", "/keys/backup"): signed_in_only(200),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
                           WS_HEARS_ROOM, query="?room=<int:room_id>"),
 }
+# The same visitors on alice and bob's direct room (carol, the invitee of the private room, is
+# an outsider here) with alice's sealed message. Routes not listed behave as in MATRIX.
+DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
+    ("GET", "/rooms/<int:room_id>"): in_the_room(200),
+    ("GET", "/rooms/<int:room_id>/messages"): in_the_room(200, query="?after=0"),
+    ("POST", "/rooms/<int:room_id>/messages"): in_the_room(400),  # no envelope: JS needed
+    ("POST", "/rooms/<int:room_id>/read-marker"): in_the_room(303),
+    ("GET", "/rooms/<int:room_id>/keys"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/members"): in_the_room(303, form={"username": "dave"}),
+    ("POST", "/rooms/<int:room_id>/invitations"): in_the_room(403, form={"username": "dave"}),
+    ("POST", "/rooms/<int:room_id>/membership"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>"): in_the_room(403, form={"name": "renamed"}),
+    ("GET", "/rooms/<int:room_id>/export.html"): in_the_room(403),
+    ("GET", "/rooms/<int:room_id>/export.json"): in_the_room(403),
+    ("POST", "/rooms/<int:room_id>/notifications"): in_the_room(303, form={"email_mode": "all"}),
+    ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/edit"): in_the_room(403, 200),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>"): in_the_room(403,
+                                                                           form={"body": "new"}),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/deletion"): in_the_room(403, 303),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/reactions"): in_the_room(
+        303, form={"emoji": "👍"}),
+    ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/revisions"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
+    ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
+    ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
+                          WS_HEARS_ROOM, query="?room=<int:room_id>"),
+}
 CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]
+DIRECT_CASES = [(key, persona) for key in DIRECT_MATRIX for persona in PERSONAS]
 
 
 def app_routes(app: Quart) -> set[tuple[str, str]]:
@@ -147,20 +181,36 @@ async def test_every_route_has_an_entry_in_the_matrix(app: Quart) -> None:
 
     assert sorted(routes - MATRIX.keys()) == [], "routes with no entry in MATRIX"
     assert sorted(MATRIX.keys() - routes) == [], "MATRIX entries for routes that are gone"
+    assert sorted(DIRECT_MATRIX.keys() - routes) == [], "DIRECT_MATRIX entries for gone routes"
+    # Every route about one room is checked on a direct room too.
+    assert sorted(r for r in routes if "<int:room_id>" in r[1] and r not in DIRECT_MATRIX) == \
+        [], "room routes with no entry in DIRECT_MATRIX"
 
 
 @pytest.mark.parametrize(("key", "persona"), CASES,
                          ids=[f"{m} {r} as {p}" for (m, r), p in CASES])
 async def test_each_visitor_gets_what_the_matrix_says(app: Quart, key: tuple[str, str],
                                                       persona: str) -> None:
-    method, rule = key
-    expect = MATRIX[key]
+    await _check(MATRIX[key], key, persona, await _private_room_world(app))
+
+
+@pytest.mark.parametrize(("key", "persona"), DIRECT_CASES,
+                         ids=[f"direct {m} {r} as {p}" for (m, r), p in DIRECT_CASES])
+async def test_each_visitor_of_a_direct_room_gets_what_the_matrix_says(
+        app: Quart, key: tuple[str, str], persona: str) -> None:
     world = await _private_room_world(app)
+
+    await _check(DIRECT_MATRIX[key], key, persona, {**world, **await _direct_room(world)})
+
+
+async def _check(expect: Expect, key: tuple[str, str], persona: str,
+                 world: dict[str, Any]) -> None:
+    method, rule = key
     path = fill_path(rule + expect.query, world)
     visitor: Person = world[persona]
 
     if method == "WS":
-        assert await _socket_outcome(visitor, world["room_id"], path) == getattr(expect, persona)
+        assert await _socket_outcome(visitor, world, path) == getattr(expect, persona)
         return
     if method == "GET":
         response = await visitor.get(path)
@@ -176,13 +226,15 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
         .replace("<int:user_id>", str(world["member_id"])) \
         .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<int:key_id>", str(world["key_id"])) \
         .replace("<key>", world["image_key"]).replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
         .replace("/reset/<token>", f"/reset/{world['reset_token']}")
 
 
-async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
+async def _socket_outcome(visitor: Person, world: dict[str, Any], path: str) -> int:
     """Refused (its close code), or whether the socket is subscribed to the room's frames."""
+    room_id = world["room_id"]
     registry = visitor.app.extensions["realtime"].registry
     async with visitor.client.websocket(path) as ws:
         if visitor.user_id is None:
@@ -193,9 +245,7 @@ async def _socket_outcome(visitor: Person, room_id: int, path: str) -> int:
         conn = next(iter(registry.by_user[visitor.user_id]))
         hears = conn in registry.by_room.get(room_id, set()) and conn.room_id == room_id
         if hears:  # and a member really gets the room's next message
-            room = await Room.get(id=room_id)
-            await create_message(room, await User.get(id=visitor.user_id), "live", None,
-                                 max_chars=100, grace=timedelta(0))
+            await world["say"](await User.get(id=visitor.user_id))
             await frame_matching(ws, ".message")
         return WS_HEARS_ROOM if hears else WS_DEAF_TO_ROOM
 
@@ -216,12 +266,36 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                              "message_id": photo.id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
+                             "key_id": (await PublicKey.create(user_id=users["alice"].id,
+                                                               algorithm="X25519",
+                                                               public_key="k" * 43)).id,
+                             "users": users,
+                             "say": lambda author: create_message(
+                                 room, author, "live", None, max_chars=100, grace=timedelta(0)),
                              "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),
                              "reset_token": password_reset_token(SECRET, users["bob"])}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice")):
         world[persona] = await signed_in(app, users[name])
     return world
+
+
+async def _direct_room(world: dict[str, Any]) -> dict[str, Any]:
+    """alice and bob's direct room (bob has a key too) with a sealed message from alice."""
+    users = world["users"]
+    bob_key = await PublicKey.create(user_id=users["bob"].id, algorithm="X25519",
+                                     public_key="b" * 43)
+    room = await start_direct_room(users["alice"], [users["bob"]])
+    keys = [world["key_id"], bob_key.id]
+    message = await create_sealed_message(room, users["alice"], json.dumps(
+        sealed_envelope(world["key_id"], keys)), None, grace=timedelta(0))
+
+    async def say(author: User) -> None:
+        mine = world["key_id"] if author.id == users["alice"].id else bob_key.id
+        await create_sealed_message(room, author, json.dumps(sealed_envelope(mine, keys)), None,
+                                    grace=timedelta(0))
+
+    return {"room_id": room.id, "message_id": message.id, "say": say}
 
 
 def _png() -> bytes:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from app.models import Message, Notification, NotificationStatus, Room, User
-from tests.helpers import Person, envelope_form, publish_key, select, select_one
+from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 from tests.live import registered, socket
 from tests.mailbox import SmtpServer, eventually
 
 BATCH = 0.4  # the batching delay the smtp fixture sets
 
 
-async def dm(sender: Person, to: str, sender_key: int, recipient_key: int) -> dict[str, str]:
-    form = envelope_form(sender_key, recipient_key)
-    response = await sender.post(f"/dm/{to}/messages", form)
+async def dm(sender: Person, room: int, sender_key: int, member_keys: list[int]) -> dict[str, str]:
+    form = sealed_form(sender_key, member_keys)
+    response = await sender.post(f"/rooms/{room}/messages", form)
     assert response.status_code == 303, await response.get_data(as_text=True)
     return form
+
+
+async def direct_with_keys(alice: Person, bob: Person) -> tuple[int, int, list[int]]:
+    """alice's conversation with bob, both with a key: (room, alice's key, both keys)."""
+    keys = [await publish_key(alice), await publish_key(bob)]
+    return await start_direct(alice, "bob"), keys[0], keys
 
 
 async def settled(user_id: int | None) -> None:
@@ -30,40 +37,56 @@ async def _nothing_pending(user_id: int | None) -> bool:
 
 async def test_offline_bob_gets_one_email_for_three_private_messages(
         alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
-    keys = (await publish_key(alice), await publish_key(bob))
+    room, mine, keys = await direct_with_keys(alice, bob)
 
-    forms = [await dm(alice, "bob", *keys) for _ in range(3)]
+    forms = [await dm(alice, room, mine, keys) for _ in range(3)]
     await settled(bob.user_id)
 
     [mail] = smtp.inbox.to("bob@example.com")
     assert mail.message["Subject"] == "alice sent you 3 private messages"
-    assert "http://parley.test/dm/alice" in mail.text
+    assert f"http://parley.test/rooms/{room}" in mail.text
     for form in forms:  # neither the ciphertext nor anything else of the envelope
-        for field in ("ciphertext", "iv", "salt"):
-            assert form[field] not in mail.message.as_string()
+        envelope = json.loads(form["envelope"])
+        for part in (envelope["ciphertext"], envelope["iv"], envelope["keys"][1]["sealed"]):
+            assert part not in mail.message.as_string()
 
 
 async def test_a_private_message_email_never_holds_the_content(
         alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
-    keys = (await publish_key(alice), await publish_key(bob))
+    room, mine, keys = await direct_with_keys(alice, bob)
 
-    form = await dm(alice, "bob", *keys)
+    form = await dm(alice, room, mine, keys)
     await settled(bob.user_id)
 
     [mail] = smtp.inbox.to("bob@example.com")
     assert select_one(mail.html, ".item.direct_message a").text.strip() == \
         "alice sent you a private message"
     assert not select(mail.html, ".excerpt")
-    assert form["ciphertext"] not in mail.message.as_string()
+    assert json.loads(form["envelope"])["ciphertext"] not in mail.message.as_string()
+
+
+async def test_someone_with_no_key_is_emailed_once_that_alice_wants_to_talk_privately(
+        alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+    await publish_key(alice)
+
+    room = await start_direct(alice, "bob")
+    await settled(bob.user_id)
+    await start_direct(alice, "bob")  # the same conversation again: no second e-mail
+    await settled(bob.user_id)
+
+    [mail] = smtp.inbox.to("bob@example.com")
+    assert mail.message["Subject"] == "alice wants to talk privately"
+    assert f"http://parley.test/rooms/{room}" in mail.text
+    assert smtp.inbox.to("alice@example.com") == []
 
 
 async def test_online_bob_gets_no_email(alice: Person, bob: Person, room_id: int,
                                         smtp: SmtpServer) -> None:
-    keys = (await publish_key(alice), await publish_key(bob))
+    room, mine, keys = await direct_with_keys(alice, bob)
 
     async with socket(bob):
         await registered(bob)
-        await dm(alice, "bob", *keys)
+        await dm(alice, room, mine, keys)
         await alice.say(room_id, "hey @bob")
         await asyncio.sleep(BATCH + 0.3)
 
@@ -86,10 +109,10 @@ async def test_bob_who_comes_online_before_the_period_ends_gets_none(
 
 async def test_bob_reading_the_conversation_before_the_period_ends_gets_none(
         alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
-    keys = (await publish_key(alice), await publish_key(bob))
-    await dm(alice, "bob", *keys)
+    room, mine, keys = await direct_with_keys(alice, bob)
+    await dm(alice, room, mine, keys)
 
-    assert (await bob.get("/dm/alice")).status_code == 200
+    assert (await bob.get(f"/rooms/{room}")).status_code == 200
     await settled(bob.user_id)
 
     assert smtp.inbox.received == []
@@ -302,15 +325,18 @@ async def test_a_mention_is_highlighted_the_same_for_every_viewer(
 
 async def test_the_sender_sees_that_an_offline_peer_will_get_an_email(
         alice: Person, bob: Person, room_id: int) -> None:
-    page = await (await alice.get("/dm/bob")).get_data()
+    room = await start_direct(alice, "bob")
+
+    page = await (await alice.get(f"/rooms/{room}")).get_data()
 
     assert select_one(page, ".offline-note").text.startswith("bob is offline — they will get an e-mail")
 
 
 async def test_no_offline_note_while_the_peer_is_online(alice: Person, bob: Person,
                                                        room_id: int) -> None:
+    room = await start_direct(alice, "bob")
     async with socket(bob):
         await registered(bob)
-        page = await (await alice.get("/dm/bob")).get_data()
+        page = await (await alice.get(f"/rooms/{room}")).get_data()
 
     assert not select(page, ".offline-note")

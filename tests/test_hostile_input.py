@@ -44,7 +44,7 @@ def parameter_names() -> list[str]:
 
 def test_the_walk_reaches_the_parameters_that_broke_before() -> None:
     assert {"after", "before", "changes", "room", "q", "author", "username", "body", "name",
-            "topic", "email", "next", "seq", "conversation"} <= set(parameter_names())
+            "topic", "email", "next", "seq", "envelope"} <= set(parameter_names())
 
 
 @pytest.mark.parametrize(("method", "rule"), ROUTES, ids=[f"{m} {r}" for m, r in ROUTES])
@@ -71,7 +71,7 @@ async def test_a_hostile_socket_argument_closes_it_as_invalid(app: Quart, label:
     world = await _private_room_world(app)
     owner: Person = world["owner"]
 
-    for name in ("room", "conversation"):
+    for name in ("room",):
         async with owner.client.websocket(f"/ws?{name}={_quoted(HOSTILE[label]).decode()}") as ws:
             with pytest.raises(SocketClosed) as closed:
                 await next_frame(ws)

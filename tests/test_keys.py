@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from app.models import KeyBackup, PublicKey
-from tests.helpers import Person, b64url, key_form, publish_key
+from tests.helpers import Person, b64url, key_form, publish_key, start_direct
 
 
 async def test_publishing_a_key_stores_it_with_its_wrapped_backup(alice: Person) -> None:
@@ -129,3 +129,42 @@ async def test_key_backups_need_a_login(app: object) -> None:
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
+
+
+async def test_a_key_is_published_without_a_backup_and_backed_up_later_once(alice: Person) -> None:
+    form = key_form()
+    backup = {f: form.pop(f) for f in ("wrapped_key", "salt", "iv", "iterations")}
+
+    published = await alice.post("/keys", form)
+    key_id = (await published.get_json())["id"]
+    had_backup = await KeyBackup.exists(key_id=key_id)
+    first = await alice.post(f"/keys/{key_id}/backup", backup)
+    second = await alice.post(f"/keys/{key_id}/backup", backup)
+
+    assert published.status_code == 201 and not had_backup
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert await KeyBackup.filter(key_id=key_id).count() == 1
+
+
+async def test_nobody_backs_up_someone_elses_key(alice: Person, bob: Person) -> None:
+    form = key_form()
+    backup = {f: form.pop(f) for f in ("wrapped_key", "salt", "iv", "iterations")}
+    key_id = (await (await alice.post("/keys", form)).get_json())["id"]
+
+    response = await bob.post(f"/keys/{key_id}/backup", backup)
+
+    assert response.status_code == 404
+    assert not await KeyBackup.exists(key_id=key_id)
+
+
+async def test_a_direct_rooms_keys_are_its_members_and_past_authors(alice: Person, bob: Person,
+                                                                    room_id: int) -> None:
+    alice_key, bob_key = await publish_key(alice), await publish_key(bob)
+    direct = await start_direct(alice, "bob")
+
+    body = await (await bob.get(f"/rooms/{direct}/keys")).get_json()
+
+    assert sorted(body["members"]) == sorted([alice.user_id, bob.user_id])
+    assert body["people"][str(alice.user_id)]["current"] == alice_key
+    assert [k["id"] for k in body["people"][str(bob.user_id)]["keys"]] == [bob_key]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from quart import Quart
 
-from app.models import MediaFile, Membership, Message, Room, Visibility
+from app.models import MediaFile, Membership, Message, Room, RoomKind
 from app.queries.messages import latest_messages
 from app.rendering import render_fragment
 from tests import images
@@ -16,7 +16,7 @@ from tests.helpers import Person, select_one
 
 async def private_room_with_image(alice: Person, bob: Person) -> MediaFile:
     """A private room (alice and bob) holding one image alice posted."""
-    room = await Room.create(name="secret", visibility=Visibility.PRIVATE, owner_id=alice.user_id)
+    room = await Room.create(name="secret", kind=RoomKind.PRIVATE, owner_id=alice.user_id)
     await Membership.create(room=room, user_id=alice.user_id)
     await Membership.create(room=room, user_id=bob.user_id)
     response = await alice.post_image(room.id, images.still("PNG"), "for members only")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import Quart
 
-from app.models import Invitation, Membership, Room, Visibility
+from app.models import Invitation, Membership, Room, RoomKind
 from app.queries.members import room_members
 from app.rendering import render_fragment
 from tests.helpers import Person, select, select_one
@@ -16,7 +16,7 @@ async def test_creating_a_private_room_makes_an_unlisted_room_with_its_owner_ins
 
     room = await Room.get(id=room_id)
     directory = await (await bob.get("/rooms")).get_data()
-    assert (room.visibility, room.owner_id) == (Visibility.PRIVATE, alice.user_id)
+    assert (room.kind, room.owner_id) == (RoomKind.PRIVATE, alice.user_id)
     assert await Membership.exists(room_id=room_id, user_id=alice.user_id)
     assert not select(directory, ".room-item")
     sidebar = await (await alice.get("/rooms")).get_data()

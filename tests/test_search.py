@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import asyncpg
 import pytest
@@ -11,7 +12,7 @@ from quart import Quart
 from app.db import asyncpg_dsn
 from app.models import Message
 from app.queries import search
-from tests.helpers import Person, envelope_form, publish_key, select, select_one
+from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 
 
 async def _search(person: Person, query: str) -> bytes:
@@ -94,13 +95,18 @@ async def test_deleted_messages_are_not_found(alice: Person, room_id: int) -> No
 async def test_private_messages_are_never_searched(alice: Person, bob: Person,
                                                    room_id: int) -> None:
     alice_key, bob_key = await publish_key(alice), await publish_key(bob)
-    form = envelope_form(alice_key, bob_key)
-    response = await alice.post("/dm/bob/messages", form)
-    assert response.status_code in (200, 201, 303)
+    direct = await start_direct(alice, "bob")
+    form = sealed_form(alice_key, [alice_key, bob_key])
+    response = await alice.post(f"/rooms/{direct}/messages", form)
+    assert response.status_code == 303
+    ciphertext = json.loads(form["envelope"])["ciphertext"]
 
-    html = await _search(alice, "?q=" + form["ciphertext"][:12])
+    html = await _search(alice, "?q=" + ciphertext[:12])
+    narrowed = await _search(alice, f"?q=x&room={direct}")
 
     assert select(html, ".search-hit") == []
+    assert select(narrowed, ".search-hit") == []
+    assert str(direct) not in [o["value"] for o in select(html, "select option")]
 
 
 async def test_a_word_finds_messages_where_it_begins_a_longer_word(alice: Person,

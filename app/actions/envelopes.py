@@ -2,13 +2,25 @@
 
 The server cannot read ciphertext or keys; it only makes sure each field is well-formed and
 small, so nothing else can be smuggled into the tables. Values never appear in error messages.
+
+A direct room's message is a version-2 envelope, made in the sender's browser:
+
+    {"v": 2, "sender_key": <key id>, "iv": <12 bytes>, "ciphertext": <AES-GCM of the text>,
+     "keys": [{"key": <a member's key id>, "salt": <32 bytes>, "iv": <12 bytes>,
+               "sealed": <the message's content key, AES-GCM under a key derived from
+                          ECDH(sender key, member key)>}, ...one per member, sender included]}
+
+Version 1 envelopes are messages of the old one-to-one conversations, kept as they were
+(migrations/0008_direct_rooms.py); browsers still open them, nobody writes them any more.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
+from typing import Any
 
 from app.actions.errors import InvalidInput
 from app.models import KeyAlgorithm
@@ -21,6 +33,26 @@ IV_BYTES = 12
 MESSAGE_SALT_BYTES = 32
 CIPHERTEXT_BYTES = (17, 64 * 1024)  # an AES-GCM tag (16) plus at least one byte of body
 ITERATIONS = (600_000, 10_000_000)
+SEALED_KEY_BYTES = 48  # a 32-byte AES key plus the 16-byte GCM tag
+ENVELOPE_CHARS = 100 * 1024
+
+
+def sealed_envelope(value: str | None, members: int) -> dict[str, Any]:
+    """A version-2 envelope, checked for shape and for one sealed key per member."""
+    try:
+        raw = json.loads(value or "") if len(value or "") <= ENVELOPE_CHARS else None
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict) or raw.get("v") != 2 or not isinstance(raw.get("keys"), list):
+        raise InvalidInput({"envelope": "Private messages are encrypted in your browser, "
+                                        "which needs JavaScript. Nothing was sent."})
+    keys = [_sealed_key(entry) for entry in raw["keys"]]
+    if len(keys) != members or len({k["key"] for k in keys}) != len(keys):
+        raise InvalidInput({"envelope": "The message was not sealed for each member once."})
+    return {"v": 2, "sender_key": key_id(raw.get("sender_key"), "sender_key"),
+            "iv": b64url_bytes(raw.get("iv"), "iv", IV_BYTES, IV_BYTES),
+            "ciphertext": b64url_bytes(raw.get("ciphertext"), "ciphertext", *CIPHERTEXT_BYTES),
+            "keys": keys}
 
 
 def b64url_bytes(value: str | None, field: str, low: int, high: int) -> str:
@@ -75,6 +107,17 @@ def key_id(value: str | int | None, field: str) -> int:
     if number <= 0:
         raise InvalidInput({field: f"The {_label(field)} is missing or malformed."})
     return number
+
+
+def _sealed_key(entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise InvalidInput({"envelope": "A sealed key is malformed."})
+    return {"key": key_id(entry.get("key"), "key"),
+            "salt": b64url_bytes(entry.get("salt"), "salt", MESSAGE_SALT_BYTES,
+                                 MESSAGE_SALT_BYTES),
+            "iv": b64url_bytes(entry.get("iv"), "iv", IV_BYTES, IV_BYTES),
+            "sealed": b64url_bytes(entry.get("sealed"), "sealed", SEALED_KEY_BYTES,
+                                   SEALED_KEY_BYTES)}
 
 
 def _encode(raw: bytes) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.models import Invitation, Membership, Room, User, Visibility
+from app.models import Invitation, Membership, Room, RoomKind, User
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
 from app.realtime.publish import in_transaction, publish
 
@@ -57,7 +57,7 @@ async def _settle_after_departure(room: Room, departed: User,
             .order_by("joined_at", "id").first()
         room.owner_id = oldest.user_id if oldest else None
         changed.append("owner_id")
-    if room.visibility == Visibility.PRIVATE and \
+    if room.kind != RoomKind.PUBLIC and \
             not await Membership.filter(room_id=room.id).using_db(conn).exists():
         # Archived, not deleted: the history is kept, but nobody can reach it any more.
         room.archived_at = datetime.now(UTC)

@@ -33,7 +33,8 @@ async def edit_message(message: Message, body: str, max_chars: int = 10_000) -> 
 
 
 async def delete_message(message: Message, media_root: Path) -> Message:
-    """Leave a tombstone: the row and its seq stay; text, history, reactions and image go."""
+    """Leave a tombstone: the row and its seq stay; text (or ciphertext), history, reactions
+    and image go."""
     async with in_transaction() as conn:
         current = await lock_message(message, conn)
         if current.deleted_at is not None:
@@ -43,7 +44,8 @@ async def delete_message(message: Message, media_root: Path) -> Message:
         await MessageRevision.filter(message_id=current.id).using_db(conn).delete()
         await Reaction.filter(message_id=current.id).using_db(conn).delete()
         current.body, current.deleted_at, current.image_id = "", now(), None  # type: ignore[assignment]
-        await record_change(current, conn, "body", "deleted_at", "image_id")
+        current.envelope = None
+        await record_change(current, conn, "body", "envelope", "deleted_at", "image_id")
         if media is not None:
             await media.delete(using_db=conn)
     if media is not None:  # after commit: a rolled-back deletion keeps its image

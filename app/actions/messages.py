@@ -1,20 +1,32 @@
-"""Posting messages: numbered under the room's row lock, idempotent per client message id."""
+"""Posting messages: numbered under the room's row lock, idempotent per client message id.
+
+A message in a direct room is a sealed envelope instead of text (create_sealed_message); it
+takes the same path: the same table, numbering, read mark, outbox and event.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
+from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
 from app.media.uploads import MediaSettings, StoredUpload, store_upload
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
+from app.queries.keys import current_key_ids
 from app.realtime.events import MessageCreated
 from app.realtime.publish import in_transaction, publish
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class KeyChanged(Conflict):
+    """A sealed message was made for keys that are no longer its members' current keys."""
 
 
 class _AlreadyPosted(Exception):
@@ -34,25 +46,71 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
     client_msg_id = _clean_client_msg_id(client_msg_id)
     stored = await _store_image(image, media) if image is not None else None
     try:
-        message = await _insert(room, author, body, client_msg_id, stored, grace)
-    except _AlreadyPosted as dup:
-        if stored:
-            stored.discard()  # a retry of a posted message: its first upload is the one shown
-        if dup.message.author_id != author.id:
-            raise Conflict("That message id belongs to another message.", field="body") from None
-        await dup.message.fetch_related("author", "image")
-        return dup.message
+        message, fresh = await _posted_once(room, author, client_msg_id, grace, body=body,
+                                            stored=stored)
     except BaseException:
         if stored:
             stored.discard()  # no row points at these files: do not leave them behind
         raise
-    message.author = author
-    message.room = room
+    if stored and not fresh:
+        stored.discard()  # a retry of a posted message: its first upload is the one shown
     return message
 
 
-async def _insert(room: Room, author: User, body: str, client_msg_id: str,
-                  stored: StoredUpload | None, grace: timedelta) -> Message:
+async def create_sealed_message(room: Room, author: User, envelope: str | None,
+                                client_msg_id: str | None, *, grace: timedelta) -> Message:
+    """Store a direct room's message as the envelope the author's browser sealed.
+
+    Checked under the room's lock: the envelope must carry the author's current key and a
+    sealed key for exactly each member's current key, so a removed member's key is never
+    written to and a changed key is caught (KeyChanged) before anyone's text is sent to it.
+    """
+    members = await Membership.filter(room_id=room.id).values_list("user_id", flat=True)
+    sealed = envelopes.sealed_envelope(envelope, len(members))
+    client_msg_id = _clean_client_msg_id(client_msg_id)
+
+    async def check(conn: Any) -> None:
+        await _require_current_keys(room, author, sealed, conn)
+
+    message, _ = await _posted_once(room, author, client_msg_id, grace, body="",
+                                    envelope=sealed, check=check)
+    return message
+
+
+async def _posted_once(room: Room, author: User, client_msg_id: str, grace: timedelta,
+                       **content: Any) -> tuple[Message, bool]:
+    """The message, and False when it is a retry's first copy (the same client_msg_id)."""
+    try:
+        message = await _insert(room, author, client_msg_id, grace, **content)
+    except _AlreadyPosted as dup:
+        if dup.message.author_id != author.id:
+            raise Conflict("That message id belongs to another message.", field="body") from None
+        await dup.message.fetch_related("author", "image")
+        return dup.message, False
+    message.author = author
+    message.room = room
+    return message, True
+
+
+async def _require_current_keys(room: Room, author: User, envelope: dict[str, Any],
+                                conn: Any) -> None:
+    members = await Membership.filter(room_id=room.id).using_db(conn).prefetch_related("user")
+    current = await current_key_ids([m.user_id for m in members], using_db=conn)
+    missing = sorted(m.user.username for m in members if m.user_id not in current)
+    if missing:
+        raise KeyChanged(f"{', '.join(missing)} has no key yet: they can read private "
+                         "messages once they have used Parley with JavaScript.")
+    if envelope["sender_key"] != current[author.id]:
+        raise KeyChanged("Your key changed in another browser. Reload the page to restore it.")
+    if {k["key"] for k in envelope["keys"]} != set(current.values()):
+        raise KeyChanged("The members of this conversation changed, or one of them has a new "
+                         "key. Compare the safety numbers before sending.")
+
+
+async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta, *,
+                  body: str, stored: StoredUpload | None = None,
+                  envelope: dict[str, Any] | None = None,
+                  check: Callable[[Any], Awaitable[None]] | None = None) -> Message:
     async with in_transaction() as conn:
         # The row lock serialises posts to this room, so seq order is commit order and the
         # duplicate check below cannot race another insert of the same client id.
@@ -63,6 +121,8 @@ async def _insert(room: Room, author: User, body: str, client_msg_id: str,
                                              using_db=conn)
         if existing:
             raise _AlreadyPosted(existing)
+        if check is not None:
+            await check(conn)
         seq = rows[0]["last_seq"]
         media = None
         if stored:
@@ -70,10 +130,10 @@ async def _insert(room: Room, author: User, body: str, client_msg_id: str,
                                            room_id=room.id, using_db=conn)
         message = await Message.create(room_id=room.id, author_id=author.id, seq=seq,
                                        client_msg_id=client_msg_id, body=body,
-                                       image=media, using_db=conn)
+                                       image=media, envelope=envelope, using_db=conn)
         await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
             last_read_seq=seq)
-        await enqueue_room_message(message, author, conn, grace)
+        await enqueue_room_message(message, author, conn, grace, direct=room.is_direct)
         # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
         await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
                                      author_id=author.id), using_db=conn)

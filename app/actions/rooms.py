@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from app.actions.errors import InvalidInput
-from app.models import Membership, Room, User, Visibility
+from app.models import Membership, Room, RoomKind, User
 from app.realtime.events import MembersChanged, MembershipChanged, RoomRead
 from app.realtime.publish import in_transaction, publish
 
@@ -13,8 +13,8 @@ NAME_MAX, TOPIC_MAX = 80, 250
 
 
 async def create_room(owner: User, name: str, topic: str = "",
-                      visibility: Visibility | str = Visibility.PUBLIC) -> Room:
-    """Create a room owned by `owner`, who becomes its first member."""
+                      visibility: RoomKind | str = RoomKind.PUBLIC) -> Room:
+    """Create a public or private room owned by `owner`, who becomes its first member."""
     name, topic, errors = _clean_details(name, topic)
     chosen = _parse_visibility(visibility)
     if chosen is None:
@@ -22,7 +22,7 @@ async def create_room(owner: User, name: str, topic: str = "",
     if errors:
         raise InvalidInput(errors)
     async with in_transaction() as conn:
-        room = await Room.create(name=name, topic=topic, visibility=chosen, owner=owner,
+        room = await Room.create(name=name, topic=topic, kind=chosen, owner=owner,
                                  using_db=conn)
         await Membership.create(room=room, user=owner, using_db=conn)
     return room
@@ -82,8 +82,8 @@ def _clean_details(name: str, topic: str) -> tuple[str, str, dict[str, str]]:
     return name, topic, errors
 
 
-def _parse_visibility(value: Visibility | str) -> Visibility | None:
-    try:
-        return Visibility(value or Visibility.PUBLIC)
-    except ValueError:
-        return None
+def _parse_visibility(value: RoomKind | str) -> RoomKind | None:
+    """Public or private: direct rooms are made by actions/direct_rooms.py, never by this form."""
+    if value in (RoomKind.PUBLIC, RoomKind.PRIVATE, ""):
+        return RoomKind(value or RoomKind.PUBLIC)
+    return None

@@ -11,7 +11,7 @@ from typing import Any
 
 from quart import Blueprint, Response, current_app
 
-from app.access import require_membership
+from app.access import require_exportable
 from app.auth import login_required, require_account
 from app.media.storage import media_path
 from app.models import Message, Room
@@ -25,7 +25,7 @@ blueprint = Blueprint("exports", __name__)
 @login_required
 async def as_html(room_id: int) -> Any:
     user = await require_account()
-    room, _ = await require_membership(user, room_id)
+    room, _ = await require_exportable(user, room_id)
     env = current_app.jinja_env
     head, item = env.get_template("exports/room.html"), env.get_template("exports/_message.html")
     root = current_settings().media_dir
@@ -45,11 +45,11 @@ async def as_html(room_id: int) -> Any:
 @login_required
 async def as_json(room_id: int) -> Any:
     user = await require_account()
-    room, _ = await require_membership(user, room_id)
+    room, _ = await require_exportable(user, room_id)
 
     async def document() -> AsyncIterator[bytes]:
         about = {"id": room.id, "name": room.name, "topic": room.topic,
-                 "visibility": str(room.visibility)}
+                 "kind": str(room.kind)}
         yield ('{"room": ' + json.dumps(about) + ', "messages": [').encode()
         first = True
         async for page in history_pages(room):

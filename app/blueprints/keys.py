@@ -6,12 +6,12 @@ from typing import Any
 
 from quart import Blueprint, request
 
-from app.access import find_key_owner
-from app.actions.errors import InvalidInput
-from app.actions.keys import publish_key
+from app.access import find_key_owner, require_direct_member
+from app.actions.errors import Conflict, InvalidInput, NotFound
+from app.actions.keys import back_up_key, publish_key
 from app.auth import login_required, require_account
 from app.models import KeyBackup, PublicKey
-from app.queries.conversations import keys_of
+from app.queries.keys import keys_of, room_keys
 
 blueprint = Blueprint("keys", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -26,6 +26,35 @@ async def publish() -> Any:
     except InvalidInput as exc:
         return {"errors": exc.errors}, 400, NO_STORE
     return _key_json(key), 201, NO_STORE
+
+
+@blueprint.post("/keys/<int:key_id>/backup")
+@login_required
+async def back_up(key_id: int) -> Any:
+    user = await require_account()
+    key = await PublicKey.get_or_none(id=key_id, user_id=user.id)
+    if key is None:
+        raise NotFound()
+    try:
+        await back_up_key(key, await request.form)
+    except InvalidInput as exc:
+        return {"errors": exc.errors}, 400, NO_STORE
+    except Conflict as exc:
+        return {"errors": {"key": str(exc)}}, 409, NO_STORE
+    return {"id": key.id, "backed_up": True}, 201, NO_STORE
+
+
+@blueprint.get("/rooms/<int:room_id>/keys")
+@login_required
+async def keys_in_room(room_id: int) -> Any:
+    """Everyone whose key a member needs here: members (to seal for) and past authors (to open)."""
+    user = await require_account()
+    room, _ = await require_direct_member(user, room_id)
+    members, people = await room_keys(room)
+    return {"room_id": room.id, "members": members,
+            "people": {str(uid): {"username": p.username, "current": p.current,
+                                  "keys": [_key_json(k) for k in p.keys]}
+                       for uid, p in people.items()}}, 200, NO_STORE
 
 
 @blueprint.get("/users/<username>/keys")

@@ -24,7 +24,8 @@ async def leave(room_id: int) -> Any:
         return redirect(url_for("rooms.show", room_id=room.id), 303)
     after = await leave_room(room, user)
     note = " It had no members left, so it was archived." if after.archived_at else ""
-    await flash(f"You left “{room.name}”.{note}", "info")
+    left = "the private conversation" if room.is_direct else f"“{room.name}”"
+    await flash(f"You left {left}.{note}", "info")
     return redirect(url_for("rooms.index"), 303)
 
 
@@ -40,5 +41,6 @@ async def remove(room_id: int, user_id: int) -> Any:
     if membership is None:
         raise NotFound("That person is not a member of this room.")
     await remove_member(room, membership.user)
-    await flash(f"{membership.user.username} was removed from the room.", "info")
+    place = "conversation" if room.is_direct else "room"
+    await flash(f"{membership.user.username} was removed from the {place}.", "info")
     return redirect(url_for("rooms.show", room_id=room.id), 303)

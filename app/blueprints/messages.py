@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
 from app.actions.errors import DomainError
-from app.actions.messages import create_message
+from app.actions.messages import KeyChanged, create_message, create_sealed_message
 from app.auth import login_required, require_account
 from app.blueprints import (
     int_arg,
@@ -72,14 +72,19 @@ async def post(room_id: int) -> Any:
     form = await request.form
     try:
         settings = current_settings()
-        image = await read_upload((await request.files).get("image"))
-        if image is not None:
-            await require_upload_allowance(user, "image")
-        message = await create_message(room, user, form.get("body", ""),
-                                       form.get("client_msg_id"),
-                                       max_chars=settings.message_max_chars,
-                                       grace=presence_grace(settings), image=image,
-                                       media=media_settings(settings))
+        if room.is_direct:  # the browser sealed it: the only step that differs by kind
+            message = await create_sealed_message(room, user, form.get("envelope"),
+                                                  form.get("client_msg_id"),
+                                                  grace=presence_grace(settings))
+        else:
+            image = await read_upload((await request.files).get("image"))
+            if image is not None:
+                await require_upload_allowance(user, "image")
+            message = await create_message(room, user, form.get("body", ""),
+                                           form.get("client_msg_id"),
+                                           max_chars=settings.message_max_chars,
+                                           grace=presence_grace(settings), image=image,
+                                           media=media_settings(settings))
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
     if not is_htmx():
@@ -102,11 +107,18 @@ async def image_too_large(_error: RequestEntityTooLarge) -> Any:
 
 
 async def _refused(room: Any, membership: Any, form: Any, exc: DomainError) -> Any:
-    """Say what was wrong and keep what the user typed (the htmx composer is left untouched)."""
+    """Say what was wrong and keep what the user typed (the htmx composer is left untouched).
+
+    A sealed message refused for stale keys also triggers `parley:keys-changed`, so the
+    browser fetches the members' keys again and shows what changed before the next try.
+    """
     if is_htmx():
         html = await render_template("messages/_composer_error.html", errors=exc.errors)
         status = 429 if exc.status == 429 else 422
-        return html, status, {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
-                              "Vary": "HX-Request"}
+        headers = {"HX-Retarget": "#composer-error", "HX-Reswap": "innerHTML",
+                   "Vary": "HX-Request"}
+        if isinstance(exc, KeyChanged):
+            headers["HX-Trigger"] = "parley:keys-changed"
+        return html, status, headers
     return await render_room_page(room, membership, form=form, errors=exc.errors,
                                   status=429 if exc.status == 429 else 400)

@@ -6,13 +6,17 @@ from typing import Any
 
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
-from app.access import can_join, find_visible_room, require_membership, require_owner
+from app.access import can_join, find_visible_room, require_membership, require_renamer
 from app.actions.errors import InvalidInput
 from app.actions.messages import new_client_msg_id
 from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
 from app.blueprints import int_arg, is_htmx, refusal_status
+from app.mail.config import presence_grace
+from app.mail.outbox import would_email
+from app.models import EmailMode
+from app.queries.direct_rooms import has_earlier_messages
 from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before
 from app.queries.rooms import my_rooms, public_rooms
@@ -59,7 +63,7 @@ async def show(room_id: int) -> Any:
 @login_required
 async def update(room_id: int) -> Any:
     user = await require_account()
-    room, membership = await require_owner(user, room_id)
+    room, membership = await require_renamer(user, room_id)
     form = await request.form
     try:
         await update_room(room, form.get("name", ""), form.get("topic", ""))
@@ -126,6 +130,14 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     else:
         messages = await messages_before(room, before, size)
     members = await room_members(room)
+    earlier_hidden = room.is_direct and membership is not None and \
+        await has_earlier_messages(room, membership)
+    me = membership.user_id if membership else None
+    direct_label = ", ".join(m.user.username for m in members if m.user_id != me) or "Only you"
+    # In a private conversation, say who is away and will be e-mailed (never what was written).
+    grace = presence_grace(current_settings())
+    emailed = [m.user.username for m in members if room.is_direct and m.user_id != me
+               and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)]
     return await render_template(
         "rooms/show.html", room=room, membership=membership, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
@@ -133,6 +145,7 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         members=members,
         invitations=await pending_invitations(room) if membership else [],
         online_user_ids=await online_user_ids([m.user_id for m in members]),
+        earlier_hidden=earlier_hidden, direct_label=direct_label, emailed=emailed,
     ), status
 
 

@@ -9,10 +9,10 @@ from quart import Blueprint, websocket
 
 from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
-from app.actions.typing import announce_direct_typing, announce_typing
+from app.actions.typing import announce_typing
 from app.auth import current_account
 from app.blueprints import int_arg
-from app.models import Conversation, Membership, User
+from app.models import Membership, User
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
 from app.realtime.pump import CLOSE_POLICY, pump
@@ -39,8 +39,7 @@ async def stream() -> None:
         return
     await websocket.accept()
     try:
-        conn = await _open_connection(user, int_arg("room", websocket.args),
-                                      int_arg("conversation", websocket.args))
+        conn = await _open_connection(user, int_arg("room", websocket.args))
     except DomainError as exc:
         await websocket.close(close_code(exc))
         return
@@ -75,15 +74,11 @@ class _Pings:
 
     async def handle(self, message: dict[str, Any], now: float) -> None:
         conn, kind = self.conn, message.get("type")
-        if kind == "typing" and now - self.last_typing >= TYPING_INTERVAL:
-            if conn.conversation_id is not None and conn.peer_id is not None:
-                self.last_typing, self.typing = now, True
-                await announce_direct_typing(conn.conversation_id, self.user, conn.peer_id)
-            elif conn.room_id is not None:
-                self.last_typing, self.typing = now, True
-                await announce_typing(conn.room_id, self.user)
-        elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None \
-                and conn.conversation_id is None:
+        if kind == "typing" and now - self.last_typing >= TYPING_INTERVAL \
+                and conn.room_id is not None:
+            self.last_typing, self.typing = now, True
+            await announce_typing(conn.room_id, self.user)
+        elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None:
             membership = await Membership.get_or_none(room_id=conn.room_id, user_id=self.user.id)
             if membership is not None:
                 await mark_room_read(membership,
@@ -91,29 +86,14 @@ class _Pings:
 
     async def stop_typing(self) -> None:
         """The tab closed: its typing notice goes now rather than when it expires."""
-        if not self.typing:
-            return
-        if self.conn.room_id is not None:
+        if self.typing and self.conn.room_id is not None:
             await announce_typing(self.conn.room_id, self.user, stopped=True)
-        if self.conn.conversation_id is not None and self.conn.peer_id is not None:
-            await announce_direct_typing(self.conn.conversation_id, self.user, self.conn.peer_id,
-                                         stopped=True)
 
 
-async def _open_connection(user: User, room_id: int | None,
-                           conversation_id: int | None) -> Connection:
+async def _open_connection(user: User, room_id: int | None) -> Connection:
     rows = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .values("room_id", "last_read_seq", "room__last_seq")
     rooms = {r["room_id"]: RoomState(r["room__last_seq"], r["last_read_seq"]) for r in rows}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
-    conn = Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
-    if conversation_id is not None:
-        # Only the two participants hear a conversation; anyone else's socket ignores the id.
-        conversation = await Conversation.get_or_none(id=conversation_id)
-        if conversation is not None and user.id in (conversation.low_user_id,
-                                                    conversation.high_user_id):
-            conn.conversation_id = conversation.id
-            conn.peer_id = conversation.high_user_id if conversation.low_user_id == user.id \
-                else conversation.low_user_id
-    return conn
+    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)

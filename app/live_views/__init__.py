@@ -14,12 +14,11 @@ from typing import Any
 
 from quart import Quart
 
-from app.live_views import direct, messages, rooms, typing
+from app.live_views import keys, messages, rooms, typing
 from app.realtime.dispatch import View, ViewTable
 from app.realtime.events import (
-    DirectMessageCreated,
-    DirectTyping,
     InvitationsChanged,
+    KeyPublished,
     MembersChanged,
     MembershipChanged,
     MessageChanged,
@@ -36,8 +35,7 @@ VIEWS: ViewTable = {
     MembershipChanged: View(rooms.membership_changed),
     MembersChanged: View(rooms.members_changed),
     InvitationsChanged: View(rooms.invitations_changed),
-    DirectMessageCreated: View(direct.direct_message_created),
-    DirectTyping: View(direct.direct_typing),
+    KeyPublished: View(keys.key_published),
 }
 
 

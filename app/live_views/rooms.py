@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.live_views import frames
 from app.live_views.messages import unread_badge
-from app.models import Membership, Room
+from app.models import Membership, Room, RoomKind
+from app.queries.direct_rooms import my_direct_rooms
 from app.queries.members import invitations_for_user, room_members
 from app.realtime.connections import Connection, RoomState
 from app.realtime.dispatch import Live
@@ -24,7 +25,13 @@ async def room_read(event: RoomRead, conns: list[Connection], live: Live, _: Non
 
 async def membership_changed(event: MembershipChanged, conns: list[Connection], live: Live,
                              _: None) -> None:
-    """Joining starts a user's sockets hearing the room at once; removal stops it at once."""
+    """Joining starts a user's sockets hearing the room at once; removal stops it at once.
+
+    For a direct room the user's "Direct" sidebar section is re-rendered too (it lists the
+    other members, so it is per user), so a conversation someone starts with them appears.
+    """
+    if await Room.filter(id=event.room_id, kind=RoomKind.DIRECT).exists():
+        await _direct_sidebar(event.user_id, conns)
     if not event.member:
         notice = await frames.render("rooms/_removed_notice.html")
         for conn in conns:
@@ -38,6 +45,13 @@ async def membership_changed(event: MembershipChanged, conns: list[Connection], 
         for conn in conns:
             live.registry.join_room(conn, event.room_id, RoomState(
                 membership.room.last_seq, membership.last_read_seq))
+
+
+async def _direct_sidebar(user_id: int, conns: list[Connection]) -> None:
+    rooms = await my_direct_rooms(user_id)
+    for conn in conns:
+        conn.push(await frames.render("direct/_sidebar_section.html", direct_sidebar=rooms,
+                                      current_room_id=conn.room_id, oob=True))
 
 
 async def invitations_changed(event: InvitationsChanged, conns: list[Connection], live: Live,

@@ -12,7 +12,7 @@ from app.rendering import dom_id_for, typing_sentence
 
 
 def room_scope(room_id: int) -> tuple[str, int]:
-    """The typing scope of a room (a private conversation has its own)."""
+    """The typing scope of a room (private conversations are rooms too)."""
     return ("room", room_id)
 
 

@@ -33,6 +33,7 @@ class Item:
         messages = "a private message" if self.count == 1 else f"{self.count} private messages"
         return {
             NotificationKind.DIRECT_MESSAGE: f"{self.actor} sent you {messages}",
+            NotificationKind.PRIVATE_REQUEST: f"{self.actor} wants to talk privately",
             NotificationKind.MENTION: f"{self.actor} mentioned you in {self.place}",
             NotificationKind.ROOM_MESSAGE: f"{self.actor} wrote in {self.place}",
             NotificationKind.INVITATION: f"{self.actor} invited you to the room {self.place}",

@@ -7,8 +7,6 @@ from typing import Any
 
 from app.mentions import mentioned_names
 from app.models import (
-    Conversation,
-    DirectMessage,
     EmailMode,
     Invitation,
     Membership,
@@ -21,32 +19,39 @@ from app.realtime.presence import is_online
 
 
 async def enqueue_room_message(message: Message, author: User, conn: Any,
-                               grace: timedelta) -> None:
-    """Rows for offline members mentioned in the message, or who want every message."""
-    names = mentioned_names(message.body)
+                               grace: timedelta, direct: bool = False) -> None:
+    """Rows for offline members mentioned in the message, or who want every message.
+
+    In a direct room every message is addressed to every member, and the row says only who
+    wrote: the content is ciphertext, and never goes into an e-mail.
+    """
+    names = set() if direct else mentioned_names(message.body)
     members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
         .exclude(email_mode=EmailMode.NONE).using_db(conn).prefetch_related("user")
     for membership in members:
         mentioned = membership.user.username_key in names
-        if not mentioned and membership.email_mode != EmailMode.ALL:
+        if not (mentioned or direct) and membership.email_mode != EmailMode.ALL:
             continue
         if membership.email_held or not await would_email(membership.user, grace):
             continue
-        kind = NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
+        kind = NotificationKind.DIRECT_MESSAGE if direct else \
+            NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
         await Notification.create(user_id=membership.user_id, kind=kind, actor_id=author.id,
                                   room_id=message.room_id, message_id=message.id, using_db=conn)
 
 
-async def enqueue_direct_message(message: DirectMessage, conversation: Conversation,
-                                 recipient: User, conn: Any, grace: timedelta) -> None:
-    """A row for an offline recipient of a private message (its content never goes in it)."""
-    held = conversation.low_email_held if conversation.low_user_id == recipient.id \
-        else conversation.high_email_held
-    if held or not await would_email(recipient, grace):
+async def enqueue_private_request(user: User, actor: User, room_id: int, conn: Any) -> None:
+    """One e-mail telling someone with no key yet that `actor` wants to talk privately.
+
+    Queued once per person and room; the send-time check drops it if they come online (their
+    browser makes a key then) or make a key first.
+    """
+    if not user.email_notifications or await Notification.filter(
+            user_id=user.id, room_id=room_id,
+            kind=NotificationKind.PRIVATE_REQUEST).using_db(conn).exists():
         return
-    await Notification.create(user_id=recipient.id, kind=NotificationKind.DIRECT_MESSAGE,
-                              actor_id=message.sender_id, conversation_id=conversation.id,
-                              direct_message_id=message.id, using_db=conn)
+    await Notification.create(user_id=user.id, kind=NotificationKind.PRIVATE_REQUEST,
+                              actor_id=actor.id, room_id=room_id, using_db=conn)
 
 
 async def enqueue_invitation(invitation: Invitation, conn: Any, grace: timedelta) -> None:

@@ -8,16 +8,17 @@ from app.mail.builders import Item, excerpt
 from app.mail.config import MailConfig
 from app.mail.tokens import unsubscribe_token
 from app.models import (
-    Conversation,
     EmailMode,
     Membership,
     Notification,
     NotificationKind,
+    PublicKey,
     User,
 )
 from app.realtime.presence import is_online
 
-ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE)
+ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
+              NotificationKind.DIRECT_MESSAGE)
 
 
 @dataclass
@@ -41,26 +42,23 @@ async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
         if not await _still_unread(user, row):
             checked.skip.append(row)
         elif row.kind == NotificationKind.DIRECT_MESSAGE:
-            dm_lines.setdefault(row.conversation_id, []).append(row)
+            dm_lines.setdefault(row.room_id, []).append(row)
         else:
             checked.send.append(row)
             checked.items.append(await _room_item(user, row, cfg, secret))
-    for group in dm_lines.values():  # one line per conversation: "alice sent you 3 ..."
+    for room_id, group in dm_lines.items():  # one line per conversation: "alice sent you 3"
         checked.send.extend(group)
         actor = await User.get_or_none(id=group[0].actor_id)
         name = actor.username if actor else "someone"
         checked.items.append(Item(NotificationKind.DIRECT_MESSAGE, name, "", "",
-                                  f"{cfg.base_url}/dm/{name}", count=len(group)))
+                                  f"{cfg.base_url}/rooms/{room_id}", count=len(group)))
     return checked
 
 
 async def _still_unread(user: User, row: Notification) -> bool:
-    if row.kind == NotificationKind.DIRECT_MESSAGE:
-        conversation = await Conversation.get(id=row.conversation_id)
-        await row.fetch_related("direct_message")
-        mine = "low" if conversation.low_user_id == user.id else "high"
-        return not getattr(conversation, f"{mine}_email_held") and \
-            getattr(conversation, f"{mine}_read_seq") < row.direct_message.seq
+    if row.kind == NotificationKind.PRIVATE_REQUEST:  # moot once they have a key or left
+        return not await PublicKey.exists(user_id=user.id) and \
+            await Membership.exists(room_id=row.room_id, user_id=user.id)
     if row.kind in ROOM_KINDS:
         membership = await Membership.get_or_none(room_id=row.room_id, user_id=user.id)
         await row.fetch_related("message")
@@ -79,6 +77,8 @@ async def _room_item(user: User, row: Notification, cfg: MailConfig, secret: str
     actor = row.actor.username if row.actor else "someone"
     if row.kind == NotificationKind.INVITATION:
         return Item(row.kind, actor, row.room.name, "", f"{cfg.base_url}/rooms")
+    if row.kind == NotificationKind.PRIVATE_REQUEST:
+        return Item(row.kind, actor, "", "", f"{cfg.base_url}/rooms/{row.room_id}")
     mute = f"{cfg.base_url}/unsubscribe/{unsubscribe_token(secret, user.id, row.room_id)}"
     return Item(row.kind, actor, row.room.name, excerpt(row.message.body),
                 f"{cfg.base_url}/rooms/{row.room_id}", mute)

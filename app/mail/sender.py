@@ -19,7 +19,6 @@ from app.mail.config import MailConfig, mail_config
 from app.mail.recheck import Checked, recheck
 from app.mail.tokens import password_reset_token
 from app.models import (
-    Conversation,
     Membership,
     Notification,
     NotificationKind,
@@ -180,14 +179,9 @@ async def _mark(rows: list[Notification], conn: Any, **values: Any) -> None:
 
 
 async def _hold(user: User, checked: Checked, conn: Any) -> None:
-    """After an e-mail about a room or conversation, no more about it until the user visits."""
+    """After an e-mail about a room, no more about it until the user visits it."""
     rooms = {n.room_id for n in checked.send if n.kind != NotificationKind.INVITATION}
     rooms.discard(None)
     if rooms:
         await Membership.filter(user_id=user.id, room_id__in=rooms).using_db(conn) \
             .update(email_held=True)
-    for conversation_id in {n.conversation_id for n in checked.send if n.conversation_id}:
-        conversation = await Conversation.get(id=conversation_id).using_db(conn)
-        mine = "low" if conversation.low_user_id == user.id else "high"
-        await Conversation.filter(id=conversation_id).using_db(conn) \
-            .update(**{f"{mine}_email_held": True})

@@ -1,17 +1,16 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
-from app.models.conversation import Conversation, DirectMessage
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
 from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
-from app.models.room import EmailMode, Membership, Room, Visibility
+from app.models.room import EmailMode, Membership, Room, RoomKind
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 
-__all__ = ["REACTIONS", "Conversation", "DirectMessage", "EmailMode", "Invitation", "KeyAlgorithm",
+__all__ = ["REACTIONS", "EmailMode", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
-           "Reaction", "Room", "Session", "ThrottleHit", "User", "Visibility"]
+           "Reaction", "Room", "RoomKind", "Session", "ThrottleHit", "User"]

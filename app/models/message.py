@@ -17,6 +17,10 @@ REACTION_NAMES = dict(REACTIONS)
 class Message(Model):
     """A posted message; (room, seq) orders it and (room, client_msg_id) makes retries safe.
 
+    In a direct room `body` is empty and `envelope` holds what the browsers sealed (see
+    app/actions/envelopes.py): ciphertext, and the message's content key sealed for each
+    member's current public key. The server never sees the text.
+
     `change_seq` is the room's change counter (Room.last_change_seq) at the message's last
     edit, deletion or reaction: the catch-up returns messages changed after a client's counter.
     """
@@ -27,6 +31,7 @@ class Message(Model):
     seq = fields.BigIntField()
     client_msg_id = fields.CharField(max_length=64)
     body = fields.TextField()  # may be empty when the message carries an image, or was deleted
+    envelope = fields.JSONField(null=True)  # direct rooms only; None once deleted
     image = fields.ForeignKeyField("models.MediaFile", related_name="messages", null=True,
                                    on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)

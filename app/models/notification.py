@@ -12,6 +12,7 @@ class NotificationKind(StrEnum):
     """What a row is about; it decides how the row is re-checked and worded."""
 
     DIRECT_MESSAGE = "direct_message"
+    PRIVATE_REQUEST = "private_request"  # someone wants to talk privately; you have no key yet
     MENTION = "mention"
     ROOM_MESSAGE = "room_message"
     INVITATION = "invitation"
@@ -46,10 +47,6 @@ class Notification(Model):
                                   on_delete=fields.CASCADE)
     message = fields.ForeignKeyField("models.Message", related_name="notifications", null=True,
                                      on_delete=fields.CASCADE)
-    conversation = fields.ForeignKeyField("models.Conversation", related_name="notifications",
-                                          null=True, on_delete=fields.CASCADE)
-    direct_message = fields.ForeignKeyField("models.DirectMessage", related_name="notifications",
-                                            null=True, on_delete=fields.CASCADE)
     invitation = fields.ForeignKeyField("models.Invitation", related_name="notifications",
                                         null=True, on_delete=fields.CASCADE)
     attempts = fields.IntField(default=0)

@@ -8,20 +8,26 @@ from tortoise import fields
 from tortoise.models import Model
 
 
-class Visibility(StrEnum):
-    """Public rooms are listed and open to join; private rooms are unlisted and invite-only."""
+class RoomKind(StrEnum):
+    """Public rooms are listed and open to join; private rooms are unlisted and invite-only;
+    direct rooms are private conversations of 2-8 people, end-to-end encrypted."""
 
     PUBLIC = "public"
     PRIVATE = "private"
+    DIRECT = "direct"
 
 
 class Room(Model):
-    """A chat room; `last_seq` is bumped under the row lock to number its messages."""
+    """A chat room; `last_seq` is bumped under the row lock to number its messages.
+
+    A direct room has no name of its own (it is called after its members); its owner is the
+    member who started it, who may remove members (anyone in it may add people, up to 8).
+    """
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=80)
     topic = fields.CharField(max_length=250, default="")
-    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    kind = fields.CharEnumField(RoomKind, max_length=16, default=RoomKind.PUBLIC)
     owner = fields.ForeignKeyField("models.User", related_name="owned_rooms", null=True,
                                    on_delete=fields.SET_NULL)
     last_seq = fields.BigIntField(default=0)
@@ -32,6 +38,11 @@ class Room(Model):
 
     class Meta:
         table = "rooms"
+
+    @property
+    def is_direct(self) -> bool:
+        """True for a private conversation (its messages are ciphertext envelopes)."""
+        return self.kind == RoomKind.DIRECT
 
 
 class EmailMode(StrEnum):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.functions import Count
 
-from app.models import Membership, Room, User, Visibility
+from app.models import Membership, Room, RoomKind, User
 
 
 @dataclass(frozen=True)
@@ -19,14 +19,15 @@ class MyRoom:
 
 async def public_rooms() -> list[Room]:
     """Public, unarchived rooms with member counts, most recently active first."""
-    return await Room.filter(visibility=Visibility.PUBLIC, archived_at=None) \
+    return await Room.filter(kind=RoomKind.PUBLIC, archived_at=None) \
         .annotate(member_count=Count("memberships")) \
         .order_by("-last_message_at", "-created_at")
 
 
 async def my_rooms(user: User) -> list[MyRoom]:
-    """The user's rooms, alphabetical, each with its unread count."""
+    """The user's public and private rooms, alphabetical, each with its unread count (direct
+    rooms are listed by queries/direct_rooms.py)."""
     memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
-        .prefetch_related("room")
+        .exclude(room__kind=RoomKind.DIRECT).prefetch_related("room")
     rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq)) for m in memberships]
     return sorted(rooms, key=lambda r: r.room.name.lower())

@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput, Unavailable
-from app.models import Room, User, Visibility
+from app.models import Room, RoomKind, User
 
 RESULTS_MAX = 50
 CANDIDATES_MAX = 1000  # matches ranked per search; the rest are never scored
@@ -52,8 +52,8 @@ FROM (
         FROM messages m, {tsquery} q
         WHERE to_tsvector('simple', m.body) @@ q AND m.deleted_at IS NULL
           AND m.room_id IN (
-              SELECT id FROM rooms WHERE archived_at IS NULL AND (
-                  visibility = $4 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))
+              SELECT id FROM rooms WHERE archived_at IS NULL AND kind <> 'direct' AND (
+                  kind = $4 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))
           {filters}
         LIMIT {candidates}
     ) c
@@ -103,7 +103,7 @@ async def search_messages(user: User, query: str, slots: asyncio.Semaphore,
 
 async def _search(user: User, query: str, room_id: int | None, author: str | None,
                   limit: int) -> list[SearchHit]:
-    params: list[object] = [query, user.id, HEADLINE, Visibility.PUBLIC.value, _LEXEME]
+    params: list[object] = [query, user.id, HEADLINE, RoomKind.PUBLIC.value, _LEXEME]
     filters = []
     if room_id is not None:
         params.append(room_id)
@@ -130,9 +130,11 @@ async def _search(user: User, query: str, room_id: int | None, author: str | Non
 
 
 async def searchable_rooms(user: User) -> list[Room]:
-    """Rooms the search can be narrowed to: public ones and the user's own, by name."""
-    return await Room.filter(Q(visibility=Visibility.PUBLIC) | Q(memberships__user_id=user.id),
-                             archived_at=None).distinct().order_by("name")
+    """Rooms the search can be narrowed to: public ones and the user's own, by name (never a
+    direct room: its messages are ciphertext, searchable only in its members' browsers)."""
+    return await Room.filter(Q(kind=RoomKind.PUBLIC) | Q(memberships__user_id=user.id),
+                             archived_at=None).exclude(kind=RoomKind.DIRECT).distinct() \
+        .order_by("name")
 
 
 def highlight(excerpt: str) -> Markup:

@@ -32,8 +32,6 @@ class Connection:
     username: str
     room_id: int | None
     rooms: dict[int, RoomState] = field(default_factory=dict)
-    conversation_id: int | None = None  # the private conversation this tab shows
-    peer_id: int | None = None
     outbox: asyncio.Queue[str] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES))
     close_code: int | None = None

@@ -138,35 +138,20 @@ class MembersChanged(Event):
 
 
 @dataclass(frozen=True)
-class DirectMessageCreated(Event):
-    """An encrypted private message was stored; both participants' tabs show it."""
+class KeyPublished(Event):
+    """Someone in a direct room with `user_id` published a key (`first`: their first one), so
+    that user's tabs can seal for it; a first message waiting on it can go."""
 
-    kind: ClassVar[str] = "dm"
-    conversation_id: int
-    message_id: int
-    seq: int
-    sender_id: int
-    recipient_id: int
-
-    @property
-    def audience(self) -> Audience:
-        return Audience.users(self.sender_id, self.recipient_id)
-
-
-@dataclass(frozen=True)
-class DirectTyping(Event):
-    """Someone is typing (or stopped) in a private conversation; only the other one hears it."""
-
-    kind: ClassVar[str] = "dmtyping"
-    conversation_id: int
+    kind: ClassVar[str] = "key"
     user_id: int
+    room_id: int
+    owner_id: int
     username: str
-    recipient_id: int
-    stopped: bool = False
+    first: bool
 
     @property
     def audience(self) -> Audience:
-        return Audience.users(self.recipient_id)
+        return Audience.users(self.user_id)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,8 @@
     const composer = document.getElementById("composer");
     if (!composer || composer.dataset.ready) return;
     composer.dataset.ready = "1";
-    const body = composer.querySelector("textarea[name=body]");
+    // A direct room's textarea has no name: its text is sealed in the browser (data-sealed).
+    const body = composer.querySelector("textarea");
     const idField = composer.querySelector("input[name=client_msg_id]");
     const pending = {};
     composer.noValidate = true;  // the glue checks for empty text; htmx must not re-validate
@@ -125,10 +126,30 @@
       const values = { body: text, client_msg_id: id };
       if (file) values.image = file;
       const list = listEl();
-      sendChain = sendChain.then(() => htmx.ajax("POST", composer.getAttribute("action"), {
-        source: composer, target: "#" + list.id, swap: "beforeend", values,
-      })).catch(() => {});
+      sendChain = sendChain.then(async () => {
+        const sending = composer.dataset.sealed ? await sealed(values) : values;
+        if (!sending) return putBack(id);  // not sent: the e2e panel or composer says why
+        return htmx.ajax("POST", composer.getAttribute("action"), {
+          source: composer, target: "#" + list.id, swap: "beforeend", values: sending,
+        });
+      }).catch(() => putBack(id));
     });
+    // The seal step of static/js/e2e/room.js: the values to post, or null to keep the text.
+    async function sealed(values) {
+      if (!window.ParleySeal) {
+        showComposerError("Private messages are still starting. Try again in a moment.");
+        return null;
+      }
+      return window.ParleySeal(values);
+    }
+    function putBack(id) {
+      const kept = pending[id];
+      delete pending[id];
+      if (kept && !body.value) {
+        body.value = kept.text;
+        idField.value = id;
+      }
+    }
     composer.addEventListener("htmx:afterRequest", (evt) => {
       if (evt.detail.elt !== composer) return;
       const sentId = evt.detail.requestConfig.parameters.client_msg_id;

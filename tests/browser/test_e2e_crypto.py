@@ -151,3 +151,43 @@ async def test_the_safety_number_is_the_same_on_both_sides_and_changes_with_a_ke
     assert len(result[0].split(" ")) == 8
     assert all(len(group) == 5 and group.isdigit() for group in result[0].split(" "))
     await page.context.close()
+
+
+GROUP = IMPORTS + """
+  const make = async (id, name) => {
+    const who = await keys.createIdentity(name + " passphrase 1", "X25519");
+    return {...who, record: {id, algorithm: "X25519", public_key: who.publicKey}};
+  };
+  const [alice, bob, carol, dave] = [await make(11, "alice"), await make(22, "bob"),
+                                     await make(33, "carol"), await make(44, "dave")];
+  const ctx = {room: 9, clientMsgId: "c0ffee0000000009", senderId: 1};
+  const sealed = await env.sealForRoom({text: "group plan ✓", myPrivateKey: alice.privateKey,
+    mine: alice.record, recipients: [alice.record, bob.record, carol.record], context: ctx});
+  const openAs = (who, overrides = {}) => env.openFromRoom({
+    envelope: {...sealed, ...(overrides.envelope || {})}, myPrivateKey: who.privateKey,
+    mine: who.record, sender: overrides.sender || alice.record,
+    context: {...ctx, ...(overrides.context || {})}});
+  const fails = async (promise) => { try { await promise; return false; } catch { return true; } };
+"""
+
+
+async def test_every_member_opens_a_group_message_and_nobody_else_does(
+        browser: Browser, live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await page.evaluate("(async () => {" + GROUP + """
+      const flipped = (sealed.ciphertext[0] === "A" ? "B" : "A") + sealed.ciphertext.slice(1);
+      return {
+        opened: [await openAs(alice), await openAs(bob), await openAs(carol)],
+        sealedFor: sealed.keys.map((k) => k.key),
+        outsider: await fails(openAs(dave)),
+        tampered: await fails(openAs(bob, {envelope: {ciphertext: flipped}})),
+        movedRoom: await fails(openAs(bob, {context: {room: 10}})),
+        otherSender: await fails(openAs(bob, {context: {senderId: 2}})),
+        forgedSender: await fails(openAs(bob, {sender: carol.record})),
+      };})()""")
+
+    assert result == {"opened": ["group plan ✓"] * 3, "sealedFor": [11, 22, 33],
+                      "outsider": True, "tampered": True, "movedRoom": True,
+                      "otherSender": True, "forgedSender": True}
+    await page.context.close()

@@ -1,6 +1,8 @@
-// Identity keys for private messages. A key pair is made in this browser; the private half is
-// kept only as a non-extractable CryptoKey in IndexedDB, and leaves the browser only wrapped
-// with the user's passphrase (PBKDF2-SHA-256 -> AES-GCM) as a backup the server cannot open.
+// Identity keys for private messages. A key pair is made in this browser the first time the
+// person uses Parley with JavaScript (generateIdentity). Its private half stays in IndexedDB;
+// it is extractable only until the person protects it with a passphrase (backUpIdentity), after
+// which only a non-extractable copy is kept, and it leaves the browser only wrapped with that
+// passphrase (PBKDF2-SHA-256 -> AES-GCM) as a backup the server cannot open.
 // Plain ES module with no DOM access, so it runs the same in a page and in tests.
 
 export const PBKDF2_ITERATIONS = 600000;
@@ -51,20 +53,33 @@ export async function importPublicKey(algorithm, b64) {
   return subtle.importKey("raw", fromB64url(b64), keyParams(algorithm), true, []);
 }
 
-// A new identity: the public key to publish, the wrapped backup to upload, and the
-// non-extractable private key to keep. The pair is extractable only inside this function,
-// because a key can be wrapped only while it is extractable.
-export async function createIdentity(passphrase, algorithm, iterations = PBKDF2_ITERATIONS) {
+// A new identity with no passphrase yet: the public key to publish and the private key to keep
+// (extractable, because a key can be wrapped for its backup only while it is).
+export async function generateIdentity(algorithm) {
   const pair = await subtle.generateKey(keyParams(algorithm), true, ["deriveBits"]);
+  const publicKey = toB64url(await subtle.exportKey("raw", pair.publicKey));
+  return { algorithm, publicKey, privateKey: pair.privateKey };
+}
+
+// Wrap an extractable private key with a passphrase: the backup to upload, and the
+// non-extractable copy of the key to keep from now on.
+export async function backUpIdentity(privateKey, algorithm, passphrase,
+                                     iterations = PBKDF2_ITERATIONS) {
   const salt = randomBytes(16);
   const iv = randomBytes(12);
   const kek = await passphraseKey(passphrase, salt, iterations);
-  const wrapped = await subtle.wrapKey("pkcs8", pair.privateKey, kek, { name: "AES-GCM", iv });
+  const wrapped = await subtle.wrapKey("pkcs8", privateKey, kek, { name: "AES-GCM", iv });
   const backup = { algorithm, wrapped_key: toB64url(wrapped), salt: toB64url(salt),
                    iv: toB64url(iv), iterations };
-  const privateKey = await unwrapWith(kek, backup);
-  const publicKey = toB64url(await subtle.exportKey("raw", pair.publicKey));
-  return { algorithm, publicKey, backup, privateKey };
+  return { backup, privateKey: await unwrapWith(kek, backup) };
+}
+
+// A new identity and its backup at once: the non-extractable private key to keep.
+export async function createIdentity(passphrase, algorithm, iterations = PBKDF2_ITERATIONS) {
+  const identity = await generateIdentity(algorithm);
+  const { backup, privateKey } = await backUpIdentity(identity.privateKey, algorithm, passphrase,
+                                                      iterations);
+  return { algorithm, publicKey: identity.publicKey, backup, privateKey };
 }
 
 // The non-extractable private key inside a backup; WrongPassphrase if it does not open.

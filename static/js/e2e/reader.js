@@ -1,63 +1,85 @@
-// Shows private messages: one htmx.onLoad hook decrypts every message fragment htmx puts on
-// the page, whether it came with the page, a catch-up, the composer's reply or a socket.
+// Shows private messages: one htmx.onLoad hook opens every sealed message fragment htmx puts
+// on the page, whether it came with the page, a catch-up, the composer's reply or a socket.
 // Text goes in with textContent only; a message that does not open says so, never garbage.
 
-import { open } from "./envelope.js";
+import { open, openFromRoom } from "./envelope.js";
 
 export const CANNOT_DECRYPT = "cannot decrypt this message";
+export const NOT_FOR_YOU = "Not available to you: sent before you joined this conversation.";
 let session = null;
 
-// Start decrypting with `next` ({me, peer, conversation, privateKeys, keyOf}), including the
-// messages already on the page; messages that failed before are tried again (a key may have
-// been restored since).
+class NotForMe extends Error {}
+
+// Start opening messages with `next` (see room.js makeSession), including those already on
+// the page; messages that failed before are tried again (a key may have been restored since).
 export function useSession(next, root) {
   session = next;
-  return decryptWithin(root, true);
+  return openWithin(root, true);
 }
 
-export function decryptWithin(root, retry = false) {
+export function openWithin(root, retry = false) {
   if (!session || !root || !root.querySelectorAll) return Promise.resolve();
-  const nodes = Array.from(root.querySelectorAll(".dm-message"));
-  if (root.matches && root.matches(".dm-message")) nodes.push(root);
-  const todo = nodes.filter((n) => !n.dataset.decrypted || (retry && n.dataset.decrypted === "failed"));
-  return Promise.all(todo.map((node) => decryptMessage(node, session)));
+  const nodes = Array.from(root.querySelectorAll(".message.sealed"));
+  if (root.matches && root.matches(".message.sealed")) nodes.push(root);
+  const todo = nodes.filter((n) => !n.dataset.decrypted || (retry && n.dataset.decrypted !== "yes"));
+  return Promise.all(todo.map((node) => openMessage(node, session)));
 }
 
-export async function decryptMessage(node, s) {
+async function openMessage(node, s) {
   node.dataset.decrypted = "pending";
   const body = node.querySelector(".body");
+  if (!body) return;
   try {
-    const text = await open(await envelopeOf(node, s));
-    body.textContent = text;
-    body.classList.remove("encrypted", "undecryptable");
+    body.textContent = await openEnvelope(JSON.parse(node.dataset.envelope), node.dataset, s);
+    body.classList.remove("encrypted", "undecryptable", "not-for-me");
     node.dataset.decrypted = "yes";
-  } catch {
-    body.textContent = CANNOT_DECRYPT;
+  } catch (err) {
+    const notForMe = err instanceof NotForMe;
+    body.textContent = notForMe ? NOT_FOR_YOU : CANNOT_DECRYPT;
     body.classList.remove("encrypted");
-    body.classList.add("undecryptable");
-    node.dataset.decrypted = "failed";
+    body.classList.add(notForMe ? "not-for-me" : "undecryptable");
+    node.dataset.decrypted = notForMe ? "not-for-me" : "failed";
   }
 }
 
-async function envelopeOf(node, s) {
-  const d = node.dataset;
-  const senderId = d.authorId;
-  const mineSent = senderId === String(s.me);
-  const recipientId = mineSent ? String(s.peer) : String(s.me);
-  if (!mineSent && senderId !== String(s.peer)) throw new Error("not from this conversation");
-  const senderKeyId = Number(d.senderKeyId);
-  const recipientKeyId = Number(d.recipientKeyId);
-  const [myKeyId, theirKeyId] = mineSent ? [senderKeyId, recipientKeyId] : [recipientKeyId, senderKeyId];
-  const myPrivateKey = s.privateKeys.get(myKeyId);
-  const mine = await s.keyOf(s.me, myKeyId);
-  const theirs = await s.keyOf(s.peer, theirKeyId);
-  if (!myPrivateKey || !mine || !theirs) throw new Error("this browser lacks a key");
-  return {
-    envelope: { ciphertext: d.ciphertext, iv: d.iv, salt: d.salt },
-    myPrivateKey, mine, theirs,
-    context: { conversation: s.conversation, clientMsgId: d.clientMsgId, senderId, recipientId,
-               senderKeyId, recipientKeyId },
-  };
+function openEnvelope(envelope, d, s) {
+  if (envelope.v === 2) return openVersion2(envelope, d, s);
+  if (envelope.v === 1) return openVersion1(envelope, d, s);
+  throw new Error("unknown envelope");
 }
 
-if (globalThis.htmx) globalThis.htmx.onLoad((node) => { decryptWithin(node); });
+async function openVersion2(envelope, d, s) {
+  const entry = envelope.keys.find((k) => s.privateKeys.has(k.key));
+  if (!entry) {
+    const mineOnServer = envelope.keys.some((k) => { const key = s.keyById(k.key); return key && key.owner === s.me; });
+    if (!mineOnServer) throw new NotForMe();
+    throw new Error("this browser lacks the key it was sealed for");
+  }
+  const mine = s.keyById(entry.key);
+  const sender = s.keyById(envelope.sender_key);
+  // The sender key must be the author's: nobody can pass a message off as someone else's.
+  if (!mine || !sender || sender.owner !== d.authorId || mine.owner !== s.me) {
+    throw new Error("unknown keys");
+  }
+  return openFromRoom({ envelope, myPrivateKey: s.privateKeys.get(entry.key), mine, sender,
+                        context: { room: s.room, clientMsgId: d.clientMsgId, senderId: d.authorId } });
+}
+
+// The old one-to-one conversations: the text was sealed between the two people's keys.
+async function openVersion1(envelope, d, s) {
+  const sentByMe = d.authorId === s.me;
+  const [myKeyId, theirKeyId] = sentByMe ? [envelope.sender_key, envelope.recipient_key]
+    : [envelope.recipient_key, envelope.sender_key];
+  const mine = s.keyById(myKeyId);
+  const theirs = s.keyById(theirKeyId);
+  const myPrivateKey = s.privateKeys.get(Number(myKeyId));
+  if (!myPrivateKey || !mine || !theirs || mine.owner !== s.me) throw new Error("this browser lacks a key");
+  return open({
+    envelope, myPrivateKey, mine, theirs,
+    context: { conversation: envelope.conversation, clientMsgId: d.clientMsgId,
+               senderId: d.authorId, recipientId: envelope.recipient,
+               senderKeyId: envelope.sender_key, recipientKeyId: envelope.recipient_key },
+  });
+}
+
+if (globalThis.htmx) globalThis.htmx.onLoad((node) => { openWithin(node); });
