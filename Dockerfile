@@ -1,15 +1,17 @@
 # Parley in one container. Build: docker build -t parley .
 # Run:   docker run -p 8000:8000 -v parley-data:/data parley
-FROM node:20-slim AS frontend
+FROM node:24-slim AS frontend
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && mkdir -p vendor \
  && cp node_modules/htmx.org/dist/htmx.min.js vendor/htmx.min.js \
- && cp node_modules/htmx-ext-ws/dist/ws.min.js vendor/ws.min.js
+ && cp node_modules/htmx-ext-ws/dist/ws.min.js vendor/ws.min.js \
+ && cp node_modules/markdown-it/dist/markdown-it.min.js vendor/markdown-it.min.js
 
 FROM python:3.13-slim AS deps
 WORKDIR /app
+# Runtime pins only: the test tools (requirements-test.lock) stay out of the image.
 COPY requirements.lock ./
 RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r requirements.lock
 
@@ -22,13 +24,15 @@ COPY config ./config
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-COPY scripts/entrypoint ./scripts/entrypoint
+COPY scripts/entrypoint scripts/embedded-pg ./scripts/
 COPY --from=frontend /build/vendor ./static/vendor
+RUN /venv/bin/python -m app.emoji_set static/vendor/emoji.json
 ENV PATH="/venv/bin:$PATH" PYTHONUNBUFFERED=1 VAR_DIR=/data HOST=0.0.0.0 PORT=8000
 USER parley
 VOLUME ["/data"]
 EXPOSE 8000
+# The probe asks the port the app listens on ($PORT, as the container runs it).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s \
-  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
+  CMD python -c "import os,sys,urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2).status != 200)"
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/app/scripts/entrypoint"]

@@ -18,7 +18,7 @@ lint: setup
 	$(VENV)/bin/ruff check app config tests bench
 
 bench: setup
-	$(PY) -m bench.live_room $(BENCH_ARGS)
+	$(PY) -m bench.suite $(BENCH_ARGS)
 
 bench-search: setup
 	$(PY) -m bench.search $(BENCH_ARGS)
@@ -26,13 +26,13 @@ bench-search: setup
 bench-notify: setup
 	$(PY) -m bench.notify_rate $(BENCH_ARGS)
 
-setup: $(VENV)/.installed $(VENDOR)/.installed
+setup: $(VENV)/.installed $(VENDOR)/.installed $(VENDOR)/emoji.json
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.lock requirements-test.lock pyproject.toml
 	scripts/check-python $(PYTHON)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements.lock -r requirements-test.lock
 	touch $@
 
 $(VENDOR)/.installed: package.json package-lock.json
@@ -40,7 +40,13 @@ $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/htmx-ext-ws/dist/ws.min.js $(VENDOR)/ws.min.js
+	cp node_modules/markdown-it/dist/markdown-it.min.js $(VENDOR)/markdown-it.min.js
 	touch $@
+
+# The reaction picker's data, generated from the pinned emoji package (not committed).
+$(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py
+	mkdir -p $(VENDOR)
+	$(PY) -m app.emoji_set $@
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR)

@@ -13,6 +13,7 @@ from typing import Any
 from quart import Quart
 from quart_auth import Unauthorized
 
+from app.actions.instance import get_instance
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # The largest body any route accepts; routes without uploads lower it per request
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
+        SIGNUPS=settings.signups,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
@@ -72,11 +74,14 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
 def _register_blueprints(app: Quart) -> None:
     from app.blueprints import (
+        addresses,
+        admin,
         auth,
         direct,
         exports,
         health,
         help,
+        hooks,
         invitations,
         keys,
         mail,
@@ -90,11 +95,12 @@ def _register_blueprints(app: Quart) -> None:
         search,
         stream,
         users,
+        webhooks,
     )
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, profile, direct, keys, search, exports, stream, mail,
-                   passwords):
+                   passwords, admin, addresses, webhooks, hooks):
         app.register_blueprint(module.blueprint)
 
 
@@ -109,7 +115,8 @@ def _register_hooks(app: Quart) -> None:
         await start_orm(settings.database_url, settings.db_pool_max)
         await start_realtime(app, settings.bus_url or asyncpg_dsn(settings.database_url),
                              VIEWS, fragment_context(app),
-                             namespace=database_name(settings.database_url))
+                             namespace=database_name(settings.database_url),
+                             on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
 
     @app.after_serving
@@ -133,5 +140,6 @@ def _register_hooks(app: Quart) -> None:
         return {"me": user, "sidebar": await my_rooms(user) if user else [],
                 "direct_sidebar": await my_direct_rooms(user.id) if user else [],
                 "my_key": await key_state(user) if user else None,
-                "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes}
+                "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes,
+                "site_name": (await get_instance()).name}
 

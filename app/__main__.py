@@ -1,9 +1,14 @@
-"""`python -m app`: resolve the database (embedded if none is configured), migrate, serve."""
+"""`python -m app`: resolve the database (embedded if none is configured), migrate, serve.
+
+What a newcomer sees on the first `make run`: a few short progress lines, then one line saying
+where Parley is and what to do first (app/logs.py); a clean stop logs nothing alarming.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import logging.config
 import os
 import signal
 import sys
@@ -11,8 +16,9 @@ import sys
 import uvicorn
 
 from app.db import migrate_database
-from app.embedded_pg import embedded_postgres
-from config.settings import Settings, SettingsError
+from app.embedded_pg import embedded_postgres, is_initialised, stop_embedded
+from app.logs import logging_config
+from config.settings import Settings, SettingsError, require_writable
 
 log = logging.getLogger("parley")
 
@@ -21,37 +27,43 @@ def main() -> None:
     """Start Parley the way `make run` and the container entrypoint do."""
     try:
         settings = Settings.from_env()
+        require_writable(settings.var_dir)
     except SettingsError as exc:
         sys.exit(f"Parley cannot start: {exc}")
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.config.dictConfig(logging_config(settings))
     url, embedded = settings.database_url, None
     if url is None:
-        embedded = embedded_postgres(settings.var_dir / "pg")
+        pg = settings.var_dir / "pg"
+        log.info("%s the embedded PostgreSQL in %s…",
+                 "Starting" if is_initialised(pg) else "First start: setting up", pg)
+        embedded = embedded_postgres(pg)
         url = embedded.get_uri()
-        log.info("no DATABASE_URL: using the embedded PostgreSQL in %s", settings.var_dir / "pg")
         os.environ["DATABASE_URL"] = url  # worker processes read the same server
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
     # lets the `finally` below stop the embedded PostgreSQL cleanly (docker stop, systemd).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        log.info("Bringing the database schema up to date…")
         asyncio.run(migrate_database(url))
-        log.info("migrations applied; serving on http://%s:%s", settings.host, settings.port)
         _serve(settings)
     finally:
         if embedded is not None:
-            embedded.stop()
+            stop_embedded(embedded)
+        log.info("Parley stopped.")
 
 
 def _serve(settings: Settings) -> None:
     uvicorn.run(
         "app:create_app", factory=True, host=settings.host, port=settings.port,
         workers=settings.web_concurrency,
+        # uvloop and httptools: the event loop and the HTTP parser in C rather than Python.
+        loop="uvloop", http="httptools",
         ws_max_size=64 * 1024, timeout_graceful_shutdown=10, lifespan="on",
         # Frames are small HTML; compressing each one per socket cost ~10% of the CPU under load.
         ws_per_message_deflate=False,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-        log_level=settings.log_level,
+        log_level=settings.log_level, access_log=settings.access_log,
+        log_config=logging_config(settings),
     )
 
 

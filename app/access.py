@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.expressions import Q, Subquery
 
-from app.actions.errors import Forbidden, NotFound
+from app.actions.errors import Forbidden, Gone, NotFound
 from app.media.storage import is_valid_key
 from app.models import (
     Invitation,
@@ -15,7 +15,9 @@ from app.models import (
     Room,
     RoomKind,
     User,
+    Webhook,
 )
+from app.security import secret_digest
 
 
 async def find_visible_room(user: User | None, room_id: int) -> tuple[Room, Membership | None]:
@@ -216,3 +218,62 @@ async def can_message(user: User, other: User) -> bool:
     """
     theirs = Membership.filter(user_id=other.id, room__archived_at=None).values("room_id")
     return await Membership.filter(user_id=user.id, room_id__in=Subquery(theirs)).exists()
+
+
+def require_admin(user: User) -> User:
+    """The user, if they run this instance (403 for everyone else)."""
+    if not user.is_admin:
+        raise Forbidden("Only an administrator can do that.")
+    return user
+
+
+async def find_person(user_id: int) -> User:
+    """A person's account (any state) for the admin page; 404 for bots and unknown ids."""
+    person = await User.get_or_none(id=user_id, is_bot=False)
+    if person is None:
+        raise NotFound()
+    return person
+
+
+async def find_room_for_admin(room_id: int) -> Room:
+    """Any room, archived or not, public or private (not a private conversation):
+    administrators may archive any of them."""
+    room = await Room.get_or_none(id=room_id)
+    if room is None or room.is_direct:
+        raise NotFound()
+    return room
+
+
+async def find_webhook_by_token(token: str) -> Webhook:
+    """The live webhook a secret URL names: 404 for an unknown token, 410 once it is revoked
+    or its room archived (Slack's answers, so scripts can tell "stop trying" apart)."""
+    webhook = await Webhook.get_or_none(token_hash=secret_digest(token)).prefetch_related("room") \
+        if len(token) <= 128 else None
+    if webhook is None:
+        raise NotFound("no_service: no webhook has this URL.")
+    if webhook.revoked_at is not None:
+        raise Gone("no_service: this webhook was revoked.")
+    if webhook.room.archived_at is not None:
+        raise Gone("channel_is_archived: the webhook's room is archived.")
+    if webhook.room.is_direct:  # never made for one (require_webhook_room); never posted to
+        raise Forbidden("action_prohibited: webhooks never post into private conversations.")
+    return webhook
+
+
+async def require_webhook_room(user: User, room_id: int) -> Room:
+    """A room whose member may manage its webhooks; 403 for a private conversation."""
+    room, _ = await require_membership(user, room_id)
+    if room.is_direct:
+        raise Forbidden("Webhooks never post into private conversations.")
+    return room
+
+
+async def require_webhook_manager(user: User, room_id: int, webhook_id: int) -> Webhook:
+    """A room's webhook that `user` may revoke: they made it or own the room (members see it)."""
+    room = await require_webhook_room(user, room_id)
+    webhook = await Webhook.get_or_none(id=webhook_id, room_id=room.id, revoked_at=None)
+    if webhook is None:
+        raise NotFound()
+    if user.id != webhook.creator_id and not is_owner(room, user):
+        raise Forbidden("Only whoever made this webhook or the room's owner can revoke it.")
+    return webhook

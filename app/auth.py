@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from quart import g, redirect, request, url_for
+from quart import current_app, redirect, request, url_for
 from quart_auth import AuthUser, QuartAuth, Unauthorized, current_user
 
 from app.models import Session, User
+from app.session_cache import MISSING, SessionCache
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
@@ -22,18 +23,31 @@ class SessionUser(AuthUser):
         return await self.load() is not None
 
     async def load(self) -> User | None:
-        """The logged-in User, looked up once per request."""
+        """The logged-in User: from this process's session cache, else one query."""
         if self.auth_id is None:
             return None
-        cache = g.setdefault("_session_users", {})
-        if self.auth_id not in cache:
-            session = await Session.get_or_none(id=self.auth_id).prefetch_related("user")
-            cache[self.auth_id] = session.user if session else None
-        return cache[self.auth_id]
+        cache = session_cache()
+        user = cache.get(self.auth_id)
+        if user is MISSING:
+            session = await Session.get_or_none(id=self.auth_id).select_related("user")
+            # A deactivated user's sessions are deleted; this also covers one made meanwhile.
+            active = session is not None and session.user.deactivated_at is None
+            user = session.user if active else None
+            cache.put(self.auth_id, user)
+        return user  # type: ignore[return-value]
 
 
 class ParleyAuth(QuartAuth):
     user_class = SessionUser
+
+    def init_app(self, app: Any) -> None:
+        super().init_app(app)
+        app.extensions["session_cache"] = SessionCache()
+
+
+def session_cache() -> SessionCache:
+    """This process's session cache (made with the app)."""
+    return current_app.extensions["session_cache"]
 
 
 async def current_account() -> User | None:

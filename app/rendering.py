@@ -1,19 +1,16 @@
-"""Rendering helpers: viewer-independent fragments, DOM ids, and safe message text."""
+"""Rendering helpers: viewer-independent fragments, DOM ids, and the template filters."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from markupsafe import Markup, escape
 from quart import current_app
 
+from app.formatting import render_markdown
 from app.media.uploads import format_bytes
-from app.mentions import MENTION
 from app.models.message import REACTIONS
 
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}'\""
 _NAME_PARTS = re.compile(r"[._\-\s]+")
 AVATAR_HUES = 8
 
@@ -46,35 +43,6 @@ async def render_fragment(template: str, **context: Any) -> str:
     return await current_app.jinja_env.get_template(template).render_async(**context)
 
 
-def linkify(text: str) -> Markup:
-    """Escape user text, turn bare http(s) URLs into safe links and highlight @mentions."""
-    out: list[str] = []
-    last = 0
-    for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
-        end = match.start() + len(url)
-        out.append(_mentions(text[last:match.start()]))
-        out.append(f'<a href="{escape(url)}" rel="noopener noreferrer nofollow" '
-                   f'target="_blank">{escape(url)}</a>')
-        last = end
-    out.append(_mentions(text[last:]))
-    return Markup("".join(out))
-
-
-def _mentions(text: str) -> str:
-    """Escape text and wrap each @username in a span (the same for every viewer)."""
-    out, last = [], 0
-    for match in MENTION.finditer(text):
-        name = match.group(1).rstrip(".")
-        end = match.start() + 1 + len(name)
-        out.append(str(escape(text[last:match.start()])))
-        out.append(f'<span class="mention" data-username="{escape(name.lower())}">'
-                   f'@{escape(name)}</span>')
-        last = end
-    out.append(str(escape(text[last:])))
-    return "".join(out)
-
-
 def initials(name: str) -> str:
     """One or two letters for a generated avatar: "alice" → "A", "mary.jane" → "MJ"."""
     parts = [part for part in _NAME_PARTS.split(name) if part]
@@ -83,7 +51,7 @@ def initials(name: str) -> str:
 
 def register_filters(app: Any) -> None:
     """Make the helpers available in every template."""
-    app.jinja_env.filters["linkify"] = linkify
+    app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES

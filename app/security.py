@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import secrets
@@ -24,8 +25,10 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # every other request body is held to FORM_MAX_BYTES.
 UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo"})
 # The one-click unsubscribe POST comes from a mail provider, with neither session nor token:
-# its signed URL is the permission, and all it can do is turn e-mail off.
-CSRF_EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe_now"})
+# its signed URL is the permission, and all it can do is turn e-mail off. A webhook POST comes
+# from a script: its secret URL is the permission, it ignores any session cookie, and all it
+# can do is post as its bot. Nothing else is exempt (tests/test_webhooks.py pins this list).
+CSRF_EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe_now", "hooks.deliver"})
 FORM_MAX_BYTES = 1024 * 1024
 FORM_FIELDS_ALLOWANCE = 256 * 1024
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -52,6 +55,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def secret_digest(token: str) -> str:
+    """What is stored and looked up instead of a secret URL token (a leaked table leaks no URL)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def csrf_token() -> str:

@@ -64,8 +64,9 @@ class Member:
 
 def start_server(database_url: str, port: int, var_dir: Path) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "HOST": "127.0.0.1",
-           "RATE_LIMITS": "off", "VAR_DIR": str(var_dir), "LOG_LEVEL": "warning",
-           "DB_POOL_MAX": "20"}
+           # Open sign-up: the benchmark's members sign up freely, with no join link.
+           "RATE_LIMITS": "off", "SIGNUPS": "open", "VAR_DIR": str(var_dir),
+           "LOG_LEVEL": "warning", "DB_POOL_MAX": "20"}
     cmd = [sys.executable, "-m", "app"]
     if os.cpu_count() and os.cpu_count() > 1:
         cmd = ["taskset", "-c", "0", *cmd]  # the server gets core 0, this generator core 1

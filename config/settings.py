@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTENSION = "settings"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 RUN_AS_UID = 10001  # the container's `parley` user (Dockerfile)
+# Who may sign up after the first account (the values of app.models.SignupPolicy); SIGNUPS
+# fixes one for the instance, unset leaves it to the administrator (join link by default).
+SIGNUP_POLICIES = ("link", "open", "closed")
 
 
 class SettingsError(ValueError):
@@ -74,6 +77,8 @@ class Settings:
     presence_grace_seconds: float = 60.0
     mail_poll_seconds: float = 5.0
     mail_retry_seconds: float = 30.0
+    signups: str | None = None  # None: the administrator's choice (join link by default)
+    access_log: bool = False  # a log line per request costs ~5% of the CPU under load
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -196,6 +201,12 @@ def _bus_url(raw: str) -> str:
     return raw
 
 
+def _signups(raw: str) -> str:
+    if raw.lower() not in SIGNUP_POLICIES:
+        raise ValueError("expected one of " + ", ".join(SIGNUP_POLICIES))
+    return raw.lower()
+
+
 def _host_names(raw: str) -> tuple[str, ...]:
     names = tuple(name.strip().lower() for name in raw.split(",") if name.strip())
     if any("/" in name or " " in name for name in names):
@@ -216,6 +227,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "WEB_CONCURRENCY": ("web_concurrency", _whole(1)),
     "FORWARDED_ALLOW_IPS": ("forwarded_allow_ips", _text),
     "LOG_LEVEL": ("log_level", _log_level),
+    "ACCESS_LOG": ("access_log", _flag),
     "MEDIA_ROOT": ("media_root", Path),
     "UPLOAD_MAX_BYTES": ("upload_max_bytes", _whole(1)),
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _whole(1)),
@@ -227,6 +239,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PRESENCE_GRACE_SECONDS": ("presence_grace_seconds", _seconds),
     "MAIL_POLL_SECONDS": ("mail_poll_seconds", _seconds),
     "MAIL_RETRY_SECONDS": ("mail_retry_seconds", _seconds),
+    "SIGNUPS": ("signups", _signups),
 }
 
 

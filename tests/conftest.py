@@ -19,6 +19,7 @@ from tests.database import create_database, drop_database, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
 from tests.mailbox import SmtpServer, send_mail_to
+from tests.server import running_server
 
 TABLES_KEPT = {"tortoise_migrations"}
 
@@ -118,3 +119,21 @@ def smtp(app: Quart) -> Iterator[SmtpServer]:
     yield server
     undo()
     server.stop()
+
+
+@pytest_asyncio.fixture
+async def empty_database(database_server: str) -> AsyncIterator[str]:
+    """A migrated database of its own, with nobody signed up yet."""
+    url = await create_database(database_server)
+    await migrate_database(url)
+    yield url
+    await drop_database(database_server, url)
+
+
+@pytest.fixture
+def fresh_server(empty_database: str, tmp_path: Path) -> Iterator[str]:
+    """A real server process for a new instance, on the default sign-up policy (the join
+    link): SIGNUPS="" takes back the SIGNUPS=open other test servers run with."""
+    env = {"DATABASE_URL": empty_database, "VAR_DIR": str(tmp_path), "SIGNUPS": ""}
+    with running_server(env) as (base, _proc):
+        yield base

@@ -15,6 +15,10 @@ from werkzeug.datastructures import FileStorage
 
 from config.settings import settings_of
 
+# How long a wait on a condition may take before the test fails: a safety net for a loaded
+# machine, never a measure (no test asserts how fast something happened).
+WAIT = 60.0
+
 
 def soup(html: str | bytes) -> BeautifulSoup:
     """Parse HTML for CSS-selector assertions."""
@@ -77,14 +81,21 @@ class Person:
     async def get(self, path: str, **kw: Any) -> Any:
         return await self.client.get(path, **kw)
 
-    async def sign_up(self, password: str = "correct horse battery") -> Any:
-        response = await self.post("/register", {"username": self.username,
-                                                 "email": f"{self.username}@example.com",
-                                                 "password": password})
-        assert response.status_code == 303, await response.get_data(as_text=True)
+    async def sign_up(self, password: str = "correct horse battery", *,
+                      verified: bool = True) -> Any:
+        """Sign up through the join link (which the administrator would have shared), and
+        confirm the address as its owner would (`verified=False` leaves it unconfirmed)."""
+        from app.actions.addresses import verify_email
         from app.models import User
 
-        self.user_id = (await User.get(username_key=self.username.lower())).id
+        response = await self.post(await join_path(), {"username": self.username,
+                                                      "email": f"{self.username}@example.com",
+                                                      "password": password})
+        assert response.status_code == 303, await response.get_data(as_text=True)
+        user = await User.get(username_key=self.username.lower())
+        self.user_id = user.id
+        if verified:
+            await verify_email(user)
         return response
 
     async def create_room(self, name: str, topic: str = "", visibility: str = "public") -> int:
@@ -116,6 +127,13 @@ class Person:
     async def upload_avatar(self, data: bytes, filename: str = "me.jpg") -> Any:
         """Send the profile photo form."""
         return await self.post("/profile/avatar", files={"avatar": upload(data, filename)})
+
+async def join_path() -> str:
+    """The path of the instance's current join link."""
+    from app.actions.instance import get_instance
+
+    return f"/join/{(await get_instance()).join_token}"
+
 
 async def signed_in(app: Quart, user: Any) -> Person:
     """A Person already logged in as an existing user (no password hashing: fast set-up)."""

@@ -8,7 +8,7 @@ from typing import Any
 from quart.testing import QuartClient
 from quart.testing.connections import TestWebsocketConnection
 
-from tests.helpers import Person, select, soup
+from tests.helpers import WAIT, Person, select, soup
 
 
 class SocketClosed(Exception):
@@ -51,7 +51,7 @@ def socket(person: Person, room_id: int | None = None,
     return person.client.websocket(path, headers=headers)  # type: ignore[return-value]
 
 
-async def next_frame(ws: RecordingWebsocket, timeout: float = 10) -> str:
+async def next_frame(ws: RecordingWebsocket, timeout: float = WAIT) -> str:
     """The next pushed element (raises SocketClosed if the server closed the socket).
 
     The server may send several top-level elements in one WebSocket frame when they queued up;
@@ -67,7 +67,7 @@ async def next_frame(ws: RecordingWebsocket, timeout: float = 10) -> str:
     return pending.pop(0)
 
 
-async def frame_matching(ws: RecordingWebsocket, selector: str, timeout: float = 10) -> str:
+async def frame_matching(ws: RecordingWebsocket, selector: str, timeout: float = WAIT) -> str:
     """Skip frames until one contains an element matching `selector`."""
     async with asyncio.timeout(timeout):
         while True:
@@ -76,7 +76,7 @@ async def frame_matching(ws: RecordingWebsocket, selector: str, timeout: float =
                 return frame
 
 
-async def registered(person: Person, sockets: int = 1, timeout: float = 10) -> None:
+async def registered(person: Person, sockets: int = 1, timeout: float = WAIT) -> None:
     """Wait until this process has registered `sockets` live sockets of the person."""
     registry = person.app.extensions["realtime"].registry
     async with asyncio.timeout(timeout):

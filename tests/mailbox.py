@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from quart import Quart
 
 from config.settings import attach, settings_of
+from tests.helpers import WAIT
 from tests.server import free_port
 
 
@@ -90,13 +91,25 @@ def send_mail_to(app: Quart, server: SmtpServer, *, delay: float = 0.4) -> Calla
     attach(app, replace(before, smtp_url=f"smtp://127.0.0.1:{server.port}",
                         notify_delay_seconds=delay, mail_poll_seconds=0.05,
                         mail_retry_seconds=0.1, presence_grace_seconds=0.0,
-                        base_url="http://parley.test"))
+                        base_url="http://parley.test",
+                        # links in e-mails name parley.test; the test client still calls localhost
+                        allowed_hosts=(*before.allowed_hosts, "localhost")))
     return lambda: attach(app, before)
 
 
+def hold_mail(app: Quart) -> Callable[[], None]:
+    """Nothing falls due until the returned release() (then everything pending is due at once).
+
+    For a test whose steps must all happen inside one batching period, however slowly a busy
+    machine runs them; the smtp fixture's undo restores the delays afterwards.
+    """
+    attach(app, replace(settings_of(app), notify_delay_seconds=3600.0))
+    return lambda: attach(app, replace(settings_of(app), notify_delay_seconds=0.0))
+
+
 async def eventually(check: Callable[[], Awaitable[bool]] | Callable[[], bool],
-                     timeout: float = 10) -> None:
-    """Wait until `check()` is true (polls; fails the test on timeout)."""
+                     timeout: float = WAIT) -> None:
+    """Wait until `check()` is true (polls; fails the test only if it never becomes true)."""
     async with asyncio.timeout(timeout):
         while True:
             result = check()

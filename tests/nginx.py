@@ -1,7 +1,7 @@
 """Debian's nginx as a round-robin load balancer in front of test servers, run by the test.
 
 nginx runs in the foreground with every file it writes (pid, logs, temp files) under a prefix
-directory, proxies with the repository's own `deploy/nginx/parley-proxy.conf`, and is stopped
+directory, proxies with the repository's own `config/nginx/parley-proxy.conf`, and is stopped
 gracefully with SIGQUIT.
 """
 
@@ -23,7 +23,7 @@ import pytest
 from tests.server import ROOT, free_port
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
-PROXY_CONF = ROOT / "deploy" / "nginx" / "parley-proxy.conf"
+PROXY_CONF = ROOT / "config" / "nginx" / "parley-proxy.conf"
 
 
 def require_nginx() -> str:

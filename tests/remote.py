@@ -10,7 +10,7 @@ import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.helpers import select, select_one
+from tests.helpers import WAIT, select, select_one
 
 
 class RemoteUser:
@@ -25,7 +25,7 @@ class RemoteUser:
         await self.http.aclose()
 
     async def csrf(self) -> str:
-        page = (await self.http.get("/register")).text
+        page = (await self.http.get("/login")).text  # always a form (sign-up may be closed)
         return select_one(page, "input[name=csrf_token]")["value"]
 
     async def post(self, path: str, form: dict[str, str] | None = None) -> httpx.Response:
@@ -61,7 +61,7 @@ class RemoteUser:
                                                                  "Origin": self.base})
 
 
-async def bodies_received(ws: ClientConnection, count: int, timeout: float = 15) -> list[str]:
+async def bodies_received(ws: ClientConnection, count: int, timeout: float = WAIT) -> list[str]:
     """Read frames until `count` message bodies arrived; return them in arrival order."""
     bodies: list[str] = []
     async with asyncio.timeout(timeout):
@@ -74,6 +74,6 @@ async def bodies_received(ws: ClientConnection, count: int, timeout: float = 15)
 async def wait_registered(ws: ClientConnection, user: RemoteUser, room_id: int) -> None:
     """Make sure the server has subscribed the socket: a typing ping echoes back a frame."""
     await ws.send(json.dumps({"type": "typing"}))
-    async with asyncio.timeout(10):
+    async with asyncio.timeout(WAIT):
         while not select(await ws.recv(), f"#room-{room_id}-typing"):
             pass

@@ -27,15 +27,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], timeout: float = 60,
-                   port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Start `python -m app` with `env` added, wait for /healthz, yield (base URL, process)."""
+def running_server(env: dict[str, str], timeout: float = 180, port: int | None = None,
+                   output: Path | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start `python -m app` with `env` added, wait for /healthz, yield (base URL, process).
+
+    `output`: a file that keeps what the server printed (what a user sees in the terminal).
+    """
     port = port or free_port()  # a given port lets a restarted server take over its address
+    # SIGNUPS=open: these servers are for load and fault tests, whose users sign up freely
+    # (tests of the join link pass SIGNUPS="" to get the safe default back).
     full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "RATE_LIMITS": "off",
-                **env}
+                "SIGNUPS": "open", **env}
     # Output goes to a file, not a pipe: nobody reads a pipe while the server runs, and once
     # its 64 KiB buffer fills, every write (a log line) blocks the server's event loop.
-    log = tempfile.TemporaryFile(mode="w+")
+    log = output.open("w+") if output else tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=full_env,
                             stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
@@ -47,7 +52,7 @@ def running_server(env: dict[str, str], timeout: float = 60,
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=15)
+                proc.wait(timeout=120)  # a safety net on a loaded machine, not a measure
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

@@ -6,7 +6,7 @@ import pytest
 from quart import Quart
 
 from app.models import Session, User
-from tests.helpers import Person, select, select_one
+from tests.helpers import Person, join_path, select, select_one
 
 
 async def test_signing_up_logs_the_user_in(app: Quart) -> None:
@@ -24,8 +24,9 @@ async def test_signing_up_logs_the_user_in(app: Quart) -> None:
 async def test_usernames_are_unique_case_insensitively(app: Quart, alice: Person) -> None:
     impostor = Person(app, "ALICE")
 
-    response = await impostor.post("/register", {"username": "ALICE", "email": "a@b.example",
-                                                 "password": "long enough pw"})
+    response = await impostor.post(await join_path(), {"username": "ALICE",
+                                                       "email": "a@b.example",
+                                                       "password": "long enough pw"})
 
     assert response.status_code == 400
     assert select_one(await response.get_data(), "#username-error").text == "That username is taken."

@@ -2,8 +2,10 @@
 
 The route list comes from `app.url_map`, so a new route with no entry in MATRIX fails
 `test_every_route_has_an_entry_in_the_matrix`. To add a route, add one line to MATRIX saying
-what an anonymous visitor, an outsider (mallory), a pending invitee (carol), a member (bob) and
-the owner (alice) get for the private room, its pending invitation and bob's membership.
+what an anonymous visitor, an outsider (mallory), a pending invitee (carol), a member (bob),
+the owner (alice), the administrator (erin, in no room) and a deactivated member (grace, whose
+browser still holds its old cookie) get for the private room, its pending invitation, bob's
+membership and alice's webhook.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from PIL import Image
 from quart import Quart
 
 from app.actions.direct_rooms import start_direct_room
+from app.actions.instance import get_instance
 from app.actions.invitations import accept_invitation, invite_member
 from app.actions.messages import create_message, create_sealed_message
 from app.actions.rooms import create_room
-from app.mail.tokens import password_reset_token, unsubscribe_token
+from app.actions.users import deactivate_user
+from app.actions.webhooks import create_webhook
+from app.mail.tokens import email_verification_token, password_reset_token, unsubscribe_token
 from app.media.uploads import media_settings
 from app.models import MediaFile, PublicKey, User
 from app.security import hash_password
@@ -32,7 +37,7 @@ from tests.helpers import Person, sealed_envelope, signed_in
 from tests.live import SocketClosed, frame_matching, next_frame, registered
 
 SECRET = "test-secret"  # the SECRET_KEY of the test settings
-PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner")
+PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner", "admin", "deactivated")
 EXEMPT = {("GET", "/static/<path:filename>")}  # files anyone may fetch, nothing per room
 LOGIN = 302  # login_required sends anonymous visitors to the login page
 # For the WebSocket: the close code of a refused socket, or whether it hears the room.
@@ -48,36 +53,46 @@ class Expect:
     invitee: int
     member: int
     owner: int
+    admin: int
+    deactivated: int
     form: dict[str, str] = field(default_factory=dict)
     query: str = ""
 
 
 def everyone(status: int, **kw: Any) -> Expect:
     """A route that treats every visitor alike."""
-    return Expect(status, status, status, status, status, **kw)
+    return Expect(status, status, status, status, status, status, status, **kw)
 
 
 def signed_in_only(status: int, **kw: Any) -> Expect:
-    """A route for any logged-in user."""
-    return Expect(LOGIN, status, status, status, status, **kw)
+    """A route for any logged-in user (a deactivated user is logged out)."""
+    return Expect(LOGIN, status, status, status, status, status, LOGIN, **kw)
 
 
 def in_the_room(member: int, owner: int | None = None, **kw: Any) -> Expect:
-    """A route about the private room: 404 for anyone who may not know it exists."""
-    return Expect(LOGIN, 404, 404, member, member if owner is None else owner, **kw)
+    """A route about the private room: 404 for anyone who may not know it exists (the
+    administrator too: running the instance is not reading its private rooms)."""
+    return Expect(LOGIN, 404, 404, member, member if owner is None else owner, 404, LOGIN, **kw)
 
 
 def for_the_invitation(invitee: int, revoker: int, **kw: Any) -> Expect:
     """A route about carol's pending invitation (sent by alice, the owner)."""
-    return Expect(LOGIN, 404, invitee, 403, revoker, **kw)
+    return Expect(LOGIN, 404, invitee, 403, revoker, 404, LOGIN, **kw)
+
+
+def admins_only(status: int, **kw: Any) -> Expect:
+    """A route of the admin page: 403 for every other logged-in user."""
+    return Expect(LOGIN, 403, 403, 403, 403, status, LOGIN, **kw)
 
 
 MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/healthz"): everyone(200),
     ("GET", "/help/javascript"): everyone(200),
     ("GET", "/"): everyone(302),
-    ("GET", "/register"): everyone(200),
-    ("POST", "/register"): everyone(400),
+    ("GET", "/register"): everyone(200),  # saying that signing up needs the join link
+    ("POST", "/register"): everyone(403),  # people exist: the join link is needed
+    ("GET", "/join/<token>"): everyone(200),
+    ("POST", "/join/<token>"): everyone(400),  # the link is right, the empty form is not
     ("GET", "/login"): everyone(200),
     ("POST", "/login"): everyone(400),
     ("POST", "/logout"): everyone(303),
@@ -122,19 +137,40 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/media/<key>"): in_the_room(200),
     # Private messages with bob (<username>): only people who share a room with him may.
     ("GET", "/dm"): signed_in_only(200),
-    ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, form={"username": "bob"}),
+    ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, 400, LOGIN, form={"username": "bob"}),
     # alice and bob have no direct room in this world: alice gets the page offering to start it.
-    ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200),
+    ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200, 404, LOGIN),
     # Direct-room routes on the private room: refused (DIRECT_MATRIX has them on a direct room).
     ("POST", "/rooms/<int:room_id>/members"): in_the_room(403, form={"username": "dave"}),
     ("GET", "/rooms/<int:room_id>/keys"): in_the_room(403),
     ("POST", "/keys"): signed_in_only(400),  # an empty form: refused with the reason
     # alice's key (<int:key_id>) has no backup yet; an empty form is refused with the reason.
-    ("POST", "/keys/<int:key_id>/backup"): Expect(LOGIN, 404, 404, 404, 400),
-    ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200),
+    ("POST", "/keys/<int:key_id>/backup"): Expect(LOGIN, 404, 404, 404, 400, 404, LOGIN),
+    ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200, 404, LOGIN),
     ("GET", "/keys/backup"): signed_in_only(200),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
-                          WS_HEARS_ROOM, query="?room=<int:room_id>"),
+                          WS_HEARS_ROOM, WS_DEAF_TO_ROOM, WS_REFUSED, query="?room=<int:room_id>"),
+    # Running the instance (<int:user_id> is bob).
+    ("GET", "/admin"): admins_only(200),
+    ("POST", "/admin/instance"): admins_only(303, form={"name": "Acme", "signup_policy": "link"}),
+    ("POST", "/admin/join-link"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/deactivation"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/reactivation"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/administrator"): admins_only(303),
+    ("POST", "/admin/users/<int:user_id>/administrator/deletion"): admins_only(303),
+    ("POST", "/admin/rooms/<int:room_id>/archival"): admins_only(303),
+    ("POST", "/admin/rooms/<int:room_id>/archival/deletion"): admins_only(303),
+    # bob's address confirmation link: the signed token is the permission.
+    ("GET", "/email/verification/<token>"): everyone(200),
+    ("POST", "/email/verification/<token>"): everyone(200),
+    ("POST", "/profile/email"): signed_in_only(400),  # no password given: nothing changes
+    ("POST", "/profile/email/verification"): signed_in_only(303),
+    # Webhooks: members make them; alice's (<int:webhook_id>) only she may revoke.
+    ("GET", "/rooms/<int:room_id>/webhooks"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/webhooks"): in_the_room(303, form={"name": "CI"}),
+    ("POST", "/rooms/<int:room_id>/webhooks/<int:webhook_id>/revocation"): in_the_room(403, 303),
+    # The webhook's secret URL is the permission, whoever sends it (sessions are ignored).
+    ("POST", "/hooks/<token>"): everyone(200, form={"text": "deploy done"}),
 }
 # The same visitors on alice and bob's direct room (carol, the invitee of the private room, is
 # an outsider here) with alice's sealed message. Routes not listed behave as in MATRIX.
@@ -161,7 +197,14 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
     ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,
-                          WS_HEARS_ROOM, query="?room=<int:room_id>"),
+                          WS_HEARS_ROOM, WS_DEAF_TO_ROOM, WS_REFUSED, query="?room=<int:room_id>"),
+    # Webhooks never post into a private conversation; the admin page does not list them.
+    ("GET", "/rooms/<int:room_id>/webhooks"): in_the_room(403),
+    ("POST", "/rooms/<int:room_id>/webhooks"): in_the_room(403, form={"name": "CI"}),
+    ("POST", "/rooms/<int:room_id>/webhooks/<int:webhook_id>/revocation"): in_the_room(403),
+    ("POST", "/admin/rooms/<int:room_id>/archival"): Expect(LOGIN, 403, 403, 403, 403, 404, LOGIN),
+    ("POST", "/admin/rooms/<int:room_id>/archival/deletion"): Expect(LOGIN, 403, 403, 403, 403,
+                                                                     404, LOGIN),
 }
 CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]
 DIRECT_CASES = [(key, persona) for key in DIRECT_MATRIX for persona in PERSONAS]
@@ -210,7 +253,8 @@ async def _check(expect: Expect, key: tuple[str, str], persona: str,
     visitor: Person = world[persona]
 
     if method == "WS":
-        assert await _socket_outcome(visitor, world, path) == getattr(expect, persona)
+        assert await _socket_outcome(visitor, world, path,
+                                     getattr(expect, persona)) == getattr(expect, persona)
         return
     if method == "GET":
         response = await visitor.get(path)
@@ -229,15 +273,20 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("<int:key_id>", str(world["key_id"])) \
         .replace("<key>", world["image_key"]).replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
-        .replace("/reset/<token>", f"/reset/{world['reset_token']}")
+        .replace("/reset/<token>", f"/reset/{world['reset_token']}") \
+        .replace("<int:webhook_id>", str(world["webhook_id"])) \
+        .replace("/join/<token>", f"/join/{world['join_token']}") \
+        .replace("/verification/<token>", f"/verification/{world['verify_token']}") \
+        .replace("/hooks/<token>", f"/hooks/{world['webhook_token']}")
 
 
-async def _socket_outcome(visitor: Person, world: dict[str, Any], path: str) -> int:
+async def _socket_outcome(visitor: Person, world: dict[str, Any], path: str,
+                          expected: int) -> int:
     """Refused (its close code), or whether the socket is subscribed to the room's frames."""
     room_id = world["room_id"]
     registry = visitor.app.extensions["realtime"].registry
     async with visitor.client.websocket(path) as ws:
-        if visitor.user_id is None:
+        if visitor.user_id is None or expected == WS_REFUSED:  # a refusal must be a close
             with pytest.raises(SocketClosed) as closed:
                 await next_frame(ws)
             return closed.value.code
@@ -251,13 +300,17 @@ async def _socket_outcome(visitor: Person, world: dict[str, Any], path: str) -> 
 
 
 async def _private_room_world(app: Quart) -> dict[str, Any]:
-    """alice owns a private room with a message; bob is a member; carol is invited; mallory
-    is an outsider; dave exists so he can be invited."""
+    """alice owns a private room with a message and a webhook; bob is a member; carol is
+    invited; mallory is an outsider; dave exists so he can be invited; erin runs the instance;
+    grace was a member until erin deactivated her."""
     users = {name: await User.create(username=name, username_key=name, password_hash=_hash(),
-                                     email=f"{name}@example.com")
-             for name in ("alice", "bob", "carol", "mallory", "dave")}
+                                     email=f"{name}@example.com", is_admin=name == "erin")
+             for name in ("alice", "bob", "carol", "mallory", "dave", "erin", "grace")}
     room = await create_room(users["alice"], "secret plans", "", "private")
     await accept_invitation(await invite_member(room, users["alice"], "bob", grace=timedelta(0)))
+    await accept_invitation(await invite_member(room, users["alice"], "grace",
+                                                grace=timedelta(0)))
+    webhook, webhook_token = await create_webhook(room, users["alice"], "CI")
     invitation = await invite_member(room, users["alice"], "carol", grace=timedelta(0))
     photo = await create_message(room, users["alice"], "the plan", None, max_chars=100,
                                  grace=timedelta(0), image=_png(),
@@ -273,10 +326,14 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                              "say": lambda author: create_message(
                                  room, author, "live", None, max_chars=100, grace=timedelta(0)),
                              "unsubscribe_token": unsubscribe_token(SECRET, users["bob"].id),
-                             "reset_token": password_reset_token(SECRET, users["bob"])}
+                             "reset_token": password_reset_token(SECRET, users["bob"]),
+                             "verify_token": email_verification_token(SECRET, users["bob"]),
+                             "webhook_id": webhook.id, "webhook_token": webhook_token,
+                             "join_token": (await get_instance()).join_token}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
-                          ("owner", "alice")):
+                          ("owner", "alice"), ("admin", "erin"), ("deactivated", "grace")):
         world[persona] = await signed_in(app, users[name])
+    await deactivate_user(users["erin"], users["grace"])  # after her browser got its cookie
     return world
 
 

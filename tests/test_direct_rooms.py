@@ -224,7 +224,7 @@ async def test_the_sidebar_lists_my_direct_rooms_with_unread_counts_until_opened
         await send(alice, direct, keys["alice"], [keys["alice"], keys["bob"]])
 
     before = await (await bob.get("/rooms")).get_data()
-    await bob.get(f"/rooms/{direct}")
+    await bob.post(f"/rooms/{direct}/read-marker")
     after = await (await bob.get("/rooms")).get_data()
     senders_view = await (await alice.get("/rooms")).get_data()
 

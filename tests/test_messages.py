@@ -6,13 +6,16 @@ from app.models import Membership, Message
 from tests.helpers import Person, select, select_one
 
 
-async def test_plain_post_redirects_back_to_the_room(alice: Person, room_id: int) -> None:
+async def test_plain_post_redirects_to_the_newest_page_at_the_new_message(
+        alice: Person, room_id: int) -> None:
     response = await alice.say(room_id, "hello\nworld")
 
     assert response.status_code == 303
-    assert response.headers["Location"] == f"/rooms/{room_id}#composer"
-    page = await (await alice.get(f"/rooms/{room_id}")).get_data()
-    message = select_one(page, ".message")
+    path, anchor = response.headers["Location"].split("#")
+    assert path == f"/rooms/{room_id}"
+    page = await (await alice.get(path)).get_data()
+    message = select_one(page, f"#{anchor}")
+    assert "message" in message["class"]
     assert select_one(str(message), ".body").text == "hello\nworld"
     assert select_one(str(message), ".author").text == "alice"
     assert select_one(str(message), "time")["datetime"].startswith("20")
@@ -119,7 +122,7 @@ async def test_message_bodies_are_escaped_and_links_made_clickable(alice: Person
     assert "<script>alert(1)</script>" not in html
     assert body.text == payload
     link = select_one(str(body), "a")
-    assert link["href"] == "https://example.com/a?b=1&c="
+    assert link["href"] == "https://example.com/a?b=1&c=%22x%22"  # quotes percent-encoded
     assert "noopener" in link["rel"]
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 import signal
-import time
 from pathlib import Path
 
+import httpx
 import pytest
 import websockets
 
 from tests.faults.recovery import people_in_a_room
+from tests.helpers import WAIT
 from tests.redis_server import shared_redis_or_skip, subscribers
 from tests.remote import RemoteUser, bodies_received, wait_registered
 from tests.server import running_server
@@ -46,7 +47,24 @@ async def test_a_message_posted_on_one_process_reaches_sockets_on_both(two_serve
         await closer
 
 
-async def test_sigterm_closes_sockets_with_1012_and_exits_promptly(database_url: str,
+async def test_a_logout_on_one_process_ends_the_session_on_the_other(two_servers) -> None:
+    base_a, base_b = two_servers
+    dave = RemoteUser(base_a, f"dave{secrets.token_hex(3)}")
+    await dave.sign_up()
+    on_b = httpx.AsyncClient(base_url=base_b, cookies=dave.http.cookies, timeout=20)
+    assert (await on_b.get("/rooms")).status_code == 200  # process B now remembers it
+
+    assert (await dave.post("/logout")).status_code == 303
+
+    # Process B hears of it over the bus; until then (milliseconds) it may still say 200.
+    async with asyncio.timeout(WAIT):
+        while (await on_b.get("/rooms")).status_code != 302:
+            await asyncio.sleep(0.05)
+    await on_b.aclose()
+    await dave.close()
+
+
+async def test_sigterm_closes_sockets_with_1012_and_exits_by_itself(database_url: str,
                                                                    tmp_path: Path) -> None:
     env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path)}
     with running_server(env) as (base, proc):
@@ -57,12 +75,11 @@ async def test_sigterm_closes_sockets_with_1012_and_exits_promptly(database_url:
         await wait_registered(ws, carol, room_id)
 
         proc.send_signal(signal.SIGTERM)
-        started = time.monotonic()
+        # Safety nets on a loaded machine, not measures (the image check times `docker stop`).
         with pytest.raises(websockets.ConnectionClosed) as closed:
-            await asyncio.wait_for(ws.recv(), 15)
-        await asyncio.to_thread(proc.wait, 15)
-        elapsed = time.monotonic() - started
+            await asyncio.wait_for(ws.recv(), 120)
+        await asyncio.to_thread(proc.wait, 120)
         await carol.close()
 
     assert closed.value.rcvd.code == 1012
-    assert proc.returncode is not None and elapsed < 15
+    assert proc.returncode == 0  # it exited by itself, cleanly, before any kill

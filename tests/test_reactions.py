@@ -1,6 +1,8 @@
-"""Reactions: a fixed set, toggled per person, shown with who reacted, pushed live."""
+"""Reactions: any emoji of the set, toggled per person, shown with who reacted, pushed live."""
 
 from __future__ import annotations
+
+import pytest
 
 from app.models import Message, Reaction
 from tests.helpers import Person, select, select_one
@@ -37,11 +39,25 @@ async def test_reacting_again_takes_the_reaction_back(alice: Person, room_id: in
     assert await Reaction.all().count() == 0
 
 
-async def test_an_emoji_outside_the_set_is_refused(alice: Person, room_id: int) -> None:
+async def test_any_emoji_from_the_picker_is_a_reaction(alice: Person, room_id: int) -> None:
     message = await _message(alice, room_id)
 
     response = await alice.post(f"/rooms/{room_id}/messages/{message.id}/reactions",
-                                {"emoji": "<script>"})
+                                {"emoji": "🦄"}, htmx=True)
+
+    button = select_one(await response.get_data(), ".reaction[value='🦄']")
+    assert button["title"] == "Unicorn: alice"
+
+
+@pytest.mark.parametrize("value", ["<script>", "👍👍", "a", "", "\U0001F3FB", "☺"],
+                         ids=["markup", "two emoji", "letter", "empty", "skin tone alone",
+                              "unqualified"])
+async def test_anything_but_one_emoji_of_the_set_is_refused(alice: Person, room_id: int,
+                                                           value: str) -> None:
+    message = await _message(alice, room_id)
+
+    response = await alice.post(f"/rooms/{room_id}/messages/{message.id}/reactions",
+                                {"emoji": value})
 
     assert response.status_code == 400
     assert await Reaction.all().count() == 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.media.storage import delete_files, is_valid_key, media_path, write_files
+from tests.mailbox import eventually
 
 
 def files_under(root: Path) -> list[str]:
@@ -26,17 +27,14 @@ async def test_files_are_stored_under_random_sharded_keys(tmp_path: Path) -> Non
 
 async def test_a_cancelled_write_leaves_no_file(tmp_path: Path) -> None:
     task = asyncio.create_task(write_files(tmp_path, [b"x" * 20_000_000] * 3))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)  # the task runs up to its first await: the write in its thread
 
     task.cancel()
 
     with pytest.raises(asyncio.CancelledError):
         await task
-    for _ in range(200):  # the worker thread finishes its write, then its files are removed
-        if not files_under(tmp_path):
-            break
-        await asyncio.sleep(0.05)
-    assert files_under(tmp_path) == []
+    # the worker thread finishes its write, then its files are removed
+    await eventually(lambda: files_under(tmp_path) == [])
 
 
 def test_delete_files_ignores_missing_and_malformed_keys(tmp_path: Path) -> None:

@@ -2,43 +2,99 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
-from app.actions.errors import InvalidInput
-from app.mail.outbox import enqueue_password_reset
-from app.models import Session, User
-from app.realtime.publish import in_transaction
+from app.actions.errors import Forbidden, InvalidInput
+from app.actions.instance import effective_policy, get_instance, join_token_matches
+from app.auth import session_cache
+from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
+from app.models import Instance, Session, SignupPolicy, User
+from app.realtime.events import AccountChanged
+from app.realtime.publish import in_transaction, publish
 from app.security import hash_password, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 PASSWORD_MIN = 8
+DEACTIVATED = ("This account has been deactivated by the administrator, so it cannot log in. "
+               "Ask them to reactivate it if you need it again.")
 
 
-async def register_user(username: str, email: str, password: str) -> User:
-    """Create an account; raises InvalidInput with a message per bad field."""
+async def register_user(username: str, email: str, password: str, join_token: str | None = None,
+                        signups: str | None = None) -> User:
+    """Create an account, sending its address a verification link.
+
+    The first account is the administrator and needs no join link; later ones need what the
+    sign-up policy asks (`signups` is the SIGNUPS setting, overriding the administrator's
+    choice). Raises Forbidden when sign-up is not allowed, InvalidInput per bad field.
+    """
     username, email = username.strip(), email.strip()
     errors = _account_errors(username, email, password)
     if not errors.get("username") and await User.exists(username_key=username.lower()):
         errors["username"] = "That username is taken."
+    if not await is_first_account():
+        refusal = signup_refusal(await get_instance(), signups, join_token)
+        if refusal:
+            raise Forbidden(refusal)
     if errors:
         raise InvalidInput(errors)
+    # Slow on purpose: off the event loop, and outside the lock below.
+    password_hash = await asyncio.to_thread(hash_password, password)
     try:
-        return await User.create(username=username, username_key=username.lower(),
-                                 email=email, password_hash=hash_password(password))
+        async with in_transaction() as conn:
+            instance = await get_instance(conn, lock=True)  # one sign-up at a time decides "first"
+            first = await is_first_account(conn)
+            refusal = None if first else signup_refusal(instance, signups, join_token)
+            if refusal:  # the policy or the link changed since the check above
+                raise Forbidden(refusal)
+            user = await User.create(username=username, username_key=username.lower(),
+                                     email=email, password_hash=password_hash, is_admin=first,
+                                     using_db=conn)
+            await enqueue_email_verification(user, conn)
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         raise InvalidInput({"username": "That username is taken."}) from exc
+    return user
+
+
+async def is_first_account(conn: BaseDBAsyncClient | None = None) -> bool:
+    """True until someone has signed up: that first person becomes the administrator."""
+    return not await User.filter(is_bot=False).using_db(conn).exists()
+
+
+def signup_refusal(instance: Instance, signups: str | None, join_token: str | None) -> str | None:
+    """Why a new account may not be made now, or None when it may."""
+    policy = effective_policy(instance, signups)
+    if policy == SignupPolicy.OPEN:
+        return None
+    if policy == SignupPolicy.CLOSED:
+        return "Sign-up is closed on this server. Ask its administrator for an account."
+    if not join_token:
+        return ("Signing up needs this server's join link. Ask its administrator for it, "
+                "then open the link to sign up.")
+    if not join_token_matches(instance, join_token):
+        return ("That join link is not valid: it may have been replaced by a new one. "
+                "Ask the administrator for the current link.")
+    return None
 
 
 async def authenticate(username: str, password: str) -> User | None:
-    """The user whose name and password match, else None (same cost either way)."""
+    """The user whose name and password match, else None (same cost either way).
+
+    Raises Forbidden for a deactivated account, only once its password matched (so the
+    message does not tell strangers which accounts exist).
+    """
     key = username.strip().lower()
-    user = await User.get_or_none(username_key=key) if USERNAME.match(key) else None
+    user = await User.get_or_none(username_key=key, is_bot=False) if USERNAME.match(key) \
+        else None
     if not verify_password(user.password_hash if user else None, password):
         return None
+    if user is not None and user.deactivated_at is not None:
+        raise Forbidden(DEACTIVATED)
     return user
 
 
@@ -48,9 +104,32 @@ async def create_session(user: User) -> Session:
 
 
 async def delete_session(session_id: str | None) -> None:
-    """Revoke a login session: its cookie stops working everywhere at once."""
-    if session_id:
-        await Session.filter(id=session_id).delete()
+    """Revoke a login session (log out): its cookie stops working everywhere at once."""
+    if not session_id:
+        return
+    async with in_transaction() as conn:
+        session = await Session.get_or_none(id=session_id).using_db(conn)
+        if session is None:
+            return
+        await session.delete(using_db=conn)
+        await account_changed(session.user_id, signed_out=False, using_db=conn)
+
+
+async def revoke_sessions(user_id: int) -> int:
+    """End every session of a user (deactivation, a stolen password): their cookies stop
+    working and their open sockets close, on every process. Returns how many ended."""
+    async with in_transaction() as conn:
+        ended = await Session.filter(user_id=user_id).using_db(conn).delete()
+        await account_changed(user_id, signed_out=True, using_db=conn)
+    return ended
+
+
+async def account_changed(user_id: int, signed_out: bool,
+                          using_db: BaseDBAsyncClient | None = None) -> None:
+    """Every process forgets the user's cached sessions (this one at once, the others when the
+    event arrives after commit); `signed_out` closes the user's sockets too."""
+    session_cache().forget_user(user_id)
+    await publish(AccountChanged(user_id=user_id, signed_out=signed_out), using_db=using_db)
 
 
 def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
@@ -69,8 +148,8 @@ def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
 
 async def request_password_reset(email: str) -> None:
     """Queue a reset e-mail for the account with this address; nothing for an unknown one."""
-    user = await User.filter(email__iexact=email.strip()).order_by("id").first() \
-        if EMAIL.match(email.strip()) else None
+    user = await User.filter(email__iexact=email.strip(), deactivated_at=None, is_bot=False) \
+        .order_by("id").first() if EMAIL.match(email.strip()) else None
     if user is not None:
         await enqueue_password_reset(user)
 
@@ -81,7 +160,8 @@ async def reset_password(user: User, password: str) -> None:
         raise InvalidInput({"password": f"Passwords need at least {PASSWORD_MIN} characters."})
     if len(password) > 1024:
         raise InvalidInput({"password": "Passwords can be at most 1024 characters."})
-    user.password_hash = hash_password(password)
+    user.password_hash = await asyncio.to_thread(hash_password, password)
     async with in_transaction() as conn:
         await user.save(update_fields=["password_hash"], using_db=conn)
         await Session.filter(user_id=user.id).using_db(conn).delete()
+        await account_changed(user.id, signed_out=True, using_db=conn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.actions.accounts import account_changed
 from app.actions.errors import InvalidInput
 from app.media.images import ImageRejected
 from app.media.storage import delete_files
@@ -27,6 +28,7 @@ async def update_avatar(user: User, data: bytes, media: MediaSettings) -> User:
                 avatar_key=stored.key, avatar_thumb_key=stored.thumb_key)
             if old:
                 await old.delete(using_db=conn)
+            await account_changed(user.id, signed_out=False, using_db=conn)
     except BaseException:
         stored.discard()
         raise

@@ -52,6 +52,12 @@ class Forbidden(DomainError):
     status = 403
 
 
+class Gone(DomainError):
+    """It existed and was taken away for good (a revoked webhook): stop trying."""
+
+    status = 410
+
+
 class RateLimited(DomainError):
     """Too many requests of one kind in a short time; the message says when to try again."""
 

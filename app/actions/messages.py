@@ -12,11 +12,16 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+
 from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
+from app.actions.message_insert import Posted, post_message
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
 from app.media.uploads import MediaSettings, StoredUpload, store_upload
+from app.mentions import mentioned_names
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
 from app.queries.keys import current_key_ids
 from app.realtime.events import MessageCreated
@@ -111,6 +116,8 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
                   body: str, stored: StoredUpload | None = None,
                   envelope: dict[str, Any] | None = None,
                   check: Callable[[Any], Awaitable[None]] | None = None) -> Message:
+    if envelope is None and check is None and not room.is_direct:
+        return await _insert_in_one_statement(room, author, client_msg_id, grace, body, stored)
     async with in_transaction() as conn:
         # The row lock serialises posts to this room, so seq order is commit order and the
         # duplicate check below cannot race another insert of the same client id.
@@ -138,6 +145,49 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
         await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
                                      author_id=author.id), using_db=conn)
     return message
+
+
+
+async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
+                                   grace: timedelta, body: str,
+                                   stored: StoredUpload | None) -> Message:
+    """A room message in one round trip (app/actions/message_insert.py); with an image, the
+    image's row and the statement share one transaction."""
+    mentioned = mentioned_names(body)
+    media = None
+    try:
+        if stored is None:
+            posted = await post_message(connections.get("default"), room.id, author.id,
+                                        client_msg_id, body, None, mentioned, grace)
+        else:
+            async with in_transaction() as conn:
+                media = await MediaFile.create(**stored.row_fields(), owner_id=author.id,
+                                               room_id=room.id, using_db=conn)
+                posted = await post_message(conn, room.id, author.id, client_msg_id, body,
+                                            media.id, mentioned, grace)
+                if posted.id is None:
+                    raise _Refused(posted)  # rolls the image row back
+    except _Refused as refused:
+        posted = refused.posted
+    except IntegrityError:  # the same client id committed after our snapshot: it won
+        raise _AlreadyPosted(await Message.get(room_id=room.id,
+                                               client_msg_id=client_msg_id)) from None
+    if not posted.member:  # removed after the caller checked
+        raise Conflict("You are no longer a member of this room.", field="body")
+    if posted.id is None:
+        raise _AlreadyPosted(await Message.get(id=posted.earlier_id))
+    message = Message(id=posted.id, room_id=room.id, author_id=author.id, seq=posted.seq,
+                      client_msg_id=client_msg_id, body=body,
+                      image_id=media.id if media else None, created_at=posted.created_at,
+                      change_seq=0)
+    message._saved_in_db = True
+    message.image = media
+    return message
+
+
+class _Refused(Exception):
+    def __init__(self, posted: Posted) -> None:
+        self.posted = posted
 
 
 async def _store_image(image: bytes, media: MediaSettings | None) -> StoredUpload:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.actions.accounts import account_changed
 from app.actions.errors import InvalidInput
 from app.mail.tokens import Unsubscribe
 from app.models import EmailMode, Membership, Notification, NotificationStatus, User
@@ -16,6 +17,7 @@ async def update_notification_settings(user: User, enabled: bool, delay: str) ->
         raise InvalidInput({"delay": "Choose one of the batching periods offered."})
     user.email_notifications, user.notify_delay_seconds = enabled, DELAY_CHOICES[delay]
     await user.save(update_fields=["email_notifications", "notify_delay_seconds"])
+    await account_changed(user.id, signed_out=False)
     if not enabled:
         await _drop_pending(user.id)
     return user

@@ -8,10 +8,19 @@ from typing import Any
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 from quart_auth import AuthUser, current_user, login_user, logout_user
 
-from app.actions.accounts import authenticate, create_session, delete_session, register_user
-from app.actions.errors import InvalidInput
-from app.blueprints import safe_next
+from app.actions.accounts import (
+    authenticate,
+    create_session,
+    delete_session,
+    is_first_account,
+    register_user,
+    signup_refusal,
+)
+from app.actions.errors import Forbidden, InvalidInput
+from app.actions.instance import get_instance
+from app.blueprints import is_htmx, safe_next
 from app.security import client_ip, rotate_csrf_token, throttle
+from config.settings import current_settings
 
 blueprint = Blueprint("auth", __name__)
 
@@ -21,20 +30,50 @@ TOO_MANY = "Too many attempts. Wait a few minutes and try again."
 
 @blueprint.route("/register", methods=["GET", "POST"])
 async def register() -> Any:
+    return await _sign_up(join_token=None)
+
+
+@blueprint.route("/join/<token>", methods=["GET", "POST"])
+async def join(token: str) -> Any:
+    # The join link: a secret URL the administrator shares; a new one voids the old.
+    return await _sign_up(join_token=token)
+
+
+async def _sign_up(join_token: str | None) -> Any:
+    """The sign-up form and its submission, for /register and for the join link."""
+    signups = current_settings().signups
     if request.method == "GET":
-        return await render_template("auth/register.html", form={}, errors={})
+        first = await is_first_account()
+        refusal = None if first else signup_refusal(await get_instance(), signups, join_token)
+        status = 404 if refusal and join_token else 200  # a dead join link is a dead page
+        return await _register_page({}, {}, status, join_token, first, refusal)
     form = await request.form
     if not await throttle(f"signup-ip:{client_ip()}", 20, timedelta(hours=1)):
-        return await _form_page("auth/register.html", form, {"form": TOO_MANY}, 429)
+        return await _register_page(form, {"form": TOO_MANY}, 429, join_token)
     try:
         user = await register_user(form.get("username", ""), form.get("email", ""),
-                                   form.get("password", ""))
+                                   form.get("password", ""), join_token, signups)
+    except Forbidden as exc:
+        return await _register_page(form, {}, 403, join_token, refusal=str(exc))
     except InvalidInput as exc:
-        return await _form_page("auth/register.html", form, exc.errors, 400)
+        return await _register_page(form, exc.errors, 400, join_token)
     login_user(AuthUser((await create_session(user)).id), remember=True)
     rotate_csrf_token()
-    await flash(f"Welcome to Parley, {user.username}!", "success")
+    welcome = f"Welcome to Parley, {user.username}!"
+    if user.is_admin:
+        welcome += " You are this server's administrator: invite people from the admin page."
+    await flash(welcome + " We sent you an e-mail to confirm your address.", "success")
     return redirect(url_for("rooms.index"), 303)
+
+
+async def _register_page(form: Any, errors: dict[str, str], status: int,
+                         join_token: str | None, first: bool = False,
+                         refusal: str | None = None) -> Any:
+    action = url_for("auth.join", token=join_token) if join_token else url_for("auth.register")
+    values = {k: v for k, v in form.items() if k != "password"}
+    html = await render_template("auth/register.html", form=values, errors=errors,
+                                 action=action, first=first, refusal=refusal)
+    return html, status
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -51,7 +90,10 @@ async def login() -> Any:
                              timedelta(minutes=15)) and allowed
     if not allowed:
         return await _form_page("auth/login.html", form, {"form": TOO_MANY}, 429)
-    user = await authenticate(username, form.get("password", ""))
+    try:
+        user = await authenticate(username, form.get("password", ""))
+    except Forbidden as exc:  # deactivated: the password was right, so say why plainly
+        return await _form_page("auth/login.html", form, {"form": str(exc)}, 403)
     if user is None:
         return await _form_page("auth/login.html", form,
                                 {"form": "That username and password do not match."}, 400)
@@ -65,6 +107,8 @@ async def logout() -> Any:
     await delete_session(current_user.auth_id)
     logout_user()
     await flash("You are logged out.", "info")
+    if is_htmx():  # a boosted POST would keep the old page's address: make htmx navigate
+        return "", 204, {"HX-Redirect": url_for("auth.login")}
     return redirect(url_for("auth.login"), 303)
 
 

@@ -32,6 +32,9 @@ async def index() -> Any:
 async def start() -> Any:
     user = await require_account()
     names = [n for n in (await request.form).getlist("username") if n.strip()]
+    if len(names) >= MAX_MEMBERS:  # refused before looking anyone up
+        return await _index_page(names, {"username": f"Pick 1 to {MAX_MEMBERS - 1} people."},
+                                 refusal_status())
     people = [await find_contact_or_none(user, name) for name in names]
     if not names or None in people:
         return await _index_page(names, {"username": "Pick people you share a room with."},

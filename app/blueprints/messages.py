@@ -28,7 +28,7 @@ from app.queries.messages import (
     messages_before,
     messages_changed_after,
 )
-from app.rendering import render_fragment
+from app.rendering import dom_id, render_fragment
 from config.settings import current_settings
 
 blueprint = Blueprint("messages", __name__)
@@ -88,7 +88,8 @@ async def post(room_id: int) -> Any:
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
     if not is_htmx():
-        return redirect(url_for("rooms.show", room_id=room.id) + "#composer", 303)
+        # The newest page, scrolled to the message just posted (its id is the fragment's).
+        return redirect(url_for("rooms.show", room_id=room.id) + "#" + dom_id(message), 303)
     response = await make_response(await render_fragment("messages/_message.html",
                                                          message=message))
     response.headers["Vary"] = "HX-Request"

@@ -125,8 +125,13 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     its socket), and without JavaScript a "Mark as read" button does.
     """
     size = current_settings().history_page_size
+    first_unread = None
     if before is None:
         messages = await latest_messages(room, size)
+        if membership is not None:
+            # Where I left off: the first message newer than my read mark, if it is loaded.
+            first_unread = next((m.seq for m in messages if m.seq > membership.last_read_seq
+                                 and m.author_id != membership.user_id), None)
     else:
         messages = await messages_before(room, before, size)
     members = await room_members(room)
@@ -141,6 +146,7 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     return await render_template(
         "rooms/show.html", room=room, membership=membership, messages=messages,
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
+        first_unread_seq=first_unread,
         form={"client_msg_id": new_client_msg_id(), **(form or {})}, errors=errors or {},
         members=members,
         invitations=await pending_invitations(room) if membership else [],

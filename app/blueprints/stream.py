@@ -13,6 +13,7 @@ from app.actions.typing import announce_typing
 from app.auth import current_account
 from app.blueprints import int_arg
 from app.models import Membership, User
+from app.queries.mentions import unread_mention_seqs
 from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
 from app.realtime.pump import CLOSE_POLICY, pump
@@ -93,7 +94,9 @@ class _Pings:
 async def _open_connection(user: User, room_id: int | None) -> Connection:
     rows = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .values("room_id", "last_read_seq", "room__last_seq")
-    rooms = {r["room_id"]: RoomState(r["room__last_seq"], r["last_read_seq"]) for r in rows}
+    mentions = await unread_mention_seqs(user)
+    rooms = {r["room_id"]: RoomState(r["room__last_seq"], r["last_read_seq"],
+                                     mentions.get(r["room_id"], 0)) for r in rows}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
     return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)

@@ -14,9 +14,10 @@ from typing import Any
 
 from quart import Quart
 
-from app.live_views import keys, messages, rooms, typing
+from app.live_views import accounts, keys, messages, rooms, typing
 from app.realtime.dispatch import View, ViewTable
 from app.realtime.events import (
+    AccountChanged,
     InvitationsChanged,
     KeyPublished,
     MembersChanged,
@@ -36,6 +37,7 @@ VIEWS: ViewTable = {
     MembersChanged: View(rooms.members_changed),
     InvitationsChanged: View(rooms.invitations_changed),
     KeyPublished: View(keys.key_published),
+    AccountChanged: View(accounts.account_changed),
 }
 
 

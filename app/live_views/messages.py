@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from app.live_views import frames
 from app.live_views.typing import push_typing, room_scope
+from app.mentions import mentioned_names
 from app.models import Message
 from app.queries.messages import MESSAGE_RELATIONS
-from app.realtime.connections import Connection
+from app.realtime.connections import Connection, RoomState
 from app.realtime.dispatch import Live
 from app.realtime.events import MessageChanged, MessageCreated
 from app.rendering import dom_id_for
@@ -26,7 +27,8 @@ async def message_created(event: MessageCreated, conns: list[Connection], live: 
         return
     html = await frames.render("messages/_message.html", message=message)
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
-    badges: dict[int, str] = {}
+    mentioned = mentioned_names(message.body)
+    badges: dict[tuple[int, bool], str] = {}
     for conn in conns:
         state = conn.rooms.get(event.room_id)
         if state is None:
@@ -34,10 +36,12 @@ async def message_created(event: MessageCreated, conns: list[Connection], live: 
         state.last_seq = max(state.last_seq, event.seq)
         if conn.user_id == event.author_id:
             state.last_read = max(state.last_read, event.seq)
+        elif conn.username.lower() in mentioned:
+            state.mention_seq = max(state.mention_seq, event.seq)
         if conn.room_id == event.room_id:
             conn.push(frame)
         else:
-            conn.push(await unread_badge(event.room_id, state.unread, badges))
+            conn.push(await unread_badge(event.room_id, state, badges))
     scope = room_scope(event.room_id)
     if live.typing.stop(scope, event.author_id):
         await push_typing(live, scope, dom_id_for("room", event.room_id, "typing"),
@@ -58,10 +62,12 @@ async def message_changed(event: MessageChanged, conns: list[Connection], live: 
         conn.push(frame)
 
 
-async def unread_badge(room_id: int, unread: int, cache: dict[int, str]) -> str:
-    """The sidebar badge of a room, rendered once per count."""
-    if unread not in cache:
-        cache[unread] = await frames.render(
+async def unread_badge(room_id: int, state: RoomState,
+                       cache: dict[tuple[int, bool], str]) -> str:
+    """The sidebar badge of a room, rendered once per count (and mention mark)."""
+    key = (state.unread, state.mentioned)
+    if key not in cache:
+        cache[key] = await frames.render(
             "rooms/_unread.html", unread_id=dom_id_for("room", room_id, "unread"),
-            unread=unread, oob=True)
-    return cache[unread]
+            unread=state.unread, mentioned=state.mentioned, oob=True)
+    return cache[key]

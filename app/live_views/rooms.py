@@ -15,12 +15,12 @@ from app.realtime.presence import online_user_ids
 
 async def room_read(event: RoomRead, conns: list[Connection], live: Live, _: None) -> None:
     """The user read a room in one tab: their other tabs clear its badge."""
-    badges: dict[int, str] = {}
+    badges: dict[tuple[int, bool], str] = {}
     for conn in conns:
         state = conn.rooms.get(event.room_id)
         if state is not None and event.seq > state.last_read:
             state.last_read = event.seq
-            conn.push(await unread_badge(event.room_id, state.unread, badges))
+            conn.push(await unread_badge(event.room_id, state, badges))
 
 
 async def membership_changed(event: MembershipChanged, conns: list[Connection], live: Live,

@@ -65,6 +65,16 @@ async def build_password_reset(user: User, link: str, cfg: MailConfig) -> EmailM
     return message
 
 
+async def build_email_verification(user: User, link: str, cfg: MailConfig) -> EmailMessage:
+    """The e-mail asking the owner of an address to confirm it."""
+    message = _envelope(user, "Confirm your e-mail address for Parley", cfg)
+    context = {"user": user, "link": link}
+    message.set_content(await render_fragment("mail/verify_email.txt", **context))
+    message.add_alternative(await render_fragment("mail/verify_email.html", **context),
+                            subtype="html")
+    return message
+
+
 def excerpt(body: str) -> str:
     """The start of a message, on one line."""
     text = " ".join(body.split())

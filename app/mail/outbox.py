@@ -68,10 +68,21 @@ async def enqueue_password_reset(user: User) -> None:
     await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_RESET)
 
 
+async def enqueue_email_verification(user: User, conn: Any = None) -> None:
+    """A row asking for a verification link to the user's current address (made at send time)."""
+    await Notification.create(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
+                              using_db=conn)
+
+
 async def would_email(user: User, grace: timedelta) -> bool:
     """True when a message for `user` now would reach them by e-mail (offline, not opted out).
 
     `grace`: how long after their last connection a user still counts as online
     (`app.mail.config.presence_grace(settings)`).
     """
-    return user.email_notifications and not await is_online(user.id, grace)
+    return may_email(user) and not await is_online(user.id, grace)
+
+
+def may_email(user: User) -> bool:
+    """Notifications go only to active users' verified addresses, and only if they want them."""
+    return user.is_active and user.email_verified_at is not None and user.email_notifications

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from app.mail.builders import Item, excerpt
 from app.mail.config import MailConfig
+from app.mail.outbox import may_email
 from app.mail.tokens import unsubscribe_token
 from app.models import (
     EmailMode,
@@ -34,7 +35,8 @@ async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
                   secret: str) -> Checked:
     """Split the rows into those still worth an e-mail (as digest lines) and those to skip."""
     checked = Checked()
-    if not user.email_notifications or await is_online(user.id, cfg.grace):
+    # Deactivated since, address changed and not yet verified, e-mail turned off, or back online.
+    if not may_email(user) or await is_online(user.id, cfg.grace):
         checked.skip = list(rows)
         return checked
     dm_lines: dict[int, list[Notification]] = {}

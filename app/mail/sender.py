@@ -14,10 +14,10 @@ import aiosmtplib
 from quart import Quart
 from tortoise.transactions import in_transaction
 
-from app.mail.builders import build_digest, build_password_reset
+from app.mail.builders import build_digest, build_email_verification, build_password_reset
 from app.mail.config import MailConfig, mail_config
 from app.mail.recheck import Checked, recheck
-from app.mail.tokens import password_reset_token
+from app.mail.tokens import email_verification_token, password_reset_token
 from app.models import (
     Membership,
     Notification,
@@ -30,13 +30,16 @@ from config.settings import settings_of
 log = logging.getLogger("parley.mail")
 BACKOFF_MAX = 3600.0  # seconds between retries at most
 DEV_MAIL_KEPT = 50
+# Rows that ask for a link (sent at once, made at send time) rather than report a message.
+LINK_KINDS = (NotificationKind.PASSWORD_RESET, NotificationKind.VERIFY_EMAIL)
 
 # The oldest pending row whose batching delay has passed picks the user; locking it (and
 # skipping rows another process holds) makes each batch one process's at a time.
 CLAIM_USER = """
 SELECT n.user_id FROM notifications n JOIN users u ON u.id = n.user_id
 WHERE n.status = 'pending' AND n.not_before <= now()
-  AND n.created_at <= now() - make_interval(secs => CASE WHEN n.kind = 'password_reset' THEN 0
+  AND n.created_at <= now() - make_interval(secs => CASE
+        WHEN n.kind IN ('password_reset', 'verify_email') THEN 0
         ELSE coalesce(u.notify_delay_seconds::float8, $1::float8) END)
 ORDER BY n.created_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 """
@@ -91,16 +94,17 @@ class Mailer:
         return True
 
     async def _send_batch(self, user: User, batch: list[Notification], conn: Any) -> None:
-        resets = [n for n in batch if n.kind == NotificationKind.PASSWORD_RESET]
+        links = [n for n in batch if n.kind in LINK_KINDS and _link_wanted(user, n.kind)]
         try:
-            checked, emails = await self._build(user, batch, resets)
+            checked, emails = await self._build(user, batch, links)
         except Exception as exc:  # a bug building one e-mail must not hold up everyone's mail
             log.exception("building an e-mail failed; backing off like a temporary failure")
             await self._failed(batch, DeliveryFailed(f"build failed: {type(exc).__name__}",
                                                      permanent=False), conn)
             return
-        await _mark(checked.skip, conn, status=NotificationStatus.SKIPPED)
-        covered = resets + checked.send
+        unwanted = [n for n in batch if n.kind in LINK_KINDS and n not in links]
+        await _mark(checked.skip + unwanted, conn, status=NotificationStatus.SKIPPED)
+        covered = links + checked.send
         try:
             for email in emails:
                 await self._deliver(email)
@@ -111,13 +115,19 @@ class Mailer:
         await _hold(user, checked, conn)
 
     async def _build(self, user: User, batch: list[Notification],
-                     resets: list[Notification]) -> tuple[Checked, list[EmailMessage]]:
+                     links: list[Notification]) -> tuple[Checked, list[EmailMessage]]:
         secret = settings_of(self.app).secret_key
-        checked = await recheck(user, [n for n in batch if n not in resets], self.cfg, secret)
+        checked = await recheck(user, [n for n in batch if n.kind not in LINK_KINDS], self.cfg,
+                                secret)
         emails = []
-        if resets:  # one link is enough however often it was asked for
+        kinds = {n.kind for n in links}  # one link of each kind, however often it was asked for
+        if NotificationKind.PASSWORD_RESET in kinds:
             link = f"{self.cfg.base_url}/password/reset/{password_reset_token(secret, user)}"
             emails.append(await build_password_reset(user, link, self.cfg))
+        if NotificationKind.VERIFY_EMAIL in kinds:
+            token = email_verification_token(secret, user)
+            link = f"{self.cfg.base_url}/email/verification/{token}"
+            emails.append(await build_email_verification(user, link, self.cfg))
         if checked.items:
             emails.append(await build_digest(user, checked.items, self.cfg, secret))
         return checked, emails
@@ -171,6 +181,13 @@ async def stop_mail(app: Quart) -> None:
         mailer.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await mailer.task
+
+
+def _link_wanted(user: User, kind: NotificationKind) -> bool:
+    """A reset link goes to any active user; a verification link only while it is needed."""
+    if kind == NotificationKind.VERIFY_EMAIL:
+        return user.is_active and user.email_verified_at is None
+    return user.is_active
 
 
 async def _mark(rows: list[Notification], conn: Any, **values: Any) -> None:

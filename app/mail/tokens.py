@@ -1,4 +1,5 @@
-"""Signed links in e-mails: unsubscribe / mute a room, and single-use password resets."""
+"""Signed links in e-mails: unsubscribe / mute a room, single-use password resets and
+address verifications."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from app.models import User
 
 RESET_MAX_AGE = 30 * 60  # seconds a reset link stays valid
+VERIFY_MAX_AGE = 7 * 24 * 3600  # seconds a verification link stays valid
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,32 @@ async def user_for_reset_token(secret: str, token: str) -> User | None:
     if user is None or fingerprint != _fingerprint(user):
         return None
     return user
+
+
+def email_verification_token(secret: str, user: User) -> str:
+    """A token for the user's current, unverified address; verifying (or changing it) spends it."""
+    return _verify_serializer(secret).dumps([user.id, _address_fingerprint(user)])
+
+
+async def user_for_verification_token(secret: str, token: str) -> User | None:
+    """The user whose current address a valid, unexpired, unused token verifies."""
+    try:
+        user_id, fingerprint = _verify_serializer(secret).loads(token, max_age=VERIFY_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = await User.get_or_none(id=user_id) if isinstance(user_id, int) else None
+    if user is None or user.email_verified_at is not None or \
+            fingerprint != _address_fingerprint(user):
+        return None
+    return user
+
+
+def _verify_serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="parley-verify-email")
+
+
+def _address_fingerprint(user: User) -> str:
+    return hashlib.sha256(user.email.strip().lower().encode()).hexdigest()[:24]
 
 
 def _reset_serializer(secret: str) -> URLSafeTimedSerializer:

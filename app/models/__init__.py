@@ -1,5 +1,6 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
+from app.models.instance import Instance, SignupPolicy
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
@@ -9,8 +10,10 @@ from app.models.presence import Presence
 from app.models.room import EmailMode, Membership, Room, RoomKind
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
+from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "EmailMode", "Invitation", "KeyAlgorithm",
+__all__ = ["REACTIONS", "EmailMode", "Instance", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
-           "Reaction", "Room", "RoomKind", "Session", "ThrottleHit", "User"]
+           "Reaction", "Room", "RoomKind", "Session", "SignupPolicy", "ThrottleHit", "User",
+           "Webhook"]

@@ -5,8 +5,12 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from app.emoji_set import emoji_name
+
 # The fixed reaction set: (emoji, accessible name). Headless browsers may lack an emoji font,
 # so every reaction is shown with its name too.
+# The quick picks offered on every message (and the whole choice without JavaScript); the
+# searchable picker offers any emoji in app.emoji_set.
 REACTIONS: tuple[tuple[str, str], ...] = (
     ("👍", "thumbs up"), ("❤️", "heart"), ("😂", "laughing"), ("🎉", "party"),
     ("😮", "surprised"), ("😢", "sad"),
@@ -45,11 +49,12 @@ class Message(Model):
         indexes = (("room_id", "change_seq"),)
 
     def reaction_groups(self) -> list[tuple[str, str, list[str]]]:
-        """(emoji, name, usernames) for each reaction someone gave, in the fixed order."""
+        """(emoji, name, usernames) for each reaction someone gave, in the order first given."""
         given: dict[str, list[str]] = {}
         for reaction in sorted(self.given_reactions(), key=lambda r: r.id):
             given.setdefault(reaction.emoji, []).append(reaction.user.username)
-        return [(emoji, name, given[emoji]) for emoji, name in REACTIONS if emoji in given]
+        return [(emoji, REACTION_NAMES.get(emoji) or emoji_name(emoji), names)
+                for emoji, names in given.items()]
 
     def reactor_ids(self, emoji: str) -> str:
         """Space-separated ids of who gave `emoji` (JS highlights "I reacted" from it)."""

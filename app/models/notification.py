@@ -17,6 +17,7 @@ class NotificationKind(StrEnum):
     ROOM_MESSAGE = "room_message"
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"
+    VERIFY_EMAIL = "verify_email"
 
 
 class NotificationStatus(StrEnum):

@@ -20,9 +20,21 @@ class User(Model):
     email_notifications = fields.BooleanField(default=True)
     notify_delay_seconds = fields.IntField(null=True)  # None: the server's NOTIFY_DELAY_SECONDS
     created_at = fields.DatetimeField(auto_now_add=True)
+    is_admin = fields.BooleanField(default=False)  # the first account; others by promotion
+    # A deactivated user keeps their messages but cannot log in and is never notified.
+    deactivated_at = fields.DatetimeField(null=True)
+    # Set when the owner of `email` followed the verification link; cleared when it changes.
+    email_verified_at = fields.DatetimeField(null=True)
+    # A webhook's identity: it posts messages but has no password, session or e-mail.
+    is_bot = fields.BooleanField(default=False)
 
     class Meta:
         table = "users"
+
+    @property
+    def is_active(self) -> bool:
+        """A person who may log in and be notified (not deactivated, not a webhook's bot)."""
+        return self.deactivated_at is None and not self.is_bot
 
 
 class Session(Model):

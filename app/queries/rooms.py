@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tortoise.functions import Count
 
 from app.models import Membership, Room, RoomKind, User
+from app.queries.mentions import unread_mention_seqs
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class MyRoom:
 
     room: Room
     unread: int
+    mentioned: bool = False  # an unread message there mentions the user
 
 
 async def public_rooms() -> list[Room]:
@@ -29,5 +31,7 @@ async def my_rooms(user: User) -> list[MyRoom]:
     rooms are listed by queries/direct_rooms.py)."""
     memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .exclude(room__kind=RoomKind.DIRECT).prefetch_related("room")
-    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq)) for m in memberships]
+    mentions = await unread_mention_seqs(user)
+    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), m.room.id in mentions)
+             for m in memberships]
     return sorted(rooms, key=lambda r: r.room.name.lower())

@@ -10,6 +10,7 @@ from app.realtime.events import Audience
 QUEUE_FRAMES = 256  # a client this far behind is closed (1013) and catches up on reconnect
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SERVICE_RESTART = 1012
+CLOSE_POLICY_VIOLATION = 1008  # refused or shut out (logged out, deactivated): do not retry
 
 
 @dataclass
@@ -18,10 +19,16 @@ class RoomState:
 
     last_seq: int
     last_read: int
+    mention_seq: int = 0  # the newest message that mentions this user
 
     @property
     def unread(self) -> int:
         return max(0, self.last_seq - self.last_read)
+
+    @property
+    def mentioned(self) -> bool:
+        """An unread message mentions this user (the badge says so)."""
+        return self.mention_seq > self.last_read
 
 
 @dataclass(eq=False)

@@ -56,7 +56,8 @@ class Dispatcher:
     async def deliver(self, events: list[Event]) -> None:
         """Deliver a batch; events nobody here listens to cost nothing."""
         routed = [(event, conns) for event in events
-                  if (conns := self.live.registry.audience(event.audience))]
+                  if (conns := self.live.registry.audience(event.audience))
+                  or event.audience.every_process]
         if not routed:
             return
         async with self._context():

@@ -14,18 +14,23 @@ from typing import Any, ClassVar
 
 @dataclass(frozen=True)
 class Audience:
-    """Who hears an event: the members of one room, or the listed users (any of their tabs)."""
+    """Who hears an event: the members of one room, or the listed users (any of their tabs).
+
+    `every_process`: every app process handles it even with none of the audience's sockets
+    (it changes process state, such as a cache of who is logged in).
+    """
 
     room_id: int | None = None
     user_ids: tuple[int, ...] = ()
+    every_process: bool = False
 
     @classmethod
     def room(cls, room_id: int) -> Audience:
         return cls(room_id=room_id)
 
     @classmethod
-    def users(cls, *user_ids: int) -> Audience:
-        return cls(user_ids=user_ids)
+    def users(cls, *user_ids: int, every_process: bool = False) -> Audience:
+        return cls(user_ids=user_ids, every_process=every_process)
 
 
 @dataclass(frozen=True)
@@ -166,3 +171,17 @@ class MessageChanged(Event):
     @property
     def audience(self) -> Audience:
         return Audience.room(self.room_id)
+
+
+@dataclass(frozen=True)
+class AccountChanged(Event):
+    """A user's account changed (profile, settings), or their sessions ended (`signed_out`:
+    all of them, so their open sockets close too). Every process drops what it cached."""
+
+    kind: ClassVar[str] = "account"
+    user_id: int
+    signed_out: bool
+
+    @property
+    def audience(self) -> Audience:
+        return Audience.users(self.user_id, every_process=True)

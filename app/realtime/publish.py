@@ -35,6 +35,11 @@ def send_events_with(sender: Sender | None) -> None:
     _sender = sender
 
 
+def notifies_in_sql() -> bool:
+    """True on the PostgreSQL bus, where a statement may announce itself with pg_notify."""
+    return _sender is None
+
+
 @asynccontextmanager
 async def in_transaction() -> AsyncIterator[BaseDBAsyncClient]:
     """Tortoise's in_transaction(); events published inside it go out after its COMMIT."""

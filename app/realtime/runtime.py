@@ -33,15 +33,22 @@ class Realtime:
 
 async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
                          context: Callable[[], AbstractAsyncContextManager[Any]],
-                         namespace: str = "") -> Realtime:
+                         namespace: str = "",
+                         on_resync: Callable[[], None] = lambda: None) -> Realtime:
     """Connect the bus and start the heartbeat and typing-expiry loops.
 
     `views` says how each event type is shown, `context` what views need around them;
-    `namespace` (the database's name) keeps deployments apart on a shared Redis.
+    `namespace` (the database's name) keeps deployments apart on a shared Redis;
+    `on_resync` drops what this process derived from events it may have missed.
     """
     registry = Registry()
     dispatcher = Dispatcher(Live(registry, TypingState()), views, context)
-    bus = Bus(bus_url, dispatcher.deliver, dispatcher.resync, namespace)
+
+    async def resync() -> None:
+        on_resync()
+        await dispatcher.resync()
+
+    bus = Bus(bus_url, dispatcher.deliver, resync, namespace)
     await bus.start()
     if not bus.backend.publishes_in_transaction:
         send_events_with(bus.publish)

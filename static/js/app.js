@@ -39,9 +39,31 @@
     // Edit/delete links are in every copy of the fragment; show them to who may use them
     // (the server checks again): the author, and the room's owner for deletion.
     if (me && room && room.dataset.ownerId === me) node.classList.add("can-manage");
+    // Mentions are rendered alike for everyone; the one naming me stands out for me.
+    const myName = room && room.dataset.meName;
+    node.querySelectorAll(".mention[data-username]").forEach((span) => {
+      span.classList.toggle("mine", !!myName && span.dataset.username === myName);
+    });
     node.querySelectorAll(".reaction[data-reactor-ids]").forEach((button) => {
       button.classList.toggle("mine", !!me && button.dataset.reactorIds.split(" ").includes(me));
       button.setAttribute("aria-pressed", button.classList.contains("mine") ? "true" : "false");
+    });
+  }
+
+  // Density: a message by the same author within a few minutes of the one above it sits
+  // under that one's header (avatar and name once), as in Slack and Campfire.
+  const GROUP_MS = 5 * 60 * 1000;
+
+  function regroup(list) {
+    let previous = null;
+    list.querySelectorAll(".message").forEach((node) => {
+      const time = Date.parse((node.querySelector(".message-meta time") || {}).dateTime || "");
+      const continued = previous !== null && !node.classList.contains("deleted")
+        && !previous.node.classList.contains("deleted")
+        && previous.author === node.dataset.authorId && time - previous.time < GROUP_MS
+        && time >= previous.time;
+      node.classList.toggle("continued", continued);
+      previous = { node, author: node.dataset.authorId, time: continued ? previous.time : time };
     });
   }
 
@@ -98,6 +120,22 @@
     const idField = composer.querySelector("input[name=client_msg_id]");
     const pending = {};
     composer.noValidate = true;  // the glue checks for empty text; htmx must not re-validate
+    const draftKey = "parley:draft:" + composer.getAttribute("action");
+    const grow = () => {
+      body.style.height = "auto";  // CSSOM, not a style attribute: allowed by the page's CSP
+      body.style.height = Math.min(body.scrollHeight + 2, window.innerHeight * 0.4) + "px";
+    };
+    const saveDraft = () => {
+      try {
+        if (body.value.trim()) localStorage.setItem(draftKey, body.value);
+        else localStorage.removeItem(draftKey);
+      } catch (e) { /* storage full or disabled: the draft just is not kept */ }
+    };
+    if (!body.value) {
+      try { body.value = localStorage.getItem(draftKey) || ""; } catch (e) { /* as above */ }
+    }
+    body.addEventListener("input", () => { grow(); saveDraft(); });
+    grow();
     body.addEventListener("keydown", (evt) => {
       if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
         evt.preventDefault();
@@ -120,6 +158,8 @@
       pending[id] = { text, file };
       idField.value = newId();
       body.value = "";
+      saveDraft();
+      grow();
       body.focus();  // pressing Send (not only Enter) leaves the caret ready for the next one
       if (imageInput) imageInput.value = "";
       stick = true;
@@ -165,6 +205,8 @@
       }
       if (!body.value) {  // keep what was typed (and the image), and its id: a retry posts once
         body.value = sent.text || "";
+        saveDraft();
+        grow();
         idField.value = sentId;
         const imageInput = composer.querySelector("input[name=image]");
         if (sent.file && imageInput) {
@@ -183,13 +225,69 @@
     });
   }
 
+  // A boosted navigation swaps the body's content but keeps its attributes, so the CSRF
+  // header would stay the one of the first page even after signing in rotated the token.
+  // Every signed-in page carries the current token in its forms: keep the header in step.
+  function syncCsrfHeader() {
+    const field = document.querySelector("input[name=csrf_token]");
+    if (!field) return;
+    let headers = {};
+    try { headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { headers = {}; }
+    if (headers["X-CSRF-Token"] === field.value) return;
+    headers["X-CSRF-Token"] = field.value;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+  }
+
   function setUpPage() {
+    syncCsrfHeader();
     const list = listEl();
     if (!list) return;
     list.querySelectorAll(".message").forEach(decorate);
-    stick = true;
-    scrollToBottom();
+    regroup(list);
+    // Where I left off: start at the "New" divider when there is one, else at the newest.
+    const divider = document.getElementById("new-messages-divider");
+    if (divider) {
+      list.scrollTop += divider.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
+      stick = nearBottom(list);
+    } else {
+      stick = true;
+      scrollToBottom();
+    }
     setUpComposer();
+  }
+
+  // A refused form must say why with JavaScript on, as it does with it off. A boosted form
+  // (or link) gets the whole page back, errors included: show it like a plain navigation
+  // would. Any other refused request (a reaction, an edit) gets its reason in an alert.
+  document.addEventListener("htmx:beforeSwap", (evt) => {
+    const status = evt.detail.xhr.status;
+    if (status < 400 || !evt.detail.isError) return;
+    if (evt.detail.boosted) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+      return;
+    }
+    const source = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+    if (source && (source.id === "composer" || source.classList.contains("inline-edit"))) return;
+    showAlert(refusalText(evt.detail.xhr));
+  });
+
+  function refusalText(xhr) {
+    const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+    const reason = doc.querySelector(".error-page p, .form-error, .field-error");
+    return (reason && reason.textContent.trim()) || "That did not work (error " + xhr.status + ").";
+  }
+
+  function showAlert(text) {
+    let box = document.getElementById("page-alert");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "page-alert";
+      box.className = "page-alert";
+      box.setAttribute("role", "alert");
+      document.getElementById("main").prepend(box);
+    }
+    box.textContent = text;
   }
 
   document.addEventListener("htmx:beforeSwap", (evt) => {
@@ -228,6 +326,7 @@
     const list = listEl();
     if (list && node.classList && node.classList.contains("message") && list.contains(node)) {
       placeMessage(list, node);
+      regroup(list);
     }
   });
   document.addEventListener("htmx:afterSettle", (evt) => {

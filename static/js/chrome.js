@@ -31,7 +31,7 @@
 
   function unreadTotal() {
     let total = 0;
-    document.querySelectorAll(".sidebar .unread").forEach((badge) => {
+    document.querySelectorAll(".sidebar .unread .count").forEach((badge) => {
       total += Number(badge.textContent.trim()) || 0;
     });
     return total;

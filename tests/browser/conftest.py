@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from app.db import migrate_database
 from tests.database import create_database, drop_database
+from tests.helpers import WAIT
 from tests.server import running_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -22,6 +23,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PASSWORD = "correct horse battery"
+# Every wait on the page (expect(), locators, navigation) may take up to WAIT on a loaded
+# machine: a safety net before failing, never a measure.
+expect.set_options(timeout=WAIT * 1000)
 
 
 @dataclass
@@ -58,6 +62,8 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest_asyncio.fixture
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     ctx = await browser.new_context(viewport={"width": 1200, "height": 800})
+    ctx.set_default_timeout(WAIT * 1000)
+    ctx.set_default_navigation_timeout(WAIT * 1000)
     yield ctx
     await ctx.close()
 

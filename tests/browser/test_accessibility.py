@@ -40,7 +40,9 @@ async def test_no_page_has_serious_or_critical_accessibility_violations(
         await page.set_viewport_size(viewport)
         for page_name in ("rooms", "room"):
             await page.goto(pages[page_name])
-            await page.wait_for_timeout(150)
+            # fonts loaded and two frames painted: the page as a visitor sees it, no guessed delay
+            await page.evaluate("() => document.fonts.ready.then(() => new Promise("
+                                "r => requestAnimationFrame(() => requestAnimationFrame(r))))")
             await screenshot(page, f"{page_name}-{size}-{scheme}")
     found["room-phone"] = await _violations(page, room_url)
 

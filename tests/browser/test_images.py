@@ -55,7 +55,7 @@ async def test_an_image_uploads_with_progress_and_opens_full_size(browser: Brows
     await expect(alice.locator("#upload-progress")).to_be_visible()
     await alice.wait_for_function("() => document.getElementById('upload-progress').value > 0")
     await screenshot(alice, "image-upload-progress")
-    await expect(alice.locator(".message .attachment img")).to_have_count(1, timeout=20_000)
+    await expect(alice.locator(".message .attachment img")).to_have_count(1)
     await expect(alice.locator("#upload-progress")).to_be_hidden()
     await wait_until_loaded(alice)
     await expect(alice.locator("#image")).to_have_value("")

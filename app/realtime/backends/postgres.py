@@ -21,22 +21,23 @@ class PostgresBusBackend(SupervisedBackend):
     _conn: asyncpg.Connection | None = None
 
     async def _open(self) -> None:
-        self._conn = await asyncpg.connect(self.url,
-                                           server_settings={"application_name": BUS_APP_NAME})
-        self._conn.add_termination_listener(lambda _conn: self.connection_lost())
+        conn = await asyncpg.connect(self.url, server_settings={"application_name": BUS_APP_NAME})
+        conn.add_termination_listener(self._terminated)
         for channel in self._channels:
-            await self._conn.add_listener(channel, self._notified)
+            await conn.add_listener(channel, self._notified)
+        self._conn = conn
 
     async def _close(self, graceful: bool) -> None:
-        if self._conn is None or self._conn.is_closed():
+        conn, self._conn = self._conn, None  # its termination is no longer news
+        if conn is None or conn.is_closed():
             return
         if graceful:
             try:
-                await self._conn.close(timeout=2)
+                await conn.close(timeout=2)
                 return
             except self.connection_errors:
                 pass
-        self._conn.terminate()
+        conn.terminate()
 
     async def _ping(self) -> None:
         await self._live().fetchval("SELECT 1")
@@ -54,6 +55,10 @@ class PostgresBusBackend(SupervisedBackend):
         if self._conn is None or self._conn.is_closed():
             raise asyncpg.InterfaceError("the bus connection is closed")
         return self._conn
+
+    def _terminated(self, conn: asyncpg.Connection) -> None:
+        if conn is self._conn:  # not one we closed ourselves
+            self.connection_lost()
 
     def _notified(self, _conn: Any, _pid: int, channel: str, payload: str) -> None:
         self.received(channel, payload)

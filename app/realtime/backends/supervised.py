@@ -28,10 +28,14 @@ class SupervisedBackend(BroadcastBackend):
     publishes_in_transaction = False
 
     def __init__(self, url: str, on_resync: Callable[[], Awaitable[None]],
-                 ping_seconds: float = 5.0, max_backoff: float = 5.0) -> None:
+                 ping_seconds: float = 5.0, ping_timeout: float = 15.0,
+                 max_backoff: float = 5.0) -> None:
         self.url = url
         self._on_resync = on_resync
         self._ping_seconds = ping_seconds
+        # Generous: a busy machine can delay an answer by seconds, and a false alarm closes
+        # every socket (1012); a connection that really died is reported by the transport.
+        self._ping_timeout = ping_timeout
         self._max_backoff = max_backoff
         self._lock = asyncio.Lock()
         self._incoming: asyncio.Queue[BusMessage] = asyncio.Queue()
@@ -125,7 +129,7 @@ class SupervisedBackend(BroadcastBackend):
     async def _answers(self) -> bool:
         try:
             async with self._lock:
-                await asyncio.wait_for(self._ping(), self._ping_seconds)
+                await asyncio.wait_for(self._ping(), self._ping_timeout)
             return True
         except self.connection_errors:
             return False
@@ -136,8 +140,8 @@ class SupervisedBackend(BroadcastBackend):
             try:
                 async with self._lock:
                     await self._close(graceful=False)
-                    self._lost.clear()
                     await self._open()
+                    self._lost.clear()
             except self.connection_errors as exc:
                 log.warning("bus connection lost (%s); retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)

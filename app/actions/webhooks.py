@@ -1,0 +1,56 @@
+"""Incoming webhooks: creating one (a bot identity and a secret URL), posting, revoking."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+
+from app.actions.errors import InvalidInput
+from app.actions.messages import create_message
+from app.mail.config import presence_grace
+from app.models import Message, Room, User, Webhook
+from app.realtime.publish import in_transaction
+from app.security import secret_digest
+from config.settings import Settings
+
+NAME_MAX = 32
+
+
+async def create_webhook(room: Room, creator: User, name: str) -> tuple[Webhook, str]:
+    """A webhook posting into `room` as a bot called `name`; returns it and its secret token.
+
+    Only the token's hash is stored, so the URL can be shown once and never again.
+    """
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput({"name": "Give the webhook a name: its messages are signed with it."})
+    if len(name) > NAME_MAX:
+        raise InvalidInput({"name": f"Webhook names can be at most {NAME_MAX} characters."})
+    if not name.isprintable():
+        raise InvalidInput({"name": "Webhook names cannot hold control characters."})
+    token = secrets.token_urlsafe(32)
+    async with in_transaction() as conn:
+        # The bot is a User so its messages take the ordinary path; "~" is never in a real
+        # username, and "!" is no password hash, so nobody can log in as it.
+        bot = await User.create(username=name, username_key=f"~{secrets.token_hex(8)}",
+                                email="", password_hash="!", is_bot=True, using_db=conn)
+        webhook = await Webhook.create(room=room, creator=creator, bot=bot, name=name,
+                                       token_hash=secret_digest(token), using_db=conn)
+    return webhook, token
+
+
+async def post_webhook_message(webhook: Webhook, text: str, settings: Settings) -> Message:
+    """Post `text` into the webhook's room as its bot: stored, numbered, pushed, e-mailed."""
+    room = await Room.get(id=webhook.room_id)
+    bot = await User.get(id=webhook.bot_id)
+    message = await create_message(room, bot, text, None, max_chars=settings.message_max_chars,
+                                   grace=presence_grace(settings))
+    await Webhook.filter(id=webhook.id).update(last_used_at=datetime.now(UTC))
+    return message
+
+
+async def revoke_webhook(webhook: Webhook) -> None:
+    """Its URL stops working at once; the bot's messages stay."""
+    if webhook.revoked_at is None:
+        webhook.revoked_at = datetime.now(UTC)
+        await webhook.save(update_fields=["revoked_at"])

@@ -1,0 +1,121 @@
+"""The admin page: people (deactivate, reactivate, appoint), rooms (archive) and the instance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, flash, redirect, render_template, request, url_for
+
+from app.access import find_person, find_room_for_admin, require_admin
+from app.actions.archives import archive_room, unarchive_room
+from app.actions.errors import InvalidInput
+from app.actions.instance import (
+    effective_policy,
+    get_instance,
+    regenerate_join_link,
+    update_instance,
+)
+from app.actions.users import deactivate_user, reactivate_user, set_administrator
+from app.auth import login_required, require_account
+from app.models import SignupPolicy, User
+from app.queries.admin import all_people, all_rooms
+from config.settings import current_settings
+
+blueprint = Blueprint("admin", __name__)
+
+
+@blueprint.get("/admin")
+@login_required
+async def show() -> Any:
+    return await _admin_page(await _admin())
+
+
+@blueprint.post("/admin/instance")
+@login_required
+async def update() -> Any:
+    admin = await _admin()
+    form = await request.form
+    try:
+        await update_instance(form.get("name", ""), form.get("signup_policy", ""))
+    except InvalidInput as exc:
+        return await _admin_page(admin, exc.errors, 400)
+    return await _done("The instance settings are saved.", "instance")
+
+
+@blueprint.post("/admin/join-link")
+@login_required
+async def new_join_link() -> Any:
+    await _admin()
+    await regenerate_join_link()
+    return await _done("There is a new join link; the old one no longer works.", "instance")
+
+
+@blueprint.post("/admin/users/<int:user_id>/deactivation")
+@login_required
+async def deactivate(user_id: int) -> Any:
+    admin, person = await _admin(), await find_person(user_id)
+    await deactivate_user(admin, person)
+    return await _done(f"{person.username} is deactivated and logged out everywhere.", "people")
+
+
+@blueprint.post("/admin/users/<int:user_id>/reactivation")
+@login_required
+async def reactivate(user_id: int) -> Any:
+    await _admin()
+    person = await find_person(user_id)
+    await reactivate_user(person)
+    return await _done(f"{person.username} can log in again.", "people")
+
+
+@blueprint.post("/admin/users/<int:user_id>/administrator")
+@login_required
+async def appoint(user_id: int) -> Any:
+    admin, person = await _admin(), await find_person(user_id)
+    await set_administrator(admin, person, True)
+    return await _done(f"{person.username} is now an administrator.", "people")
+
+
+@blueprint.post("/admin/users/<int:user_id>/administrator/deletion")
+@login_required
+async def dismiss(user_id: int) -> Any:
+    admin, person = await _admin(), await find_person(user_id)
+    await set_administrator(admin, person, False)
+    return await _done(f"{person.username} is no longer an administrator.", "people")
+
+
+@blueprint.post("/admin/rooms/<int:room_id>/archival")
+@login_required
+async def archive(room_id: int) -> Any:
+    await _admin()
+    room = await find_room_for_admin(room_id)
+    await archive_room(room)
+    return await _done(f"The room {room.name} is archived.", "rooms")
+
+
+@blueprint.post("/admin/rooms/<int:room_id>/archival/deletion")
+@login_required
+async def unarchive(room_id: int) -> Any:
+    await _admin()
+    room = await find_room_for_admin(room_id)
+    await unarchive_room(room)
+    return await _done(f"The room {room.name} is back.", "rooms")
+
+
+async def _admin() -> User:
+    return require_admin(await require_account())
+
+
+async def _done(notice: str, section: str) -> Any:
+    await flash(notice, "success")
+    return redirect(url_for("admin.show") + f"#{section}", 303)
+
+
+async def _admin_page(admin: User, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    instance = await get_instance()
+    configured = current_settings().signups
+    html = await render_template(
+        "admin/show.html", admin=admin, instance=instance, errors=errors or {},
+        people=await all_people(), rooms=await all_rooms(), policies=list(SignupPolicy),
+        policy=effective_policy(instance, configured), policy_fixed=configured is not None,
+        join_url=url_for("auth.join", token=instance.join_token, _external=True))
+    return html, status

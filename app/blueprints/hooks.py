@@ -1,0 +1,80 @@
+"""The webhook URL scripts POST to: Slack-style payloads in, a bot's message out.
+
+No session and no CSRF token (security.CSRF_EXEMPT_ENDPOINTS): the secret URL is the
+permission, and it can do one thing only, post a message as its webhook's bot. Answers are
+plain text, as Slack's are, for the scripts and CI jobs that read them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from quart import Blueprint, abort, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from app.access import find_webhook_by_token
+from app.actions.errors import DomainError, InvalidInput
+from app.actions.webhooks import post_webhook_message
+from app.security import throttle
+from config.settings import current_settings
+
+blueprint = Blueprint("hooks", __name__)
+
+PAYLOAD_MAX_BYTES = 64 * 1024  # ten thousand characters of text, escaped, fit easily
+POSTS_PER_MINUTE = 60  # per webhook, like Slack's "about one per second" with room for bursts
+PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@blueprint.post("/hooks/<token>")
+async def deliver(token: str) -> Any:
+    webhook = await find_webhook_by_token(token)
+    if not await throttle(f"webhook:{webhook.id}", POSTS_PER_MINUTE, timedelta(minutes=1)):
+        return "rate_limited: at most 60 posts a minute.\n", 429, {**PLAIN, "Retry-After": "60"}
+    text = await _payload_text()
+    try:
+        await post_webhook_message(webhook, text, current_settings())
+    except InvalidInput as exc:
+        return f"invalid_payload: {exc}\n", 400, PLAIN
+    return "ok", 200, PLAIN
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)  # the app has its own page for this one
+@blueprint.errorhandler(HTTPException)
+async def plain_error(error: HTTPException) -> Any:
+    """Refusals (400 bad payload, 413 too big) as one line of text, not a page."""
+    return f"{error.description or error.name}\n", error.code or 500, PLAIN
+
+
+@blueprint.errorhandler(DomainError)
+async def plain_refusal(error: DomainError) -> Any:
+    """404 unknown URL, 410 revoked or archived: one line of text."""
+    return f"{error.message}\n", error.status, PLAIN
+
+
+async def _payload_text() -> str:
+    """`text` from Slack's JSON payload, a form's `payload` JSON, or a plain form field."""
+    # The app already holds every body to FORM_MAX_BYTES; a webhook's is held to less.
+    raw = await request.get_data()
+    if (request.content_length or 0) > PAYLOAD_MAX_BYTES or len(raw) > PAYLOAD_MAX_BYTES:
+        abort(413, f"payload_too_large: at most {PAYLOAD_MAX_BYTES // 1024} KiB.")
+    if request.mimetype == "application/json":
+        payload = _json(raw.decode("utf-8", errors="replace"))
+    else:
+        form = await request.form
+        payload = _json(form["payload"]) if "payload" in form else {"text": form.get("text")}
+    text = payload.get("text")
+    if not isinstance(text, str) or not text.strip():
+        abort(400, 'no_text: send {"text": "..."} as JSON, or a form field named text.')
+    return text
+
+
+def _json(raw: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        abort(400, "invalid_payload: the body is not valid JSON.")
+    if not isinstance(payload, dict):
+        abort(400, 'invalid_payload: send a JSON object like {"text": "..."}.')
+    return payload

@@ -1,0 +1,17 @@
+"""An account changed: every process forgets its cached sessions; signed out, its sockets close."""
+
+from __future__ import annotations
+
+from app.auth import session_cache
+from app.realtime.connections import Connection
+from app.realtime.dispatch import Live
+from app.realtime.events import AccountChanged
+from app.realtime.pump import CLOSE_POLICY
+
+
+async def account_changed(event: AccountChanged, conns: list[Connection], live: Live,
+                          _: None) -> None:
+    session_cache().forget_user(event.user_id)
+    if event.signed_out:
+        for conn in conns:
+            conn.close(CLOSE_POLICY)  # the page's reconnect is refused until they log in again

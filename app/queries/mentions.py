@@ -1,0 +1,28 @@
+"""Where a user was @mentioned and has not read it yet (the sidebar's distinct badge)."""
+
+from __future__ import annotations
+
+import re
+
+from tortoise import connections
+
+from app.models import User
+
+# The same rule as app/mentions.py (an @ not glued to a word, the name, then no more name
+# characters except sentence-ending dots), as a PostgreSQL regular expression.
+_SQL = """
+SELECT m.room_id, max(m.seq) AS seq
+  FROM messages m
+  JOIN memberships ms ON ms.room_id = m.room_id AND ms.user_id = $1
+ WHERE m.seq > ms.last_read_seq AND m.deleted_at IS NULL
+   AND m.body ILIKE $2 AND m.body ~* $3
+ GROUP BY m.room_id
+"""
+
+
+async def unread_mention_seqs(user: User) -> dict[int, int]:
+    """Room id -> seq of the newest unread message there that mentions `user`."""
+    like = "%@" + user.username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = r"(^|[^[:alnum:]_@.])@" + re.escape(user.username) + r"\.*($|[^[:alnum:]_.-])"
+    rows = await connections.get("default").execute_query_dict(_SQL, [user.id, like, pattern])
+    return {row["room_id"]: row["seq"] for row in rows}

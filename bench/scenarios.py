@@ -1,0 +1,229 @@
+"""The measurements behind `make bench`, one function per point of the performance targets."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import asyncpg
+import httpx
+import websockets
+
+from app.db import asyncpg_dsn
+from bench.harness import (
+    CSRF,
+    MESSAGE_ID,
+    PASSWORD,
+    Member,
+    Seeded,
+    cpu_seconds,
+    new_cid,
+    open_sockets,
+    percentile,
+    rss_mib,
+)
+
+
+async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
+                    posters: int = 10, drain: float = 5.0) -> dict:
+    """Points 1 and 5: every member on a socket, `posters` of them posting at `rate` posts/s."""
+    members = [Member(base, c) for c in seeded.cookies]
+    await asyncio.gather(*(m.ready_to_post() for m in members[:posters]))
+    sockets = await open_sockets(members, seeded.room_id)
+    sent: dict[str, float] = {}
+    seen = [dict[str, int]() for _ in sockets]
+    latencies: list[float] = []
+    last_frame = [0.0]
+    closed: list[int] = []
+    stop = asyncio.Event()
+
+    async def receive(ws, counts: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+        while not stop.is_set():
+            try:
+                frame = await asyncio.wait_for(ws.recv(), 0.5)
+            except TimeoutError:
+                continue
+            except websockets.ConnectionClosed:
+                closed.append(1)  # what it missed counts as lost
+                return
+            now = time.perf_counter()
+            for cid in MESSAGE_ID.findall(frame):
+                counts[cid] = counts.get(cid, 0) + 1
+                if cid in sent:
+                    latencies.append(now - sent[cid])
+                    last_frame[0] = now
+
+    receivers = [asyncio.create_task(receive(ws, c)) for ws, c in zip(sockets, seen, strict=True)]
+    errors: list[str] = []
+    started = time.perf_counter()
+    posted = await _post_at_rate(members[:posters], seeded.room_id, rate, seconds, sent, errors)
+    post_time = time.perf_counter() - started
+    await asyncio.sleep(drain)
+    stop.set()
+    await asyncio.gather(*receivers)
+    for ws in sockets:
+        await ws.close()
+    for m in members:
+        await m.close()
+    accepted = posted - len(errors)
+    delivered = sum(sum(1 for cid in c if cid in sent) for c in seen)
+    span = max(post_time, last_frame[0] - started)
+    return {"offered": rate, "posted_per_s": posted / post_time, "post_errors": len(errors),
+            "deliveries_per_s": delivered / span, "lost": accepted * len(sockets) - delivered,
+            "duplicated": sum(n - 1 for c in seen for n in c.values() if n > 1),
+            "sockets_closed": len(closed),
+            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+
+
+async def idle_sockets(base: str, pid: int, seeded: Seeded, count: int) -> dict:
+    """Point 2: RSS growth over `count` idle sockets, divided."""
+    member = Member(base, seeded.cookies[0])
+    await member.http.get("/healthz")
+    before = rss_mib(pid)
+    sockets = await open_sockets([member] * count, None)
+    await asyncio.sleep(3)
+    after = rss_mib(pid)
+    alive = sum(1 for ws in sockets if ws.state.name == "OPEN")
+    for ws in sockets:
+        await ws.close()
+    await member.close()
+    return {"sockets": count, "open": alive, "kib_per_socket": (after - before) * 1024 / count}
+
+
+async def broadcast(base: str, seeded: Seeded, messages: int = 20) -> dict:
+    """Point 3: one message at a time to a room of len(seeded.cookies) members on sockets."""
+    members = [Member(base, c) for c in seeded.cookies]
+    poster = members[0]
+    await poster.ready_to_post()
+    sockets = await open_sockets(members, seeded.room_id)
+    await asyncio.sleep(1)
+    to_last: list[float] = []
+    for _ in range(messages):
+        cid = new_cid()
+        started = time.perf_counter()
+        waiters = [asyncio.create_task(_until(ws, cid)) for ws in sockets]
+        response = await poster.post(f"/rooms/{seeded.room_id}/messages",
+                                     {"body": f"to everyone {cid}", "client_msg_id": cid})
+        assert response.status_code == 200, response.status_code
+        arrivals = await asyncio.wait_for(asyncio.gather(*waiters), 60)
+        to_last.append(max(arrivals) - started)
+    for ws in sockets:
+        await ws.close()
+    for m in members:
+        await m.close()
+    return {"members": len(sockets), "p50_ms": percentile(to_last, 50) * 1000,
+            "p99_ms": percentile(to_last, 99) * 1000}
+
+
+async def history_flatness(base: str, database_url: str, small: Seeded, large: Seeded,
+                           small_size: int, large_size: int, rounds: int = 40) -> dict:
+    """Point 4: post latency and a history page, in a room of 1k vs one of 1M messages."""
+    await _fill(database_url, small, small_size)
+    await _fill(database_url, large, large_size)
+    result = {}
+    for name, seeded in (("small", small), ("large", large)):
+        member = Member(base, seeded.cookies[0])
+        await member.ready_to_post()
+        posts, pages = [], []
+        for n in range(rounds):
+            started = time.perf_counter()
+            await member.post(f"/rooms/{seeded.room_id}/messages",
+                              {"body": f"history {n}", "client_msg_id": new_cid()})
+            posts.append(time.perf_counter() - started)
+            middle = (small_size if name == "small" else large_size) // 2
+            started = time.perf_counter()
+            page = await member.http.get(f"/rooms/{seeded.room_id}/messages?before={middle}")
+            pages.append(time.perf_counter() - started)
+            assert page.status_code == 200
+        await member.close()
+        result[name] = (statistics.median(posts) * 1000, statistics.median(pages) * 1000)
+    return {"post_ms_1k": result["small"][0], "post_ms_1m": result["large"][0],
+            "page_ms_1k": result["small"][1], "page_ms_1m": result["large"][1]}
+
+
+async def logins_and_latency(base: str, pid: int, talkers: Seeded, logins: Seeded,
+                             concurrent: int = 20) -> dict:
+    """Point 6: during `concurrent` log-ins, how late do messages to an idle room arrive?"""
+    poster, listener = Member(base, talkers.cookies[0]), Member(base, talkers.cookies[1])
+    await poster.ready_to_post()
+    ws = (await open_sockets([listener], talkers.room_id))[0]
+    browsers = [httpx.AsyncClient(base_url=base, timeout=120) for _ in range(concurrent)]
+    tokens = [CSRF.search((await b.get("/login")).text).group(1) for b in browsers]
+    names = logins.usernames
+    cpu_before = cpu_seconds(pid)
+    started = time.perf_counter()
+    login_tasks = [asyncio.create_task(b.post("/login", data={
+        "csrf_token": t, "username": n, "password": PASSWORD}))
+        for b, t, n in zip(browsers, tokens, names, strict=False)]
+    latencies = []
+    while not all(t.done() for t in login_tasks):
+        cid = new_cid()
+        sent = time.perf_counter()
+        await poster.post(f"/rooms/{talkers.room_id}/messages",
+                          {"body": f"during logins {cid}", "client_msg_id": cid})
+        await _until(ws, cid)
+        latencies.append(time.perf_counter() - sent)
+        await asyncio.sleep(0.05)
+    responses = await asyncio.gather(*login_tasks)
+    login_seconds = time.perf_counter() - started
+    ok = sum(1 for r in responses if r.status_code == 303)
+    cpu = cpu_seconds(pid) - cpu_before
+    await ws.close()
+    for b in browsers:
+        await b.aclose()
+    await poster.close()
+    await listener.close()
+    return {"logins": concurrent, "logged_in": ok, "login_seconds": login_seconds,
+            "messages": len(latencies), "max_ms": max(latencies) * 1000,
+            "p99_ms": percentile(latencies, 99) * 1000, "server_cpu_s": cpu}
+
+
+async def _post_at_rate(members: list[Member], room_id: int, rate: float, seconds: float,
+                        sent: dict[str, float], errors: list[str]) -> int:
+    interval, start, tasks, n = 1 / rate, time.perf_counter(), [], 0
+    while time.perf_counter() - start < seconds:
+        target = start + n * interval
+        if target > time.perf_counter():
+            await asyncio.sleep(target - time.perf_counter())
+        tasks.append(asyncio.create_task(_post(members[n % len(members)], room_id, sent, errors)))
+        n += 1
+    await asyncio.gather(*tasks)
+    return n
+
+
+async def _post(member: Member, room_id: int, sent: dict[str, float], errors: list[str]) -> None:
+    cid = new_cid()
+    sent[cid] = time.perf_counter()
+    try:
+        response = await member.post(f"/rooms/{room_id}/messages",
+                                     {"body": f"load {cid}", "client_msg_id": cid})
+        if response.status_code != 200:
+            errors.append(str(response.status_code))
+    except httpx.HTTPError as exc:
+        errors.append(type(exc).__name__)
+
+
+async def _until(ws, cid: str) -> float:  # type: ignore[no-untyped-def]
+    """Read frames until one carries message `cid`; when it arrived."""
+    while True:
+        frame = await ws.recv()
+        if cid in frame:
+            return time.perf_counter()
+
+
+async def _fill(database_url: str, seeded: Seeded, size: int) -> None:
+    """`size` messages in the room, as if posted over time (numbered 1..size)."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO messages (room_id, author_id, seq, client_msg_id, body, created_at, "
+                "change_seq) SELECT $1, $2, g, 'seed' || g, 'seeded message number ' || g, "
+                "now() - (($3 - g) || ' seconds')::interval, 0 FROM generate_series(1, $3) g",
+                seeded.room_id, seeded.user_ids[0], size)
+            await conn.execute("UPDATE rooms SET last_seq = $2 WHERE id = $1",
+                               seeded.room_id, size)
+        await conn.execute("ANALYZE messages")
+    finally:
+        await conn.close()

@@ -1,0 +1,154 @@
+"""`make bench`: the performance targets measured in one run, printed as one table.
+
+Parley runs through the `make run` entry point with its PostgreSQL pinned to core 0 and this
+load generator on core 1 (`taskset`), so the numbers say what one app process and its database
+do on one core. The machine may be shared, so compare the ratios of one run.
+
+    make bench                                  # everything (a few minutes)
+    make bench BENCH_ARGS="--only 1,2 --seconds 10"
+    make bench BENCH_ARGS="--profile var/profile"  # py-spy flame data of the 400 posts/s run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bench import scenarios
+from bench.harness import (
+    CLIENT_CORE,
+    SERVER_CORE,
+    pin_postgres,
+    running_parley,
+    seed_room,
+    two_cores,
+)
+from tests.database import create_database, throwaway_postgres
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15, help="length of each load run")
+    parser.add_argument("--large", type=int, default=1_000_000, help="messages in the big room")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="points to measure, e.g. 1,3")
+    parser.add_argument("--profile", type=Path, help="write py-spy raw stacks of the 400/s run")
+    parser.add_argument("--json", action="store_true", help="print the raw numbers too")
+    args = parser.parse_args()
+    if two_cores():
+        os.sched_setaffinity(0, {CLIENT_CORE})
+    results = asyncio.run(run(args, {int(p) for p in args.only.split(",")}))
+    if args.json:
+        print(json.dumps(results, indent=2, default=str))
+    print(table(results, args))
+
+
+async def run(args: argparse.Namespace, points: set[int]) -> dict:
+    results: dict = {}
+    with throwaway_postgres() as pg:
+        pin_postgres(Path(pg.pgdata))
+        url = await create_database(pg.get_uri())
+        var_dir = Path(pg.pgdata).parent / "var"
+        with running_parley(url, var_dir) as (base, pid):
+            room = await seed_room(url, 100, "m")
+            crowd = await seed_room(url, 2000, "c") if points & {2, 3} else None
+            if 2 in points:
+                results[2] = await scenarios.idle_sockets(base, pid, crowd, 2000)
+            if 1 in points or 5 in points:
+                results["1@200"] = await scenarios.live_room(base, room, 200, args.seconds)
+                spy = _start_profiler(args.profile, pid)
+                try:
+                    results["1@400"] = await scenarios.live_room(base, room, 400, args.seconds)
+                finally:
+                    _stop_profiler(spy)
+            if 3 in points:
+                results[3] = await scenarios.broadcast(base, crowd)
+            if 6 in points:
+                talkers, logins = await seed_room(url, 2, "t"), await seed_room(url, 20, "l")
+                results[6] = await scenarios.logins_and_latency(base, pid, talkers, logins)
+            if 4 in points:
+                small, large = await seed_room(url, 1, "s"), await seed_room(url, 1, "g")
+                results[4] = await scenarios.history_flatness(base, url, small, large, 1000,
+                                                              args.large)
+        if 5 in points:
+            with running_parley(url, var_dir, workers=2,
+                                cores={SERVER_CORE, CLIENT_CORE}) as (base, _):
+                results["5@400"] = await scenarios.live_room(base, room, 400, args.seconds)
+    return results
+
+
+def _start_profiler(directory: Path | None, pid: int) -> subprocess.Popen | None:
+    """py-spy on the server (raw stacks, one line per distinct stack), if asked and installed."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if directory is None or not spy.exists():
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--rate", "100",
+                             "--format", "raw", "--nonblocking",
+                             "--output", str(directory / "post-400.raw")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop_profiler(spy: subprocess.Popen | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on Ctrl-C
+        spy.wait(60)
+
+
+def table(r: dict, args: argparse.Namespace) -> str:
+    rows = [("point", "target", "measured", "met")]
+
+    def add(point: str, target: str, measured: str, met: bool | None) -> None:
+        rows.append((point, target, measured, "n/a" if met is None else ("yes" if met else "NO")))
+
+    for rate in (200, 400):
+        x = r.get(f"1@{rate}")
+        if x:
+            add(f"1. {rate} posts/s x 100 members", "p99 <= 250 ms, 0 lost, 0 dup, on schedule",
+                f"{x['deliveries_per_s']:,.0f} deliveries/s, {x['posted_per_s']:.0f} posts/s, "
+                f"p50 {x['p50_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms, lost {x['lost']}, "
+                f"dup {x['duplicated']}, errors {x['post_errors']}",
+                x["p99_ms"] <= 250 and x["lost"] == 0 and x["duplicated"] == 0
+                and x["post_errors"] == 0 and x["posted_per_s"] >= rate * 0.97)
+    if 2 in r:
+        x = r[2]
+        add("2. idle sockets", "<= 25 KB each",
+            f"{x['kib_per_socket']:.1f} KiB each over {x['sockets']:,} ({x['open']:,} open)",
+            x["kib_per_socket"] * 1.024 <= 25)
+    if 3 in r:
+        x = r[3]
+        add("3. one message to 2,000 members", "p99 <= 200 ms to the last frame",
+            f"p50 {x['p50_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms ({x['members']:,} sockets)",
+            x["p99_ms"] <= 200)
+    if 4 in r:
+        x = r[4]
+        post, page = x["post_ms_1m"] / x["post_ms_1k"], x["page_ms_1m"] / x["page_ms_1k"]
+        add(f"4. history 1k vs {args.large:,}", "post and page within 20 %",
+            f"post {x['post_ms_1k']:.1f} vs {x['post_ms_1m']:.1f} ms (x{post:.2f}), "
+            f"page {x['page_ms_1k']:.1f} vs {x['page_ms_1m']:.1f} ms (x{page:.2f})",
+            post <= 1.2 and page <= 1.2)
+    if "5@400" in r and "1@400" in r:
+        one, two = r["1@400"], r["5@400"]
+        add("5. two processes (400 posts/s)", "report the gain",
+            f"{two['deliveries_per_s']:,.0f} vs {one['deliveries_per_s']:,.0f} deliveries/s "
+            f"(x{two['deliveries_per_s'] / one['deliveries_per_s']:.2f}), p99 {two['p99_ms']:.0f}"
+            f" vs {one['p99_ms']:.0f} ms, lost {two['lost']}", None)
+    if 6 in r:
+        x = r[6]
+        add("6. message during 20 log-ins", "arrives within 100 ms",
+            f"max {x['max_ms']:.0f} ms over {x['messages']} messages; {x['logged_in']}/"
+            f"{x['logins']} log-ins took {x['login_seconds']:.1f} s", x["max_ms"] <= 100)
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+             for row in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+// Editing in place: "Edit" on my message (or ↑ in an empty composer) turns the message into a
+// small form, borrowed from the no-JS edit page so the server stays the one source of the
+// form, its CSRF token and its text. Enter saves (Shift+Enter is a new line), Escape cancels.
+// The saved message comes back as its fragment and replaces the one shown; the edit history
+// is kept by the server as for any edit. Without JavaScript the link opens the edit page.
+const OPEN = "editing";
+
+function cancel(message) {
+  const form = message.querySelector("form.inline-edit");
+  if (form) form.remove();
+  message.classList.remove(OPEN);
+}
+
+function showRefusal(form, xhr) {
+  const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+  const reason = doc.querySelector(".field-error, .form-error, .error-page p");
+  let box = form.querySelector(".field-error");
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "field-error";
+    box.setAttribute("role", "alert");
+    form.querySelector("textarea").after(box);
+  }
+  box.textContent = reason ? reason.textContent.trim() : "Not saved (error " + xhr.status + ").";
+}
+
+async function edit(message) {
+  if (message.classList.contains(OPEN)) return;
+  document.querySelectorAll(".message." + OPEN).forEach(cancel);
+  const link = message.querySelector(".manage-edit");
+  const response = await fetch(link.href, { credentials: "same-origin" });
+  if (!response.ok) { window.location.href = link.href; return; }
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  const form = page.querySelector("form.edit-form");
+  if (!form) { window.location.href = link.href; return; }
+  form.classList.add("inline-edit");
+  form.setAttribute("hx-post", form.getAttribute("action"));
+  form.setAttribute("hx-target", "closest .message");
+  form.setAttribute("hx-swap", "outerHTML");
+  form.removeAttribute("hx-boost");
+  const textarea = form.querySelector("textarea");
+  textarea.rows = Math.min(8, Math.max(2, textarea.value.split("\n").length));
+  const save = form.querySelector("button[type=submit]");
+  save.textContent = "Save";
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = "Cancel";
+  close.addEventListener("click", () => { cancel(message); focusComposer(); });
+  save.after(close);
+  const hint = document.createElement("p");
+  hint.className = "muted small";
+  hint.textContent = "Enter to save · Escape to cancel";
+  form.append(hint);
+  message.classList.add(OPEN);
+  message.querySelector(".message-main").append(form);
+  window.htmx.process(form);
+  textarea.addEventListener("keydown", (evt) => {
+    if (evt.key === "Escape") {
+      evt.preventDefault();
+      evt.stopPropagation();
+      cancel(message);
+      focusComposer();
+    } else if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
+      evt.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  textarea.focus();
+  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+}
+
+// htmx fires beforeSwap on the target (the message), so listen above it and pick our forms.
+document.addEventListener("htmx:beforeSwap", (evt) => {
+  const form = evt.detail.requestConfig && evt.detail.requestConfig.elt;
+  if (!form || !form.classList || !form.classList.contains("inline-edit")) return;
+  if (evt.detail.xhr.status >= 400) {
+    evt.detail.shouldSwap = false;
+    evt.detail.isError = false;  // said next to the text, not in the page alert
+    showRefusal(form, evt.detail.xhr);
+  }
+}, true);
+
+function focusComposer() {
+  const body = document.querySelector("#composer textarea[name=body]");
+  if (body) body.focus();
+}
+
+// Capture phase: ahead of hx-boost's own listener on the link, which would navigate.
+document.addEventListener("click", (evt) => {
+  const link = evt.target.closest && evt.target.closest(".message.mine .manage-edit");
+  if (!link || evt.ctrlKey || evt.metaKey || evt.shiftKey) return;
+  evt.preventDefault();
+  evt.stopPropagation();
+  edit(link.closest(".message"));
+}, true);
+
+// ↑ in an empty composer edits my last message, as in Slack.
+document.addEventListener("keydown", (evt) => {
+  const body = evt.target;
+  if (evt.key !== "ArrowUp" || body.value !== "" || !body.matches("#composer textarea[name=body]")) return;
+  if (body.getAttribute("aria-expanded") === "true") return;  // the mention list is using ↑
+  const mine = document.querySelectorAll(".messages .message.mine:not(.deleted)");
+  if (!mine.length) return;
+  evt.preventDefault();
+  edit(mine[mine.length - 1]);
+});

@@ -1,0 +1,70 @@
+// Message text to safe HTML in the browser, for end-to-end encrypted rooms whose text the
+// server never sees. The same subset as the server's app/formatting.py: markdown-it with raw
+// HTML off (so <tags> are escaped), linkify, ~~strike~~; no headings or rules; images as plain
+// links; links rel="noopener nofollow" in a new tab; javascript:/data: links stay text
+// (markdown-it's own validateLink); @name wrapped in a span like the server does.
+// The library is vendored by the Makefile from the pinned npm package (static/vendor/).
+import "../vendor/markdown-it.min.js";
+
+const MENTION = /(^|[^\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})/g;
+
+const md = globalThis.markdownit("commonmark", { html: false, linkify: true, breaks: true })
+  .enable(["strikethrough", "linkify"])
+  .disable(["heading", "lheading", "hr"]);
+
+md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+  tokens[idx].attrSet("rel", "noopener nofollow");
+  tokens[idx].attrSet("target", "_blank");
+  return self.renderToken(tokens, idx, options);
+};
+
+md.renderer.rules.image = (tokens, idx, options, env, self) => {
+  const token = tokens[idx];
+  const src = token.attrGet("src") || "";
+  const label = self.renderInlineAsText(token.children || [], options, env) || src;
+  const escape = md.utils.escapeHtml;
+  return `<a href="${escape(src)}" rel="noopener nofollow" target="_blank">${escape(label)}</a>`;
+};
+
+md.core.ruler.push("mentions", (state) => {
+  for (const block of state.tokens) {
+    if (block.type !== "inline" || !block.children) continue;
+    const children = [];
+    let inLink = 0;
+    for (const token of block.children) {
+      if (token.type === "link_open") inLink += 1;
+      if (token.type === "link_close") inLink -= 1;
+      if (token.type !== "text" || inLink) { children.push(token); continue; }
+      children.push(...splitMentions(state, token.content));
+    }
+    block.children = children;
+  }
+});
+
+function splitMentions(state, text) {
+  const out = [];
+  let last = 0;
+  for (const match of text.matchAll(MENTION)) {
+    const name = match[2].replace(/\.+$/, "");
+    const start = match.index + match[1].length;
+    out.push(textToken(state, text.slice(last, start)));
+    const span = new state.Token("html_inline", "", 0);
+    const escape = md.utils.escapeHtml;
+    span.content = `<span class="mention" data-username="${escape(name.toLowerCase())}">@${escape(name)}</span>`;
+    out.push(span);
+    last = start + 1 + name.length;
+  }
+  out.push(textToken(state, text.slice(last)));
+  return out.filter((t) => t.type !== "text" || t.content);
+}
+
+function textToken(state, content) {
+  const token = new state.Token("text", "", 0);
+  token.content = content;
+  return token;
+}
+
+/** Safe HTML for a decrypted message body (set it as innerHTML of a `.body.formatted`). */
+export function renderMarkdown(text) {
+  return md.render(text).trim();
+}

@@ -1,0 +1,60 @@
+"""Reading a room: a "New" divider where I left off, and one header per run of messages."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import LiveServer, two_members, wait_live
+
+CONTINUED = re.compile(r"\bcontinued\b")
+
+
+async def test_a_room_opens_at_the_first_unread_under_a_new_divider(
+        browser: Browser, live_server: LiveServer) -> None:
+    async with two_members(browser, live_server.url, "leftoff") as pair:
+        alice, bob = pair.alice, pair.bob
+        for n in range(25):
+            await alice.fill("#body", f"read before {n}")
+            await alice.keyboard.press("Enter")
+        await expect(bob.locator(".message")).to_have_count(25)
+        await bob.reload()  # read up to here
+        await bob.goto(f"{live_server.url}/rooms")
+        await wait_live(bob)
+        for n in range(3):
+            await alice.fill("#body", f"unread {n}")
+            await alice.keyboard.press("Enter")
+        await expect(bob.locator(".sidebar a", has_text=pair.room_name).locator(".unread")) \
+            .to_have_text("3")
+
+        await bob.locator(".sidebar a", has_text=pair.room_name).click()
+
+        divider = bob.locator("#new-messages-divider")
+        await expect(divider).to_have_text("New")
+        first_unread = bob.locator("#new-messages-divider + .message .body")
+        await expect(first_unread).to_have_text("unread 0")
+        await expect(divider).to_be_in_viewport()
+        await expect(bob.locator(".message", has_text="read before 0")).not_to_be_in_viewport()
+
+
+async def test_a_run_of_messages_by_one_author_shares_one_header(
+        browser: Browser, live_server: LiveServer) -> None:
+    async with two_members(browser, live_server.url, "dense") as pair:
+        alice, bob = pair.alice, pair.bob
+        for text in ("first", "second", "third"):
+            await alice.fill("#body", text)
+            await alice.keyboard.press("Enter")
+        await expect(bob.locator(".message")).to_have_count(3)
+        await bob.fill("#body", "bob answers")
+        await bob.keyboard.press("Enter")
+        await expect(alice.locator(".message")).to_have_count(4)
+
+        for page in (alice, bob):
+            await page.reload()
+            messages = page.locator(".message")
+            await expect(messages.nth(0)).not_to_have_class(CONTINUED)
+            await expect(messages.nth(1)).to_have_class(CONTINUED)
+            await expect(messages.nth(2)).to_have_class(CONTINUED)
+            await expect(messages.nth(3)).not_to_have_class(CONTINUED)
+            await expect(messages.nth(1).locator(".avatar")).to_be_hidden()
