@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENDOR := static/vendor
 
-.PHONY: run test lint bench bench-search setup clean
+.PHONY: run test lint bench bench-search bench-notify setup clean
 
 run: setup
 	$(PY) -m app
 
 test: setup
 	scripts/ensure-chromium
+	scripts/ensure-nginx
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -21,6 +22,9 @@ bench: setup
 
 bench-search: setup
 	$(PY) -m bench.search $(BENCH_ARGS)
+
+bench-notify: setup
+	$(PY) -m bench.notify_rate $(BENCH_ARGS)
 
 setup: $(VENV)/.installed $(VENDOR)/.installed $(VENDOR)/emoji.json
 

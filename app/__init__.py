@@ -16,7 +16,7 @@ from quart_auth import Unauthorized
 from app.actions.instance import get_instance
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
-from app.db import asyncpg_dsn, start_orm, stop_orm
+from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.push.sender import start_push, stop_push
@@ -116,8 +116,9 @@ def _register_hooks(app: Quart) -> None:
         if settings.database_url is None:
             raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
         await start_orm(settings.database_url, settings.db_pool_max)
-        await start_realtime(app, asyncpg_dsn(settings.database_url), VIEWS,
-                             fragment_context(app),
+        await start_realtime(app, settings.bus_url or asyncpg_dsn(settings.database_url),
+                             VIEWS, fragment_context(app),
+                             namespace=database_name(settings.database_url),
                              on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
         await start_push(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from tortoise import Tortoise
@@ -17,6 +18,11 @@ def asyncpg_dsn(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql://" + url[len(prefix):]
     return url
+
+
+def database_name(url: str) -> str:
+    """The database a URL points at."""
+    return urlsplit(url).path.lstrip("/")
 
 
 def tortoise_config(url: str, pool_max: int = 10) -> dict[str, Any]:

@@ -53,6 +53,7 @@ class Settings:
     """Everything Parley reads from its environment, with the defaults a fresh checkout runs on."""
 
     database_url: str | None = None  # None: the embedded PostgreSQL under var_dir/pg
+    bus_url: str | None = None  # None: LISTEN/NOTIFY on the database
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
@@ -199,6 +200,12 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _bus_url(raw: str) -> str:
+    if urlsplit(raw).scheme not in {"redis", "rediss", "postgres", "postgresql"}:
+        raise ValueError("expected redis://host:6379/0 (or rediss://, or a postgres:// URL)")
+    return raw
+
+
 def _signups(raw: str) -> str:
     if raw.lower() not in SIGNUP_POLICIES:
         raise ValueError("expected one of " + ", ".join(SIGNUP_POLICIES))
@@ -215,6 +222,7 @@ def _host_names(raw: str) -> tuple[str, ...]:
 # Environment variable -> (Settings field, parser). SECRET_KEY is read in from_env itself.
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _text),
+    "BUS_URL": ("bus_url", _bus_url),
     "HOST": ("host", _text),
     "PORT": ("port", _whole(1, 65535)),
     "VAR_DIR": ("var_dir", Path),

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from app.db import asyncpg_dsn
+from app.db import asyncpg_dsn, database_name
 from app.embedded_pg import embedded_postgres
 
 
@@ -68,11 +68,6 @@ def with_database(url: str, name: str) -> str:
     """The same server URL pointing at database `name`."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def database_name(url: str) -> str:
-    """The database a URL points at."""
-    return urlsplit(url).path.lstrip("/")
 
 
 def restart_postgres(server: Any) -> None:

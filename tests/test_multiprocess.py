@@ -1,4 +1,5 @@
-"""Two app processes on one database: a message posted through one reaches sockets on both."""
+"""Two app processes on one database: a message posted through one reaches sockets on both,
+over either bus (PostgreSQL's NOTIFY, or Redis with BUS_URL)."""
 
 from __future__ import annotations
 
@@ -11,26 +12,28 @@ import httpx
 import pytest
 import websockets
 
+from tests.faults.recovery import people_in_a_room
 from tests.helpers import WAIT
+from tests.redis_server import shared_redis_or_skip, subscribers
 from tests.remote import RemoteUser, bodies_received, wait_registered
 from tests.server import running_server
 
 
-@pytest.fixture
-def two_servers(database_url: str, tmp_path: Path):
+@pytest.fixture(params=["postgres", "redis"])
+def two_servers(request: pytest.FixtureRequest, database_url: str, tmp_path: Path):
     env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "SECRET_KEY": "shared-secret"}
+    if request.param == "redis":
+        redis_url, name = shared_redis_or_skip(), f"parley-bus-test-{secrets.token_hex(4)}"
+        env["BUS_URL"] = f"{redis_url}?client_name={name}"
     with running_server(env) as (a, _), running_server(env) as (b, _):
+        if request.param == "redis":  # both really listen on Redis, not on NOTIFY
+            assert len(subscribers(redis_url, name)) == 2
         yield a, b
 
 
 async def test_a_message_posted_on_one_process_reaches_sockets_on_both(two_servers) -> None:
     base_a, base_b = two_servers
-    tag = secrets.token_hex(3)
-    alice, bob = RemoteUser(base_a, f"alice{tag}"), RemoteUser(base_b, f"bob{tag}")
-    await alice.sign_up()
-    await bob.sign_up()
-    room_id = await alice.create_room(f"multi {tag}")
-    await bob.join(room_id)
+    alice, bob, room_id = await people_in_a_room(base_a, base_b)
     ws_a, ws_b = await alice.socket(room_id), await bob.socket(room_id)
     await wait_registered(ws_a, alice, room_id)
     await wait_registered(ws_b, bob, room_id)

@@ -67,6 +67,7 @@ def test_server_process_settings_come_from_the_environment(tmp_path: Path) -> No
     ("NOTIFY_DELAY_SECONDS", "-1", "NOTIFY_DELAY_SECONDS='-1': expected a number of seconds"),
     ("MAIL_POLL_SECONDS", "nan", "MAIL_POLL_SECONDS='nan': expected a number of seconds"),
     ("SMTP_URL", "http://mail.example.com", "SMTP_URL must look like smtp://"),
+    ("BUS_URL", "amqp://rabbit", "BUS_URL='amqp://rabbit': expected redis://host:6379/0"),
 ])
 def test_a_bad_value_is_refused_naming_the_variable(tmp_path: Path, name: str, value: str,
                                                     expected: str) -> None:

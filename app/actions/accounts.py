@@ -8,7 +8,6 @@ import secrets
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import effective_policy, get_instance, join_token_matches
@@ -16,7 +15,7 @@ from app.auth import session_cache
 from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
 from app.models import Instance, Session, SignupPolicy, User
 from app.realtime.events import AccountChanged
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 from app.security import hash_password, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")

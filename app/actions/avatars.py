@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from app.actions.accounts import account_changed
 from app.actions.errors import InvalidInput
 from app.media.images import ImageRejected
 from app.media.storage import delete_files
 from app.media.uploads import MediaSettings, store_upload
 from app.models import MediaFile, MediaKind, User
+from app.realtime.publish import in_transaction
 
 
 async def update_avatar(user: User, data: bytes, media: MediaSettings) -> User:

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from app.actions.errors import InvalidInput
 from app.mail.outbox import enqueue_private_request
 from app.models import EmailMode, Membership, PublicKey, Room, RoomKind, User
 from app.queries.direct_rooms import MAX_MEMBERS, find_direct_room
 from app.realtime.events import MembersChanged, MembershipChanged
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 
 async def start_direct_room(creator: User, others: Sequence[User]) -> Room:

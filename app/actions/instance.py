@@ -7,10 +7,10 @@ import secrets
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.models import Instance, SignupPolicy
+from app.realtime.publish import in_transaction
 
 INSTANCE_ID = 1
 NAME_MAX = 60

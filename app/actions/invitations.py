@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.access import can_invite
 from app.actions.accounts import USERNAME
@@ -14,7 +13,7 @@ from app.actions.errors import Forbidden, InvalidInput
 from app.mail.outbox import enqueue_invitation
 from app.models import Invitation, Membership, Room, User
 from app.realtime.events import Event, InvitationsChanged, MembersChanged, MembershipChanged
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 WITHDRAWN = ("This invitation was withdrawn: the person who sent it is no longer a member of "
              "the room. Ask a member to invite you again.")

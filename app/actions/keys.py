@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
 from app.models import KeyBackup, Membership, PublicKey, RoomKind, User
 from app.realtime.events import KeyPublished
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 MAX_KEYS_PER_USER = 100
 BACKUP_FIELDS = ("wrapped_key", "salt", "iv", "iterations")

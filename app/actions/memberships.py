@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from app.models import Invitation, Membership, Room, RoomKind, User
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 
 async def leave_room(room: Room, user: User) -> Room:

@@ -6,14 +6,13 @@ from pathlib import Path
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.timezone import now
-from tortoise.transactions import in_transaction
 
 from app.actions.errors import Conflict
 from app.actions.messages import clean_body
 from app.media.storage import delete_files
 from app.models import MediaFile, Message, MessageRevision, Reaction
 from app.realtime.events import MessageChanged
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 
 async def edit_message(message: Message, body: str, max_chars: int = 10_000) -> Message:

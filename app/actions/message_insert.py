@@ -7,6 +7,10 @@ it announces is committed. `seq` is taken under the room's row lock (the UPDATE)
 is commit order. A concurrent post with the same client id that commits after this statement's
 snapshot makes the INSERT fail on the (room, client_msg_id) unique index; the caller then
 returns the message that won.
+
+On a bus that is not PostgreSQL (BUS_URL=redis://...) the statement leaves its pg_notify out
+and `post_message` publishes the event after it: once the statement has committed, or, inside
+`app.realtime.publish.in_transaction()`, once that transaction has.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.realtime.events import MessageCreated
 from app.realtime.presence import STALE_AFTER
-from app.realtime.publish import BUS_CHANNEL
+from app.realtime.publish import BUS_CHANNEL, notifies_in_sql, publish
 
 POST_MESSAGE = """
 WITH target AS (
@@ -69,7 +73,7 @@ WITH target AS (
                       WHERE p.user_id = m.user_id AND p.heartbeat_at >= now() - $10::interval)
 ), announced AS (
     SELECT pg_notify($8, ($9::jsonb || jsonb_build_object('message_id', id, 'seq', seq))::text)
-    FROM inserted
+    FROM inserted WHERE $11::boolean  -- false: announced by publish() after the statement
 )
 SELECT (SELECT kind FROM target) AS kind,
        (SELECT membership_id FROM target) AS membership_id,
@@ -98,10 +102,14 @@ async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
     """Run the statement (one round trip, its own transaction unless `conn` is in one)."""
     announcement = json.dumps({"t": MessageCreated.kind, "room_id": room_id,
                                "author_id": author_id})
+    notify = notifies_in_sql()
     rows = await conn.execute_query_dict(POST_MESSAGE, [
         room_id, author_id, client_msg_id, body, image_id, sorted(mentioned),
-        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER])
+        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify])
     row: dict[str, Any] = rows[0]
+    if not notify and row["id"] is not None:
+        await publish(MessageCreated(room_id=room_id, message_id=row["id"], seq=row["seq"],
+                                     author_id=author_id), using_db=conn)
     member = row["membership_id"] is not None
     return Posted(visible=row["kind"] is not None and (member or row["kind"] == "public"),
                   member=member, earlier_id=row["earlier_id"], id=row["id"], seq=row["seq"],

@@ -14,7 +14,6 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions import envelopes
 from app.actions.errors import Conflict, InvalidInput
@@ -26,7 +25,7 @@ from app.mentions import mentioned_names
 from app.models import MediaFile, MediaKind, Membership, Message, Room, User
 from app.queries.keys import current_key_ids
 from app.realtime.events import MessageCreated
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from tortoise.transactions import in_transaction
-
 from app.actions.errors import Conflict, InvalidInput
 from app.actions.message_changes import lock_message, record_change
 from app.emoji_set import is_reaction
 from app.models import Message, Reaction, User
+from app.realtime.publish import in_transaction
 
 
 async def toggle_reaction(message: Message, user: User, emoji: str) -> bool:

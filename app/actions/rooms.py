@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput
 from app.models import Membership, Room, RoomKind, User
 from app.realtime.events import MembersChanged, MembershipChanged, RoomRead
-from app.realtime.publish import publish
+from app.realtime.publish import in_transaction, publish
 
 NAME_MAX, TOPIC_MAX = 80, 250
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from tortoise.transactions import in_transaction
-
 from app.actions.errors import InvalidInput
 from app.actions.messages import create_message
 from app.mail.config import presence_grace
 from app.models import Membership, Message, Room, User, Webhook
+from app.realtime.publish import in_transaction
 from app.security import secret_digest
 from config.settings import Settings
 

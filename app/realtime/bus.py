@@ -24,8 +24,12 @@ class Bus:
     """This process's subscription to the bus: decoded events go to `deliver`, in order."""
 
     def __init__(self, url: str, deliver: Callable[[list[Event]], Awaitable[None]],
-                 on_resync: Callable[[], Awaitable[None]]) -> None:
+                 on_resync: Callable[[], Awaitable[None]], namespace: str = "") -> None:
         self.backend = backend_for(url, on_resync)
+        # NOTIFY channels belong to one database; a Redis server may carry several
+        # deployments' events, so there the channel names whose they are.
+        self.channel = BUS_CHANNEL if self.backend.publishes_in_transaction or not namespace \
+            else f"{BUS_CHANNEL}:{namespace}"
         self._broadcast = Broadcast(backend=self.backend)
         self._deliver = deliver
         self._pending: list[str] = []
@@ -45,8 +49,12 @@ class Bus:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._broadcast.disconnect()
 
+    async def publish(self, payload: str) -> None:
+        """Send an event to every process (for backends that do not publish in transactions)."""
+        await self._broadcast.publish(self.channel, payload)
+
     async def _receive(self) -> None:
-        async with self._broadcast.subscribe(BUS_CHANNEL) as subscriber:
+        async with self._broadcast.subscribe(self.channel) as subscriber:
             self._ready.set()
             async for message in subscriber:
                 if message is not None:

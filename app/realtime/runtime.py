@@ -15,6 +15,7 @@ from app.realtime import presence
 from app.realtime.bus import Bus
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Registry
 from app.realtime.dispatch import Dispatcher, Live, ViewTable
+from app.realtime.publish import send_events_with
 from app.realtime.typing import TypingState
 
 log = logging.getLogger("parley.realtime")
@@ -32,10 +33,12 @@ class Realtime:
 
 async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
                          context: Callable[[], AbstractAsyncContextManager[Any]],
+                         namespace: str = "",
                          on_resync: Callable[[], None] = lambda: None) -> Realtime:
     """Connect the bus and start the heartbeat and typing-expiry loops.
 
     `views` says how each event type is shown, `context` what views need around them;
+    `namespace` (the database's name) keeps deployments apart on a shared Redis;
     `on_resync` drops what this process derived from events it may have missed.
     """
     registry = Registry()
@@ -45,8 +48,10 @@ async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
         on_resync()
         await dispatcher.resync()
 
-    bus = Bus(bus_url, dispatcher.deliver, resync)
+    bus = Bus(bus_url, dispatcher.deliver, resync, namespace)
     await bus.start()
+    if not bus.backend.publishes_in_transaction:
+        send_events_with(bus.publish)
     live = Realtime(registry, dispatcher, bus)
     live.tasks = [asyncio.create_task(_every(presence.HEARTBEAT_SECONDS, presence.heartbeat)),
                   asyncio.create_task(_every(1.0, dispatcher.expire_typing))]
@@ -64,6 +69,7 @@ async def stop_realtime(app: Quart) -> None:
     for task in live.tasks:
         task.cancel()
     await asyncio.gather(*live.tasks, return_exceptions=True)
+    send_events_with(None)
     await live.bus.stop()
 
 

@@ -16,12 +16,21 @@
   function room() { return document.querySelector(".room[data-catch-up]"); }
   function list() { const r = room(); return r && r.querySelector(".messages"); }
 
+  // The newest seq up to which the page holds every message. A room's seqs have no holes, but
+  // on the Redis bus two posts' frames may arrive in publish order rather than commit order, so
+  // the largest seq shown can sit above one still on its way: catching up after the largest
+  // would skip it if the socket dropped in between.
   function lastSeq() {
     const l = list();
     if (!l) return 0;
-    let max = 0;
-    l.querySelectorAll(".message[data-seq]").forEach((m) => { max = Math.max(max, Number(m.dataset.seq)); });
-    return max;
+    const seqs = Array.from(l.querySelectorAll(".message[data-seq]"), (m) => Number(m.dataset.seq))
+      .sort((a, b) => a - b);
+    let last = seqs.length ? seqs[0] : 0;
+    for (const seq of seqs) {
+      if (seq > last + 1) break;
+      last = seq;
+    }
+    return last;
   }
 
   // Fill the gap after the newest message on the page, page by page, once at a time.

@@ -10,11 +10,14 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from app.realtime.backends.postgres import PostgresBusBackend
+from app.realtime.backends.redis import RedisBusBackend
 from app.realtime.backends.supervised import SupervisedBackend
 
 BACKENDS: dict[str, type[SupervisedBackend]] = {
     "postgres": PostgresBusBackend,
     "postgresql": PostgresBusBackend,
+    "redis": RedisBusBackend,
+    "rediss": RedisBusBackend,
 }
 
 

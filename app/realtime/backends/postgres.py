@@ -16,6 +16,7 @@ class PostgresBusBackend(SupervisedBackend):
     """LISTEN/NOTIFY on one asyncpg connection, re-opened and re-LISTENed when it dies."""
 
     connection_errors = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+    publishes_in_transaction = True
 
     _conn: asyncpg.Connection | None = None
 

@@ -23,6 +23,9 @@ class SupervisedBackend(BroadcastBackend):
 
     # What a transport raises when its connection is gone (subclasses extend the tuple).
     connection_errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+    # True when writers announce events themselves, inside their transaction (NOTIFY); else
+    # events are published through this backend once the transaction has committed.
+    publishes_in_transaction = False
 
     def __init__(self, url: str, on_resync: Callable[[], Awaitable[None]],
                  ping_seconds: float = 5.0, ping_timeout: float = 15.0,
