@@ -33,6 +33,33 @@ def _render(text: str) -> str:
     return _PARSER.render(text).strip()
 
 
+QUOTE_CHARS = 120
+
+
+def plain_excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
+    """A message's text without its Markdown, on one line and cut to `limit` characters
+    (a reply's quote of it). Plain text: the template escapes it."""
+    words = " ".join(_plain(text).split())
+    return words if len(words) <= limit else words[:limit - 1].rstrip() + "…"
+
+
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
+def _plain(text: str) -> str:
+    parts: list[str] = []
+    for block in _PLAIN_PARSER.parse(text):
+        if block.type in ("fence", "code_block"):
+            parts.append(block.content)
+        for token in block.children or []:
+            if token.type == "text":
+                parts.append(emoji.emojize(token.content, language="alias"))
+            elif token.type == "code_inline":
+                parts.append(token.content)
+            elif token.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+        parts.append(" ")
+    return "".join(parts)
+
+
 def _link_open(renderer: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     tokens[idx].attrSet("rel", "noopener nofollow")
     tokens[idx].attrSet("target", "_blank")
@@ -88,14 +115,16 @@ def _text(content: str) -> Token:
     return token
 
 
-def _parser() -> MarkdownIt:
+def _parser(*, html_rules: bool = True) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": True, "breaks": True})
     md.enable(["strikethrough", "linkify"])
     md.disable(["heading", "lheading", "hr"])
-    md.add_render_rule("link_open", _link_open)
-    md.add_render_rule("image", _image_as_link)
-    md.core.ruler.push("shortcodes_and_mentions", _shortcodes_and_mentions)
+    if html_rules:
+        md.add_render_rule("link_open", _link_open)
+        md.add_render_rule("image", _image_as_link)
+        md.core.ruler.push("shortcodes_and_mentions", _shortcodes_and_mentions)
     return md
 
 
 _PARSER = _parser()
+_PLAIN_PARSER = _parser(html_rules=False)  # plain_excerpt reads its text tokens as written

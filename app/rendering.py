@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import current_app
 
-from app.formatting import render_markdown
+from app.formatting import plain_excerpt, render_markdown
 from app.media.uploads import format_bytes
 from app.mentions import mentioned_names
 from app.models.message import REACTIONS
@@ -54,6 +54,7 @@ def register_filters(app: Any) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["mentions"] = mentions_attribute
+    app.jinja_env.filters["excerpt"] = plain_excerpt
     app.jinja_env.filters["initials"] = initials
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES

@@ -1,6 +1,6 @@
 """Posting a message in one database round trip: one statement checks membership, numbers,
-deduplicates, inserts, marks it read for its author, writes the e-mail and push outbox rows
-and NOTIFYs.
+deduplicates, checks the message replied to, inserts, marks it read for its author, writes
+the e-mail and push outbox rows and NOTIFYs.
 
 It is one statement, so it is one transaction: the NOTIFY is delivered only when everything
 it announces is committed. `seq` is taken under the room's row lock (the UPDATE), so seq order
@@ -33,15 +33,19 @@ WITH target AS (
     WHERE r.id = $1 AND r.archived_at IS NULL
 ), earlier AS (
     SELECT id FROM messages WHERE room_id = $1 AND client_msg_id = $3
+), quoted AS (
+    -- The message replied to ($12, or none): only one of this room that is not deleted.
+    SELECT id FROM messages WHERE id = $12::bigint AND room_id = $1 AND deleted_at IS NULL
 ), numbered AS (
     UPDATE rooms SET last_seq = last_seq + 1, last_message_at = now()
     WHERE id = $1 AND EXISTS (SELECT 1 FROM target WHERE membership_id IS NOT NULL)
       AND NOT EXISTS (SELECT 1 FROM earlier)
+      AND ($12::bigint IS NULL OR EXISTS (SELECT 1 FROM quoted))
     RETURNING last_seq
 ), inserted AS (
     INSERT INTO messages (room_id, author_id, seq, client_msg_id, body, image_id, created_at,
-                          change_seq)
-    SELECT $1, $2, last_seq, $3, $4, $5, now(), 0 FROM numbered
+                          change_seq, reply_to_id)
+    SELECT $1, $2, last_seq, $3, $4, $5, now(), 0, $12::bigint FROM numbered
     RETURNING id, seq, created_at
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
@@ -78,6 +82,7 @@ WITH target AS (
 SELECT (SELECT kind FROM target) AS kind,
        (SELECT membership_id FROM target) AS membership_id,
        (SELECT id FROM earlier) AS earlier_id,
+       (SELECT id FROM quoted) AS quoted_id,
        inserted.id, inserted.seq, inserted.created_at,
        (SELECT count(*) FROM announced) AS announced
 FROM (SELECT 1) AS one LEFT JOIN inserted ON true
@@ -91,6 +96,7 @@ class Posted:
     visible: bool  # the room exists, is not archived, and is public or the author's
     member: bool
     earlier_id: int | None  # the message this client id already posted
+    quoted_id: int | None  # the message replied to, when it may be (same room, not deleted)
     id: int | None = None
     seq: int | None = None
     created_at: datetime | None = None
@@ -98,19 +104,21 @@ class Posted:
 
 async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
                        client_msg_id: str, body: str, image_id: int | None,
-                       mentioned: set[str], presence_grace: timedelta) -> Posted:
+                       mentioned: set[str], presence_grace: timedelta,
+                       reply_to: int | None = None) -> Posted:
     """Run the statement (one round trip, its own transaction unless `conn` is in one)."""
     announcement = json.dumps({"t": MessageCreated.kind, "room_id": room_id,
                                "author_id": author_id})
     notify = notifies_in_sql()
     rows = await conn.execute_query_dict(POST_MESSAGE, [
         room_id, author_id, client_msg_id, body, image_id, sorted(mentioned),
-        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify])
+        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify, reply_to])
     row: dict[str, Any] = rows[0]
     if not notify and row["id"] is not None:
         await publish(MessageCreated(room_id=room_id, message_id=row["id"], seq=row["seq"],
                                      author_id=author_id), using_db=conn)
     member = row["membership_id"] is not None
     return Posted(visible=row["kind"] is not None and (member or row["kind"] == "public"),
-                  member=member, earlier_id=row["earlier_id"], id=row["id"], seq=row["seq"],
+                  member=member, earlier_id=row["earlier_id"],
+                  quoted_id=row["quoted_id"], id=row["id"], seq=row["seq"],
                   created_at=row["created_at"])

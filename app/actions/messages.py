@@ -41,18 +41,21 @@ class _AlreadyPosted(Exception):
 
 async def create_message(room: Room, author: User, body: str, client_msg_id: str | None, *,
                          max_chars: int, grace: timedelta, image: bytes | None = None,
-                         media: MediaSettings | None = None) -> Message:
+                         media: MediaSettings | None = None,
+                         reply_to: str | None = None) -> Message:
     """Store a message (text, an image, or both); the same client_msg_id again returns the first.
 
     `max_chars` and `media` (needed with an image) come from the settings; `grace` decides
-    who counts as offline and gets an e-mail (app.mail.config.presence_grace).
+    who counts as offline and gets an e-mail (app.mail.config.presence_grace). `reply_to` is
+    the form's id of the message replied to (checked in the insert: same room, not deleted).
     """
     body = clean_body(body, max_chars, required=image is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
+    quoted = clean_reply_to(reply_to)
     stored = await _store_image(image, media) if image is not None else None
     try:
         message, fresh = await _posted_once(room, author, client_msg_id, grace, body=body,
-                                            stored=stored)
+                                            stored=stored, reply_to=quoted)
     except BaseException:
         if stored:
             stored.discard()  # no row points at these files: do not leave them behind
@@ -63,7 +66,8 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
 
 
 async def create_sealed_message(room: Room, author: User, envelope: str | None,
-                                client_msg_id: str | None, *, grace: timedelta) -> Message:
+                                client_msg_id: str | None, *, grace: timedelta,
+                                reply_to: str | None = None) -> Message:
     """Store a direct room's message as the envelope the author's browser sealed.
 
     Checked under the room's lock: the envelope must carry the author's current key and a
@@ -73,12 +77,13 @@ async def create_sealed_message(room: Room, author: User, envelope: str | None,
     members = await Membership.filter(room_id=room.id).values_list("user_id", flat=True)
     sealed = envelopes.sealed_envelope(envelope, len(members))
     client_msg_id = _clean_client_msg_id(client_msg_id)
+    quoted = clean_reply_to(reply_to)
 
     async def check(conn: Any) -> None:
         await _require_current_keys(room, author, sealed, conn)
 
     message, _ = await _posted_once(room, author, client_msg_id, grace, body="",
-                                    envelope=sealed, check=check)
+                                    envelope=sealed, check=check, reply_to=quoted)
     return message
 
 
@@ -90,10 +95,12 @@ async def _posted_once(room: Room, author: User, client_msg_id: str, grace: time
     except _AlreadyPosted as dup:
         if dup.message.author_id != author.id:
             raise Conflict("That message id belongs to another message.", field="body") from None
-        await dup.message.fetch_related("author", "image")
+        await dup.message.fetch_related("author", "image", "reply_to__author")
         return dup.message, False
     message.author = author
     message.room = room
+    if message.reply_to_id is not None:  # the fragment quotes it
+        message.reply_to = await Message.get(id=message.reply_to_id).prefetch_related("author")
     return message, True
 
 
@@ -115,9 +122,11 @@ async def _require_current_keys(room: Room, author: User, envelope: dict[str, An
 async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta, *,
                   body: str, stored: StoredUpload | None = None,
                   envelope: dict[str, Any] | None = None,
-                  check: Callable[[Any], Awaitable[None]] | None = None) -> Message:
+                  check: Callable[[Any], Awaitable[None]] | None = None,
+                  reply_to: int | None = None) -> Message:
     if envelope is None and check is None and not room.is_direct:
-        return await _insert_in_one_statement(room, author, client_msg_id, grace, body, stored)
+        return await _insert_in_one_statement(room, author, client_msg_id, grace, body, stored,
+                                              reply_to)
     async with in_transaction() as conn:
         # The row lock serialises posts to this room, so seq order is commit order and the
         # duplicate check below cannot race another insert of the same client id.
@@ -130,6 +139,9 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
             raise _AlreadyPosted(existing)
         if check is not None:
             await check(conn)
+        if reply_to is not None and not await Message.filter(
+                id=reply_to, room_id=room.id, deleted_at=None).using_db(conn).exists():
+            raise _reply_refused()
         seq = rows[0]["last_seq"]
         media = None
         if stored:
@@ -137,7 +149,8 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
                                            room_id=room.id, using_db=conn)
         message = await Message.create(room_id=room.id, author_id=author.id, seq=seq,
                                        client_msg_id=client_msg_id, body=body,
-                                       image=media, envelope=envelope, using_db=conn)
+                                       image=media, envelope=envelope, reply_to_id=reply_to,
+                                       using_db=conn)
         await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
             last_read_seq=seq)
         await enqueue_room_message(message, author, conn, grace, direct=room.is_direct)
@@ -150,7 +163,7 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
 
 async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
                                    grace: timedelta, body: str,
-                                   stored: StoredUpload | None) -> Message:
+                                   stored: StoredUpload | None, reply_to: int | None) -> Message:
     """A room message in one round trip (app/actions/message_insert.py); with an image, the
     image's row and the statement share one transaction."""
     mentioned = mentioned_names(body)
@@ -158,13 +171,13 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
     try:
         if stored is None:
             posted = await post_message(connections.get("default"), room.id, author.id,
-                                        client_msg_id, body, None, mentioned, grace)
+                                        client_msg_id, body, None, mentioned, grace, reply_to)
         else:
             async with in_transaction() as conn:
                 media = await MediaFile.create(**stored.row_fields(), owner_id=author.id,
                                                room_id=room.id, using_db=conn)
                 posted = await post_message(conn, room.id, author.id, client_msg_id, body,
-                                            media.id, mentioned, grace)
+                                            media.id, mentioned, grace, reply_to)
                 if posted.id is None:
                     raise _Refused(posted)  # rolls the image row back
     except _Refused as refused:
@@ -174,12 +187,15 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
                                                client_msg_id=client_msg_id)) from None
     if not posted.member:  # removed after the caller checked
         raise Conflict("You are no longer a member of this room.", field="body")
+    if posted.id is None and posted.earlier_id is None and reply_to is not None \
+            and posted.quoted_id is None:
+        raise _reply_refused()
     if posted.id is None:
         raise _AlreadyPosted(await Message.get(id=posted.earlier_id))
     message = Message(id=posted.id, room_id=room.id, author_id=author.id, seq=posted.seq,
                       client_msg_id=client_msg_id, body=body,
                       image_id=media.id if media else None, created_at=posted.created_at,
-                      change_seq=0)
+                      change_seq=0, reply_to_id=reply_to)
     message._saved_in_db = True
     message.image = media
     return message
@@ -213,6 +229,22 @@ def clean_body(body: str, max_chars: int, required: bool = True) -> str:
         raise InvalidInput({"body": f"Messages can be at most {max_chars:,} characters "
                                     f"(this one has {len(body):,})."})
     return body
+
+
+def clean_reply_to(reply_to: str | None) -> int | None:
+    """The id of the message replied to, or None; InvalidInput when it is not a message id."""
+    if reply_to is None or not reply_to.strip():
+        return None
+    reply_to = reply_to.strip()
+    if len(reply_to) > 19 or not (reply_to.isascii() and reply_to.isdigit()) \
+            or not 0 < int(reply_to) < 2 ** 63:
+        raise _reply_refused()
+    return int(reply_to)
+
+
+def _reply_refused() -> InvalidInput:
+    return InvalidInput({"reply_to": "The message you are replying to is not in this room "
+                                     "or was deleted."})
 
 
 def _clean_client_msg_id(client_msg_id: str | None) -> str:

@@ -75,7 +75,8 @@ async def post(room_id: int) -> Any:
         if room.is_direct:  # the browser sealed it: the only step that differs by kind
             message = await create_sealed_message(room, user, form.get("envelope"),
                                                   form.get("client_msg_id"),
-                                                  grace=presence_grace(settings))
+                                                  grace=presence_grace(settings),
+                                                  reply_to=form.get("reply_to"))
         else:
             image = await read_upload((await request.files).get("image"))
             if image is not None:
@@ -84,7 +85,8 @@ async def post(room_id: int) -> Any:
                                            form.get("client_msg_id"),
                                            max_chars=settings.message_max_chars,
                                            grace=presence_grace(settings), image=image,
-                                           media=media_settings(settings))
+                                           media=media_settings(settings),
+                                           reply_to=form.get("reply_to"))
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
     if not is_htmx():

@@ -8,7 +8,7 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import can_join, find_visible_room, require_membership, require_renamer
 from app.actions.errors import InvalidInput
-from app.actions.messages import new_client_msg_id
+from app.actions.messages import clean_reply_to, new_client_msg_id
 from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
@@ -18,7 +18,7 @@ from app.mail.outbox import would_email
 from app.models import EmailMode
 from app.queries.direct_rooms import has_earlier_messages
 from app.queries.members import invitations_for, pending_invitations, room_members
-from app.queries.messages import latest_messages, messages_before
+from app.queries.messages import latest_messages, messages_before, reply_target
 from app.queries.rooms import my_rooms, public_rooms
 from app.realtime.presence import online_user_ids
 from config.settings import current_settings
@@ -56,7 +56,8 @@ async def create() -> Any:
 async def show(room_id: int) -> Any:
     user = await require_account()
     room, membership = await find_visible_room(user, room_id)
-    return await render_room_page(room, membership, before=int_arg("before"))
+    return await render_room_page(room, membership, before=int_arg("before"),
+                                  reply_to=int_arg("reply_to") if membership else None)
 
 
 @blueprint.post("/rooms/<int:room_id>")
@@ -118,11 +119,12 @@ async def mark_read(room_id: int) -> Any:
 
 async def render_room_page(room: Any, membership: Any, *, before: int | None = None,
                            form: Any = None, errors: dict[str, str] | None = None,
-                           status: int = 200) -> Any:
+                           status: int = 200, reply_to: int | None = None) -> Any:
     """The room page (also re-shown, with the typed text kept, when a form on it is refused).
 
     Showing it writes nothing: the page marks what it showed as read with a POST (or over
-    its socket), and without JavaScript a "Mark as read" button does.
+    its socket), and without JavaScript a "Mark as read" button does. `reply_to` (the no-JS
+    "Reply" link, or a refused reply's form) puts that message's quote in the composer.
     """
     size = current_settings().history_page_size
     first_unread = None
@@ -143,8 +145,11 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     grace = presence_grace(current_settings())
     emailed = [m.user.username for m in members if room.is_direct and m.user_id != me
                and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)]
+    if reply_to is None and form is not None and not (errors or {}).get("reply_to"):
+        reply_to = _kept_reply_to(form.get("reply_to"))
     return await render_template(
         "rooms/show.html", room=room, membership=membership, messages=messages,
+        reply_target=await reply_target(room, reply_to),
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
         first_unread_seq=first_unread,
         form={"client_msg_id": new_client_msg_id(), **(form or {})}, errors=errors or {},
@@ -153,6 +158,14 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         online_user_ids=await online_user_ids([m.user_id for m in members]),
         earlier_hidden=earlier_hidden, direct_label=direct_label, emailed=emailed,
     ), status
+
+
+def _kept_reply_to(value: str | None) -> int | None:
+    """The reply target of a refused form, kept for the retry (None when it was malformed)."""
+    try:
+        return clean_reply_to(value)
+    except InvalidInput:
+        return None
 
 
 async def _index_page(form: Any, errors: dict[str, str], status: int) -> Any:

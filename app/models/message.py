@@ -42,11 +42,20 @@ class Message(Model):
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
     change_seq = fields.BigIntField(default=0)
+    # The message this one replies to (same room; checked when posting). Its fragment shows a
+    # compact quote of it; deleting the original's row leaves the reply, quoting nothing.
+    reply_to = fields.ForeignKeyField("models.Message", related_name="replies", null=True,
+                                      on_delete=fields.SET_NULL)
 
     class Meta:
         table = "messages"
         unique_together = (("room", "seq"), ("room", "client_msg_id"))
         indexes = (("room_id", "change_seq"),)
+
+    def quoted(self) -> Message | None:
+        """The message this one replies to, when it was loaded with it (else None)."""
+        related = getattr(self, "reply_to", None) if self.reply_to_id is not None else None
+        return related if isinstance(related, Message) else None
 
     def reaction_groups(self) -> list[tuple[str, str, list[str]]]:
         """(emoji, name, usernames) for each reaction someone gave, in the order first given."""

@@ -6,7 +6,9 @@ from app.models import Message, MessageRevision, Room
 
 PAGE_MAX = 200
 # What templates/messages/_message.html reads besides the message row: load these with it.
-MESSAGE_RELATIONS = ("author", "image", "reactions__user")
+# A reply's quote (reply_to__author) is loaded with it: prefetching is one query per relation
+# for the whole page, never one per message.
+MESSAGE_RELATIONS = ("author", "image", "reactions__user", "reply_to__author")
 
 
 async def latest_messages(room: Room, limit: int) -> list[Message]:
@@ -48,3 +50,11 @@ async def find_revisions(message: Message) -> list[MessageRevision]:
 async def message_for_display(message_id: int) -> Message:
     """One message with everything its fragment shows."""
     return await Message.get(id=message_id).prefetch_related(*MESSAGE_RELATIONS)
+
+
+async def reply_target(room: Room, message_id: int | None) -> Message | None:
+    """The message a composer replies to: one of `room`'s, not deleted (None otherwise)."""
+    if message_id is None:
+        return None
+    return await Message.get_or_none(id=message_id, room_id=room.id, deleted_at=None) \
+        .prefetch_related("author")

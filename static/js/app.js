@@ -165,6 +165,10 @@
       stick = true;
       const values = { body: text, client_msg_id: id };
       if (file) values.image = file;
+      const replyField = composer.querySelector("input[name=reply_to]");
+      if (replyField && replyField.value) values.reply_to = replyField.value;
+      // static/js/replies.js clears the reply target (the message is on its way with it).
+      composer.dispatchEvent(new CustomEvent("parley:sending", { bubbles: true }));
       const list = listEl();
       sendChain = sendChain.then(async () => {
         const sending = composer.dataset.sealed ? await sealed(values) : values;

@@ -143,7 +143,9 @@ async function seal(values) {
     text: values.body, myPrivateKey: s.privateKeys.get(mine.id), mine, recipients,
     context: { room: s.room, clientMsgId: values.client_msg_id, senderId: s.me },
   });
-  return { client_msg_id: values.client_msg_id, envelope: JSON.stringify(envelope) };
+  const sealedValues = { client_msg_id: values.client_msg_id, envelope: JSON.stringify(envelope) };
+  if (values.reply_to) sealedValues.reply_to = values.reply_to;  // an id, not text: sent as is
+  return sealedValues;
 }
 
 function refuse(text) {
