@@ -44,7 +44,7 @@ def tortoise_config(url: str, pool_max: int = 10) -> dict[str, Any]:
 
 
 async def start_orm(url: str, pool_max: int = 10) -> None:
-    """Open the ORM for request handling (global fallback: see STACK_NOTES §3)."""
+    """Open the ORM for request handling (with Tortoise's global fallback, so every request task sees it)."""
     await Tortoise.init(config=tortoise_config(url, pool_max), _enable_global_fallback=True)
 
 

@@ -71,7 +71,7 @@ class SmtpServer:
     """An aiosmtpd server on a fixed loopback port that can be stopped and started again."""
 
     def __init__(self) -> None:
-        self.port = free_port()  # port=0 does not work with aiosmtpd (STACK_NOTES §6)
+        self.port = free_port()  # aiosmtpd cannot listen on port 0 and report the port it got
         self.inbox = Inbox()
         self._controller: Controller | None = None
 

@@ -34,7 +34,7 @@ CLOSE_CODES = {400: CLOSE_INVALID, 403: CLOSE_POLICY, 404: CLOSE_POLICY, 409: CL
 async def stream() -> None:
     user = await current_account()
     if user is None or not origin_allowed(websocket.headers.get("Origin"), websocket.host):
-        # Accept then close: a refused handshake makes htmx retry forever (STACK_NOTES §4).
+        # Accept then close: a refused handshake makes htmx's ws extension retry forever.
         await websocket.accept()
         await websocket.close(CLOSE_POLICY)
         return
