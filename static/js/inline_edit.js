@@ -13,7 +13,9 @@ function cancel(message) {
 
 function showRefusal(form, xhr) {
   const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
-  const reason = doc.querySelector(".field-error, .form-error, .error-page p");
+  // The first refusal that says something (a page may also carry empty error placeholders).
+  const reason = [...doc.querySelectorAll(".field-error, .form-error, .error-page p")]
+    .find((el) => el.textContent.trim());
   let box = form.querySelector(".field-error");
   if (!box) {
     box = document.createElement("p");

@@ -109,6 +109,8 @@ async def test_the_tab_title_counts_unread_messages_live(browser: Browser,
     await expect(bob).to_have_title("(2) Rooms · Parley")
     await bob.goto(room_url)
     await expect(bob.locator(".message")).to_have_count(2)
+    # The page marks what it showed as read (a GET writes nothing): wait until it has sent it.
+    await expect(bob.locator("section.room")).to_have_attribute("data-read-seq", "2")
     await bob.goto(f"{base}/rooms")
     await expect(bob).to_have_title("Rooms · Parley")
     await alice_ctx.close()
