@@ -51,7 +51,8 @@ WITH target AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
     WHERE memberships.id = (SELECT membership_id FROM target)
 ), outbox AS (
-    -- Offline members who want this message by e-mail: mentioned, or wanting every message.
+    -- Offline members who want this message by e-mail: mentioned, or wanting every message;
+    -- only active users with a confirmed address (the rule of app/mail/outbox.py).
     INSERT INTO notifications (user_id, kind, status, actor_id, room_id, message_id, attempts,
                                not_before, last_error, created_at)
     SELECT m.user_id,
@@ -59,6 +60,7 @@ WITH target AS (
            'pending', $2, $1, inserted.id, 0, now(), '', now()
     FROM inserted, memberships m JOIN users u ON u.id = m.user_id
     WHERE m.room_id = $1 AND m.user_id <> $2 AND NOT m.email_held AND u.email_notifications
+      AND u.email_verified_at IS NOT NULL AND u.deactivated_at IS NULL
       AND (m.email_mode = 'all' OR (m.email_mode = 'mentions'
                                     AND u.username_key = ANY($6::text[])))
       AND NOT EXISTS (SELECT 1 FROM presence p
