@@ -57,12 +57,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='User',
             name='is_admin',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='User',
             name='is_bot',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         # An instance upgraded from before administrators: its first account runs it, and the
         # addresses people already get mail at keep getting it (they were accepted before

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from urllib.parse import urlsplit
 
 import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.helpers import WAIT, select, select_one
+from tests.mailbox import SmtpServer, eventually
 
 
 class RemoteUser:
@@ -36,6 +38,15 @@ class RemoteUser:
                                                  "email": f"{self.username}@example.com",
                                                  "password": "correct horse battery"})
         assert response.status_code == 303, response.text
+
+    async def confirm_address(self, smtp: SmtpServer) -> None:
+        """Follow the confirmation link the sign-up mailed, as its owner would (GET, then POST)."""
+        address = f"{self.username}@example.com"
+        await eventually(lambda: smtp.inbox.to(address))
+        [mail] = smtp.inbox.to(address)
+        path = urlsplit(select_one(mail.html, "a.verify")["href"]).path
+        assert (await self.http.get(path)).status_code == 200
+        assert (await self.post(path)).status_code == 200
 
     async def create_room(self, name: str) -> int:
         response = await self.post("/rooms", {"name": name})

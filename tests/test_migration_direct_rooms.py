@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest_asyncio
-from tortoise import Tortoise
-from tortoise.migrations.api import migrate
 
-from app.db import asyncpg_dsn, start_orm, stop_orm, tortoise_config
-from app.models import Membership, Message, Notification, Room, RoomKind
-from app.queries.direct_rooms import find_direct_room
+from app.db import asyncpg_dsn
+from app.models import RoomKind
 from tests.database import create_database, drop_database
 
 OLD_ROWS = """
@@ -37,12 +38,21 @@ VALUES (2, 'direct_message', 'pending', 1, 5, 7, 0, now(), '', now());
 """
 
 
+async def _step(*args: str) -> dict[str, Any]:
+    """One migration step in a child process (see tests/migration_steps.py for why)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.migration_steps", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
 @pytest_asyncio.fixture
 async def old_database(database_server: str) -> AsyncIterator[str]:
     url = await create_database(database_server)
     try:
-        await migrate(config=tortoise_config(url, pool_max=2), target="models.0007_chat_features")
-        await Tortoise.close_connections()
+        await _step("migrate", url, "models.0007_chat_features")
         yield url
     finally:
         await drop_database(database_server, url)
@@ -55,35 +65,20 @@ async def test_old_conversations_and_their_messages_become_direct_rooms(old_data
     finally:
         await conn.close()
 
-    await migrate(config=tortoise_config(old_database, pool_max=2))
-    await Tortoise.close_connections()
-    await start_orm(old_database, pool_max=2)
-    try:
-        room = await find_direct_room([1, 2])
-        members = {m.user_id: m for m in await Membership.filter(room_id=room.id)}
-        messages = await Message.filter(room_id=room.id).order_by("seq")
-        notification = await Notification.get(user_id=2)
-        kinds = {r.name: r.kind for r in await Room.exclude(id=room.id)}
-        tables = [r["tablename"] for r in await _tables()]
-    finally:
-        await stop_orm()
+    await _step("migrate", old_database)
+    found = await _step("read", old_database)
 
-    assert (room.kind, room.name, room.last_seq) == (RoomKind.DIRECT, "", 2)
-    assert {uid: (m.last_read_seq, m.email_held) for uid, m in members.items()} == {
-        1: (2, False), 2: (1, True)}
-    assert [(m.seq, m.author_id, m.client_msg_id, m.body) for m in messages] == [
-        (1, 1, "first-000000001", ""), (2, 2, "second-00000002", "")]
-    assert messages[0].envelope == {
+    assert found["room"] == [RoomKind.DIRECT.value, "", 2]
+    assert found["members"] == {"1": [2, False], "2": [1, True]}
+    first, second = found["messages"]
+    assert [m[1:5] for m in found["messages"]] == [
+        [1, 1, "first-000000001", ""], [2, 2, "second-00000002", ""]]
+    assert first[5] == {
         "v": 1, "conversation": 5, "sender_key": 10, "recipient": 2, "recipient_key": 20,
         "salt": "c2FsdA", "iv": "aXYtaXYtaXYtaXY", "ciphertext": "Y2lwaGVy"}
-    assert messages[1].envelope["recipient"] == 1
-    assert (notification.room_id, notification.message_id) == (room.id, messages[0].id)
-    assert kinds == {"general": RoomKind.PUBLIC, "plans": RoomKind.PRIVATE}
-    assert "conversations" not in tables and "direct_messages" not in tables
-
-
-async def _tables() -> list[dict[str, str]]:
-    from tortoise import connections
-
-    return await connections.get("default").execute_query_dict(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    assert second[5]["recipient"] == 1
+    assert found["notification"] == [found["room_id"], first[0]]
+    assert found["other_rooms"] == {"general": RoomKind.PUBLIC.value,
+                                    "plans": RoomKind.PRIVATE.value}
+    assert "conversations" not in found["tables"]
+    assert "direct_messages" not in found["tables"]

@@ -20,13 +20,13 @@ class User(Model):
     email_notifications = fields.BooleanField(default=True)
     notify_delay_seconds = fields.IntField(null=True)  # None: the server's NOTIFY_DELAY_SECONDS
     created_at = fields.DatetimeField(auto_now_add=True)
-    is_admin = fields.BooleanField(default=False)  # the first account; others by promotion
+    is_admin = fields.BooleanField(default=False, db_default=False)  # the first account; others by promotion
     # A deactivated user keeps their messages but cannot log in and is never notified.
     deactivated_at = fields.DatetimeField(null=True)
     # Set when the owner of `email` followed the verification link; cleared when it changes.
     email_verified_at = fields.DatetimeField(null=True)
     # A webhook's identity: it posts messages but has no password, session or e-mail.
-    is_bot = fields.BooleanField(default=False)
+    is_bot = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "users"
