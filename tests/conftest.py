@@ -7,6 +7,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -15,11 +16,10 @@ from quart.testing.app import TestApp
 from tortoise import connections
 
 from app import create_app
-from app.db import migrate_database
 from app.models import PushDelivery, PushStatus
 from app.polling import stop_task
 from config.settings import Settings, attach, settings_of
-from tests.database import create_database, drop_database, test_database_server
+from tests.database import create_database, drop_database, migrate_in_child, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
 from tests.mailbox import SmtpServer, send_mail_to
@@ -38,7 +38,7 @@ def database_server() -> Iterator[str]:
 @pytest_asyncio.fixture(scope="session")
 async def database_url(database_server: str) -> AsyncIterator[str]:
     url = await create_database(database_server)
-    await migrate_database(url)
+    await migrate_in_child(url)
     yield url
     await drop_database(database_server, url)
 
@@ -69,9 +69,21 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         tables = [r["tablename"] for r in rows if r["tablename"] not in TABLES_KEPT]
         if tables:
-            await conn.execute_script(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            await _truncate(conn, tables)
     yield
+
+
+async def _truncate(conn: Any, tables: list[str]) -> None:
+    """Empty the tables. The session app's outbox loops may hold a table TRUNCATE needs while
+    waiting for another: PostgreSQL then cancels one side ("deadlock detected"); go again."""
+    statement = "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+    for attempt in range(5):
+        try:
+            await conn.execute_script(statement)
+            return
+        except Exception as exc:  # Tortoise wraps asyncpg's DeadlockDetectedError
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
 
 
 @pytest_asyncio.fixture
@@ -148,7 +160,7 @@ async def push_service(app: Quart) -> AsyncIterator[PushService]:
 async def empty_database(database_server: str) -> AsyncIterator[str]:
     """A migrated database of its own, with nobody signed up yet."""
     url = await create_database(database_server)
-    await migrate_database(url)
+    await migrate_in_child(url)
     yield url
     await drop_database(database_server, url)
 

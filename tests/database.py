@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,3 +83,23 @@ def _pg_ctl(server: Any, *args: str) -> None:
 
     pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), *args),
            bin_path=server.bin_path, user=server.system_user)
+
+
+async def run_step(*args: str) -> dict[str, Any]:
+    """Run a step of tests/migration_steps.py in a child process and return what it printed.
+
+    Tortoise holds one global configuration per process: migrating or reading another database
+    through it inside the test session would replace the session app's (every later test then
+    fails with "DB configuration not initialised").
+    """
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.migration_steps", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+async def migrate_in_child(url: str, target: str | None = None) -> None:
+    """Migrate the database at `url` (to `target`, else fully) without touching this process's ORM."""
+    await run_step("migrate", url, *([target] if target else []))

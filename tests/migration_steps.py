@@ -1,9 +1,8 @@
 """Run one migration step in its own process, so the test session's ORM state is never touched.
 
 Tortoise keeps one global configuration per process; migrating a second database (or reading it
-through the ORM) from inside the test session would replace the session's. The migration test
-calls this module as `python -m tests.migration_steps <step> <database url>` and reads the JSON
-it prints.
+through the ORM) from inside the test session would replace the session's. Tests call it
+through tests/database.py (`run_step`, `migrate_in_child`) and read the JSON it prints.
 """
 
 from __future__ import annotations
@@ -16,14 +15,17 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
-from app.db import start_orm, stop_orm, tortoise_config
+from app.db import migrate_database, start_orm, stop_orm, tortoise_config
 from app.models import Membership, Message, Notification, Room
 from app.queries.direct_rooms import find_direct_room
 
 
 async def migrate_to(url: str, target: str | None) -> dict[str, Any]:
-    await migrate(config=tortoise_config(url, pool_max=2), target=target)
-    await Tortoise.close_connections()
+    if target is None:
+        await migrate_database(url)  # what a starting server does
+    else:
+        await migrate(config=tortoise_config(url, pool_max=2), target=target)
+        await Tortoise.close_connections()
     return {}
 
 

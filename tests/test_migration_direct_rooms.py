@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from collections.abc import AsyncIterator
-from typing import Any
 
 import asyncpg
 import pytest_asyncio
 
 from app.db import asyncpg_dsn
 from app.models import RoomKind
-from tests.database import create_database, drop_database
+from tests.database import create_database, drop_database, migrate_in_child, run_step
 
 OLD_ROWS = """
 INSERT INTO users (id, username, username_key, email, password_hash, email_notifications,
@@ -38,21 +34,11 @@ VALUES (2, 'direct_message', 'pending', 1, 5, 7, 0, now(), '', now());
 """
 
 
-async def _step(*args: str) -> dict[str, Any]:
-    """One migration step in a child process (see tests/migration_steps.py for why)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.migration_steps", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    return json.loads(out.decode().strip().splitlines()[-1])
-
-
 @pytest_asyncio.fixture
 async def old_database(database_server: str) -> AsyncIterator[str]:
     url = await create_database(database_server)
     try:
-        await _step("migrate", url, "models.0007_chat_features")
+        await migrate_in_child(url, "models.0007_chat_features")
         yield url
     finally:
         await drop_database(database_server, url)
@@ -65,8 +51,8 @@ async def test_old_conversations_and_their_messages_become_direct_rooms(old_data
     finally:
         await conn.close()
 
-    await _step("migrate", old_database)
-    found = await _step("read", old_database)
+    await migrate_in_child(old_database)
+    found = await run_step("read", old_database)
 
     assert found["room"] == [RoomKind.DIRECT.value, "", 2]
     assert found["members"] == {"1": [2, False], "2": [1, True]}

@@ -16,7 +16,8 @@ async def test_the_profile_page_shows_username_email_and_initials(alice: Person)
 
     form = select_one(page, "form.avatar-form")
     assert select_one(page, ".profile .username").text == "alice"
-    assert select_one(page, ".profile .email").text == "alice@example.com"
+    assert select_one(page, ".profile .email .address").text == "alice@example.com"
+    assert select_one(page, ".profile .email .email-status").text == "confirmed"
     assert select_one(page, ".profile-head .avatar-initials").text == "A"
     assert (form["action"], form["enctype"]) == ("/profile/avatar", "multipart/form-data")
     assert select_one(page, "form.avatar-form input[type=file]")["name"] == "avatar"

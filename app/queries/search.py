@@ -116,12 +116,12 @@ async def _search(user: User, query: str, room_id: int | None, author: str | Non
     async with in_transaction() as conn:
         # SET LOCAL: the timeout ends with this transaction, not on the pooled connection.
         await conn.execute_script(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
-        tree = (await conn.execute_query_dict(_TREE_SQL, [query, _LEXEME]))[0]["tree"]
-        if tree == "T":
-            raise InvalidInput({"q": NEGATION_ONLY})
-        if not tree:
-            return []  # only punctuation: nothing to look for
         try:
+            tree = (await conn.execute_query_dict(_TREE_SQL, [query, _LEXEME]))[0]["tree"]
+            if tree == "T":
+                raise InvalidInput({"q": NEGATION_ONLY})
+            if not tree:
+                return []  # only punctuation: nothing to look for
             rows = await conn.execute_query_dict(sql, params)
         except QueryCanceledError:  # statement_timeout fired
             raise Unavailable(TOO_SLOW) from None

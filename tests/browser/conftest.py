@@ -13,8 +13,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from app.db import migrate_database
-from tests.database import create_database, drop_database
+from tests.database import create_database, drop_database, migrate_in_child
 from tests.helpers import WAIT
 from tests.server import running_server
 
@@ -39,7 +38,7 @@ class LiveServer:
 @pytest_asyncio.fixture(scope="session")
 async def browser_database(database_server: str) -> AsyncIterator[str]:
     url = await create_database(database_server)
-    await migrate_database(url)
+    await migrate_in_child(url)
     yield url
     await drop_database(database_server, url)
 

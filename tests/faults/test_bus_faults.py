@@ -10,9 +10,14 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app.db import migrate_database
 from app.realtime.backends.postgres import BUS_APP_NAME
-from tests.database import create_database, restart_postgres, throwaway_postgres, with_database
+from tests.database import (
+    create_database,
+    migrate_in_child,
+    restart_postgres,
+    throwaway_postgres,
+    with_database,
+)
 from tests.faults.recovery import listening_socket, people_in_a_room, recover_and_check
 from tests.server import running_server
 
@@ -48,7 +53,7 @@ def own_postgres() -> Iterator[Any]:
 async def test_a_restarted_postgres_is_survived_without_losing_messages(
         own_postgres: Any, tmp_path: Path) -> None:
     database_url = await create_database(own_postgres.get_uri())
-    await migrate_database(database_url)
+    await migrate_in_child(database_url)
     with running_server({"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path)}) as (base, _):
         alice, bob, room_id = await people_in_a_room(base)
         ws = await listening_socket(alice, bob, room_id)
