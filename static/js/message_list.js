@@ -16,6 +16,7 @@ const GROUP_MS = 5 * 60 * 1000;   // same author within this long: one header fo
 let following = true;             // the view is at the bottom and follows new messages
 let olderAnchor = null;           // distance from the bottom kept while older messages arrive
 let watched = null;               // the list whose scrolling is being watched
+const handled = new WeakSet();    // messages already placed
 
 export function roomEl() { return document.querySelector(".room"); }
 export function listEl() { const r = roomEl(); return r && r.querySelector(".messages"); }
@@ -121,8 +122,13 @@ export function contiguousSeq() {
 // Follow the reader's scrolling; while following, stay at the bottom when the list's box
 // changes size (the composer grows with its text, the window or keyboard resizes).
 const resized = new ResizeObserver(() => {
-  const list = listEl();
-  if (list && following && olderAnchor === null) list.scrollTop = list.scrollHeight;
+  if (following && olderAnchor === null) scrollToBottom();
+});
+
+const inserted = new MutationObserver((records) => {
+  for (const record of records) {
+    record.addedNodes.forEach((node) => { if (node.classList && node.classList.contains("message")) arrived(node); });
+  }
 });
 
 function watch(list) {
@@ -130,6 +136,7 @@ function watch(list) {
   if (watched) resized.unobserve(watched);
   watched = list;
   resized.observe(list);
+  inserted.observe(list, { childList: true });
   list.addEventListener("scroll", () => {
     following = nearBottom(list);
     const p = pill();
@@ -141,7 +148,7 @@ function setUpPage() {
   const list = listEl();
   if (!list) return;
   watch(list);
-  list.querySelectorAll(".message").forEach(decorate);
+  list.querySelectorAll(".message").forEach((node) => { handled.add(node); decorate(node); });
   regroup(list);
   refreshTimes(list);
   refreshDays(list);
@@ -163,10 +170,12 @@ document.addEventListener("htmx:beforeSwap", (evt) => {
   }
 });
 
-document.addEventListener("htmx:load", (evt) => {
-  const node = evt.detail.elt;
+// A message put in the list by any path: htmx announces it with htmx:load once it settles, and
+// the list's observer sees it as soon as it is inserted (whichever comes first handles it).
+function arrived(node) {
   const list = listEl();
-  if (!list || !node.classList || !node.classList.contains("message") || !list.contains(node)) return;
+  if (handled.has(node) || !list || !list.contains(node)) return;
+  handled.add(node);
   const fresh = placeMessage(list, node);
   regroup(list);
   refreshDays(list);
@@ -179,6 +188,11 @@ document.addEventListener("htmx:load", (evt) => {
   } else if (fresh && pill()) {
     pill().hidden = false;
   }
+}
+
+document.addEventListener("htmx:load", (evt) => {
+  const node = evt.detail.elt;
+  if (node.classList && node.classList.contains("message")) arrived(node);
 });
 
 document.addEventListener("htmx:afterSettle", (evt) => {
