@@ -10,7 +10,8 @@
 
 import { editLast } from "./inline_edit.js";
 import { typing } from "./live.js";
-import { listEl, scrollToBottom } from "./message_list.js";
+import { scrollToBottom } from "./message_list.js";
+import { listEl } from "./page.js";
 
 let sendChain = Promise.resolve();
 let sealStep = null;

@@ -5,7 +5,8 @@
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
 // - typing pings (at most one a second) and read marks go up the socket.
 
-import { contiguousSeq, listEl, roomEl } from "./message_list.js";
+import { contiguousSeq } from "./message_list.js";
+import { listEl, roomEl } from "./page.js";
 
 const POLL_MS = 4000;
 const CATCH_UP_PAGE = 200;

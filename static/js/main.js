@@ -1,7 +1,7 @@
 // The page's one entry module (loaded after the vendored htmx and its WebSocket extension,
 // which are classic scripts). Each module registers its own listeners once per tab and sets
 // up each page again after a boosted swap; this file only puts them together (page.js,
-// first, marks the page as scripted).
+// which imports nothing, runs first and marks the page as scripted).
 
 import "./page.js";
 import "./message_list.js";

@@ -9,6 +9,7 @@
 // Pages change under hx-boost without reloading this module, so page state is looked up on
 // demand and per-page set-up runs again after each boosted swap.
 
+import { listEl, myId, roomEl } from "./page.js";
 import { refreshDays, refreshTimes, TIMELINE_REFRESH_MS } from "./timeline.js";
 
 const FOLLOW_PX = 120;            // this close to the bottom counts as "at the bottom"
@@ -18,9 +19,6 @@ let olderAnchor = null;           // distance from the bottom kept while older m
 let watched = null;               // the list whose scrolling is being watched
 const handled = new WeakSet();    // messages already placed
 
-export function roomEl() { return document.querySelector(".room"); }
-export function listEl() { const r = roomEl(); return r && r.querySelector(".messages"); }
-export function myId() { const r = roomEl(); return r && r.dataset.me; }
 function pill() { return document.getElementById("new-messages"); }
 
 function nearBottom(list) {

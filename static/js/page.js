@@ -1,4 +1,4 @@
-// What every page needs around htmx:
+// What every page needs around htmx (this module imports nothing, so it runs first):
 // - <html class="js">: styles for the scripted page (hover toolbars, the folded sidebar);
 // - the CSRF header follows the page's token (a boosted sign-in rotates it), and pushed
 //   fragments' forms get this browser's token;
@@ -6,9 +6,14 @@
 //   plain navigation would; anything else gets the reason in an alert at the top;
 // - the member list (the same for everyone) offers nobody a link to message themselves.
 
-import { myId } from "./message_list.js";
-
 document.documentElement.classList.add("js");
+
+/** The room on this page (a boosted navigation replaces it, so it is looked up each time). */
+export function roomEl() { return document.querySelector(".room"); }
+/** The room's message list. */
+export function listEl() { const r = roomEl(); return r && r.querySelector(".messages"); }
+/** The signed-in person's id, on a room page. */
+export function myId() { const r = roomEl(); return r && r.dataset.me; }
 
 /** This browser's CSRF token, the one htmx sends as a header. */
 export function csrfToken() {
