@@ -1,6 +1,6 @@
 """A room page kept current over a real socket: reconnect, catch up and de-duplicate like live.js.
 
-It is what static/js/live.js and app.js do in a browser, with websockets and httpx: on every
+It is what static/js/live.js and message_list.js do in a browser, with websockets and httpx: on every
 (re)connect, wait until the server has subscribed the socket, fetch `?after=<last seq shown>`
 page by page, then apply live frames; a message already shown is not shown again. It also
 records what came over each socket, so a test can check order and repeats on the wire.
@@ -62,11 +62,11 @@ class RoomPage:
             await self._ws.close()
 
     def in_page_order(self) -> list[str]:
-        """The messages as the page lays them out: by seq (static/js/app.js)."""
+        """The messages as the page lays them out: by seq (static/js/message_list.js)."""
         return sorted(self.shown, key=self.shown.__getitem__)
 
     def last_seq(self) -> int:
-        """The newest seq up to which every message is shown (live.js's lastSeq)."""
+        """The newest seq up to which every message is shown (message_list.js's contiguousSeq)."""
         last = 0
         for seq in sorted(self.shown.values()):
             if last and seq > last + 1:

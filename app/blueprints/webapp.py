@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from quart import Blueprint, current_app, render_template, url_for
 
 blueprint = Blueprint("webapp", __name__)
 # The application shell: what the service worker keeps so Parley opens offline. Never a page or
-# fragment with messages in it (those are the network's alone).
-SHELL_FILES = ("css/app.css", "favicon.svg", "icons/icon-192.png", "vendor/htmx.min.js",
-               "vendor/ws.min.js", "js/app.js", "js/live.js", "js/uploads.js", "js/timeline.js",
-               "js/chrome.js", "js/webapp.js", "js/notifications.js")
+# fragment with messages in it (those are the network's alone). Every module under static/js/
+# is part of it: js/main.js imports them all, and a cached entry module must never meet a
+# newer or missing import.
+SHELL_ASSETS = ("css/app.css", "favicon.svg", "icons/icon-192.png", "vendor/htmx.min.js",
+                "vendor/ws.min.js", "vendor/markdown-it.min.js")
 
 
 @blueprint.get("/manifest.webmanifest")
@@ -29,7 +31,7 @@ async def manifest() -> Any:
 @blueprint.get("/sw.js")
 async def service_worker() -> Any:
     """Served from the root so its scope is the whole site; re-checked on every visit."""
-    shell = [url_for("webapp.offline")] + [url_for("static", filename=f) for f in SHELL_FILES]
+    shell = [url_for("webapp.offline")] + [url_for("static", filename=f) for f in _shell_files()]
     script = await render_template("webapp/sw.js", shell=shell, version=_shell_version())
     return script, 200, {"Content-Type": "text/javascript; charset=utf-8",
                          "Cache-Control": "no-cache"}
@@ -47,11 +49,19 @@ def _icon(name: str, size: int, purpose: str) -> dict[str, str]:
 
 
 @cache
+def _shell_files() -> tuple[str, ...]:
+    """The shell's static files, relative to the static folder."""
+    static = Path(str(current_app.static_folder))
+    modules = sorted(p.relative_to(static).as_posix() for p in (static / "js").rglob("*.js"))
+    return SHELL_ASSETS + tuple(modules)
+
+
+@cache
 def _shell_version() -> str:
     """Changes when a shell file or the offline page changes, so browsers refresh their copy."""
     digest = hashlib.sha256()
     folders = [current_app.static_folder, f"{current_app.template_folder}/webapp"]
-    for path in [f"{folders[0]}/{f}" for f in SHELL_FILES] + [f"{folders[1]}/offline.html"]:
+    for path in [f"{folders[0]}/{f}" for f in _shell_files()] + [f"{folders[1]}/offline.html"]:
         try:
             with open(path, "rb") as handle:
                 digest.update(handle.read())

@@ -1,74 +1,70 @@
-// Parley page chrome: the sidebar's disclosure button on narrow screens, Escape closing what
-// is open, and the unread count in the tab title (the sum of the sidebar's badges, which the
+// Page chrome: the sidebar's disclosure button on narrow screens, Escape closing what is
+// open, and the unread count in the tab title (the sum of the sidebar's badges, which the
 // server keeps live with pushed #room-<id>-unread fragments).
-(function () {
-  "use strict";
 
-  const PREFIX = /^\(\d+\) /;
+const PREFIX = /^\(\d+\) /;
 
-  function toggle() { return document.getElementById("sidebar-toggle"); }
-  function layout() { return document.querySelector(".layout.with-sidebar"); }
+function toggle() { return document.getElementById("sidebar-toggle"); }
+function layout() { return document.querySelector(".layout.with-sidebar"); }
 
-  function setSidebar(open) {
-    const button = toggle();
-    const l = layout();
-    if (!button || !l) return;
-    button.setAttribute("aria-expanded", String(open));
-    l.classList.toggle("sidebar-open", open);
+function setSidebar(open) {
+  const button = toggle();
+  const l = layout();
+  if (!button || !l) return;
+  button.setAttribute("aria-expanded", String(open));
+  l.classList.toggle("sidebar-open", open);
+}
+
+// Without JavaScript the sidebar simply stays visible; with it, phones fold it away.
+function setUpSidebar() {
+  const button = toggle();
+  const l = layout();
+  if (!button || !l || button.dataset.ready) return;
+  button.dataset.ready = "1";
+  button.hidden = false;
+  l.classList.add("collapsible");
+  setSidebar(false);
+  button.addEventListener("click", () => setSidebar(button.getAttribute("aria-expanded") !== "true"));
+}
+
+function unreadTotal() {
+  let total = 0;
+  document.querySelectorAll(".sidebar .unread .count").forEach((badge) => {
+    total += Number(badge.textContent.trim()) || 0;
+  });
+  return total;
+}
+
+function refreshTitle() {
+  const base = document.title.replace(PREFIX, "");
+  const total = unreadTotal();
+  const wanted = total ? "(" + total + ") " + base : base;
+  if (document.title !== wanted) document.title = wanted;
+}
+
+document.addEventListener("keydown", (evt) => {
+  if (evt.key !== "Escape") return;
+  const details = evt.target.closest && evt.target.closest("details[open]");
+  if (details) {
+    details.open = false;
+    details.querySelector("summary").focus();
+    return;
   }
-
-  // Without JavaScript the sidebar simply stays visible; with it, phones fold it away.
-  function setUpSidebar() {
-    const button = toggle();
-    const l = layout();
-    if (!button || !l || button.dataset.ready) return;
-    button.dataset.ready = "1";
-    button.hidden = false;
-    l.classList.add("collapsible");
+  const button = toggle();
+  if (button && button.getAttribute("aria-expanded") === "true") {
     setSidebar(false);
-    button.addEventListener("click", () => setSidebar(button.getAttribute("aria-expanded") !== "true"));
+    button.focus();
   }
+});
 
-  function unreadTotal() {
-    let total = 0;
-    document.querySelectorAll(".sidebar .unread .count").forEach((badge) => {
-      total += Number(badge.textContent.trim()) || 0;
-    });
-    return total;
-  }
+let pending = false;
+const observer = new MutationObserver(() => {
+  if (pending) return;
+  pending = true;
+  queueMicrotask(() => { pending = false; refreshTitle(); setUpSidebar(); });
+});
+observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+observer.observe(document.head, { childList: true, subtree: true, characterData: true });
 
-  function refreshTitle() {
-    const base = document.title.replace(PREFIX, "");
-    const total = unreadTotal();
-    const wanted = total ? "(" + total + ") " + base : base;
-    if (document.title !== wanted) document.title = wanted;
-  }
-
-  document.addEventListener("keydown", (evt) => {
-    if (evt.key !== "Escape") return;
-    const details = evt.target.closest && evt.target.closest("details[open]");
-    if (details) {
-      details.open = false;
-      details.querySelector("summary").focus();
-      return;
-    }
-    const button = toggle();
-    if (button && button.getAttribute("aria-expanded") === "true") {
-      setSidebar(false);
-      button.focus();
-    }
-  });
-
-  let pending = false;
-  const observer = new MutationObserver(() => {
-    if (pending) return;
-    pending = true;
-    queueMicrotask(() => { pending = false; refreshTitle(); setUpSidebar(); });
-  });
-  observer.observe(document.body, { childList: true, subtree: true, characterData: true });
-  observer.observe(document.head, { childList: true, subtree: true, characterData: true });
-
-  setUpSidebar();
-  refreshTitle();
-  window.ParleyChrome = { unreadTotal };
-})();
+setUpSidebar();
+refreshTitle();

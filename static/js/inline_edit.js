@@ -3,6 +3,9 @@
 // form, its CSRF token and its text. Enter saves (Shift+Enter is a new line), Escape cancels.
 // The saved message comes back as its fragment and replaces the one shown; the edit history
 // is kept by the server as for any edit. Without JavaScript the link opens the edit page.
+import { focusComposer } from "./composer.js";
+import { refusalReason } from "./page.js";
+
 const OPEN = "editing";
 
 function cancel(message) {
@@ -12,10 +15,6 @@ function cancel(message) {
 }
 
 function showRefusal(form, xhr) {
-  const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
-  // The first refusal that says something (a page may also carry empty error placeholders).
-  const reason = [...doc.querySelectorAll(".field-error, .form-error, .error-page p")]
-    .find((el) => el.textContent.trim());
   let box = form.querySelector(".field-error");
   if (!box) {
     box = document.createElement("p");
@@ -23,7 +22,7 @@ function showRefusal(form, xhr) {
     box.setAttribute("role", "alert");
     form.querySelector("textarea").after(box);
   }
-  box.textContent = reason ? reason.textContent.trim() : "Not saved (error " + xhr.status + ").";
+  box.textContent = refusalReason(xhr) || "Not saved (error " + xhr.status + ").";
 }
 
 async function edit(message) {
@@ -82,11 +81,6 @@ document.addEventListener("htmx:beforeSwap", (evt) => {
   }
 }, true);
 
-function focusComposer() {
-  const body = document.querySelector("#composer textarea[name=body]");
-  if (body) body.focus();
-}
-
 // Capture phase: ahead of hx-boost's own listener on the link, which would navigate.
 document.addEventListener("click", (evt) => {
   const link = evt.target.closest && evt.target.closest(".message.mine .manage-edit");
@@ -96,13 +90,10 @@ document.addEventListener("click", (evt) => {
   edit(link.closest(".message"));
 }, true);
 
-// ↑ in an empty composer edits my last message, as in Slack.
-document.addEventListener("keydown", (evt) => {
-  const body = evt.target;
-  if (evt.key !== "ArrowUp" || body.value !== "" || !body.matches("#composer textarea[name=body]")) return;
-  if (body.getAttribute("aria-expanded") === "true") return;  // the mention list is using ↑
-  const mine = document.querySelectorAll(".messages .message.mine:not(.deleted)");
-  if (!mine.length) return;
-  evt.preventDefault();
-  edit(mine[mine.length - 1]);
-});
+/** Edit my last message that can be edited here (false when there is none). */
+export function editLast() {
+  const mine = document.querySelectorAll(".messages .message.mine:not(.deleted) .manage-edit");
+  if (!mine.length) return false;
+  edit(mine[mine.length - 1].closest(".message"));
+  return true;
+}

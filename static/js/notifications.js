@@ -5,6 +5,8 @@
 // since fragments are the same for everyone. An optional chime is synthesized with WebAudio.
 // The same button subscribes this device to Web Push, for when no Parley tab is open.
 
+import { csrfToken } from "./page.js";
+
 const PREF = "parley.notifications";        // "on" once the person turned them on here
 const SOUND = "parley.notificationSound";   // "on" when they want the chime
 const DECRYPT_WAIT_MS = 3000;               // a private message's text, if this tab can read it in time
@@ -185,10 +187,6 @@ function within(promise, reason) {
 function bytes(base64url) {
   const text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
-}
-
-function csrfToken() {
-  try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"]; } catch (e) { return ""; }
 }
 
 function setUpControl() {

@@ -3,6 +3,8 @@
 // highlights it when the original is on the page (otherwise its link opens the history page
 // that ends with it). Without JavaScript the same links work as pages (?reply_to=, ?before=).
 
+import { focusComposer } from "./composer.js";
+
 function bar() {
   return document.getElementById("reply-bar");
 }
@@ -52,12 +54,6 @@ document.addEventListener("click", (evt) => {
     evt.stopPropagation();
   }
 }, true);
-
-function focusComposer() {
-  const body = document.querySelector("#composer textarea");
-  if (body) body.focus();
-  return true;
-}
 
 document.addEventListener("keydown", (evt) => {
   if (evt.key !== "Escape" || evt.defaultPrevented) return;

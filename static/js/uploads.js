@@ -1,9 +1,9 @@
 // Composer uploads, on top of the plain multipart form (which works without this file):
-// (the composer glue in app.js refuses a file over the limit before sending it);
+// (static/js/composer.js refuses a file over the limit before sending it);
 // - show upload progress from htmx 2's htmx:xhr:progress events;
 // - drop or paste an image onto the composer to attach it.
-(function () {
-  "use strict";
+// static/js/main.js calls initUploads() once per tab; the listeners are on the document.
+export function initUploads() {
 
   function composer() { return document.getElementById("composer"); }
   function fileInput() { const c = composer(); return c && c.querySelector("input[name=image]"); }
@@ -61,4 +61,4 @@
     const hasText = evt.clipboardData.types.includes("text/plain");
     if (attach(evt.clipboardData.files) && !hasText) evt.preventDefault();
   });
-})();
+}

@@ -322,3 +322,29 @@ async def test_a_protected_key_is_restored_in_a_fresh_browser(
     assert await rows_containing(live_server.database_url, PASSPHRASE) == []
     await ctx.close()
     await team.close()
+
+
+async def test_an_encrypted_message_gets_the_rooms_formatting_and_never_its_html(
+        browser: Browser, live_server: LiveServer) -> None:
+    base = live_server.url
+    team = await make_team(browser, base, "alice", "bob")
+    alice, bob = team.pages["alice"], team.pages["bob"]
+    await has_a_key(alice)
+    await has_a_key(bob)
+    await start_conversation(alice, base, team.names["bob"])
+    await open_conversation(bob, base, alice.url)
+    payload = "<img src=x onerror=\"document.title='pwned'\">"
+
+    await alice.fill("#body", f"**bold** words {payload} and https://example.com")
+    await alice.keyboard.press("Enter")
+
+    for page in (alice, bob):
+        body = page.locator(".message .body").last
+        await expect(body.locator("strong")).to_have_text("bold", timeout=15_000)
+        await expect(body).to_contain_text(payload)  # shown as text
+        assert await page.locator(".messages img").count() == 0
+        link = body.get_by_role("link", name="https://example.com")
+        await expect(link).to_have_attribute("rel", "noopener nofollow")
+        await expect(link).to_have_attribute("target", "_blank")
+        assert "pwned" not in await page.title()
+    await team.close()

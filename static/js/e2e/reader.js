@@ -1,7 +1,11 @@
 // Shows private messages: one htmx.onLoad hook opens every sealed message fragment htmx puts
 // on the page, whether it came with the page, a catch-up, the composer's reply or a socket.
-// Text goes in with textContent only; a message that does not open says so, never garbage.
+// The opened text is rendered by the same Markdown subset as the server's messages
+// (static/js/markdown.js: raw HTML escaped, unsafe links left as text); a message that does
+// not open says so, never garbage.
 
+import { renderMarkdown } from "../markdown.js";
+import { decorate } from "../message_list.js";
 import { open, openFromRoom } from "./envelope.js";
 
 export const CANNOT_DECRYPT = "cannot decrypt this message";
@@ -30,13 +34,16 @@ async function openMessage(node, s) {
   const body = node.querySelector(".body");
   if (!body) return;
   try {
-    body.textContent = await openEnvelope(JSON.parse(node.dataset.envelope), node.dataset, s);
+    const text = await openEnvelope(JSON.parse(node.dataset.envelope), node.dataset, s);
+    body.innerHTML = renderMarkdown(text);
     body.classList.remove("encrypted", "undecryptable", "not-for-me");
+    body.classList.add("formatted");
+    decorate(node);  // a mention of me in the text stands out, as in other rooms
     node.dataset.decrypted = "yes";
   } catch (err) {
     const notForMe = err instanceof NotForMe;
     body.textContent = notForMe ? NOT_FOR_YOU : CANNOT_DECRYPT;
-    body.classList.remove("encrypted");
+    body.classList.remove("encrypted", "formatted");
     body.classList.add(notForMe ? "not-for-me" : "undecryptable");
     node.dataset.decrypted = notForMe ? "not-for-me" : "failed";
   }
@@ -82,4 +89,4 @@ async function openVersion1(envelope, d, s) {
   });
 }
 
-if (globalThis.htmx) globalThis.htmx.onLoad((node) => { openWithin(node); });
+htmx.onLoad((node) => { openWithin(node); });

@@ -1,10 +1,11 @@
 // A direct room in the browser: the only part of a private conversation that differs from a
 // room. It loads the members' public keys, hands them to the reader (which opens every
 // sealed message htmx puts on the page), shows safety numbers and who has no key yet, and
-// gives the shared composer its seal step: `globalThis.ParleySeal(values)` returns the form
-// values with the text replaced by a sealed envelope, or null when it must not be sent (a
-// member's key changed and was not confirmed, someone has no key, this browser lacks mine).
+// gives the shared composer its seal step (setSealStep): it returns the form values with the
+// text replaced by a sealed envelope, or null when it must not be sent (a member's key
+// changed and was not confirmed, someone has no key, this browser lacks mine).
 
+import { focusComposer, setSealStep, showComposerError } from "../composer.js";
 import { keysReady, onKeysChanged } from "./boot.js";
 import { sealForRoom } from "./envelope.js";
 import { safetyNumber } from "./keys.js";
@@ -100,8 +101,7 @@ function warnChanged(root, s, changed) {
   root.querySelector("[data-action=accept-keys]").onclick = () => {
     for (const id of s.others) rememberSeenKey(s.me, id, s.currentKeyOf(id).id);
     show(root, null);
-    const body = document.querySelector("#composer textarea");
-    if (body) body.focus();
+    focusComposer();
   };
 }
 
@@ -127,12 +127,13 @@ async function showSafetyNumbers(root, s) {
   box.hidden = items.length === 0;
 }
 
-// The composer's seal step (called by static/js/app.js for a form with data-sealed).
+// The composer's seal step (called by static/js/composer.js for a form with data-sealed).
 async function seal(values) {
   const root = rootEl();
   await starting;
   if (!root || !current || current.root !== root) {
-    return refuse("Private messages could not start. Reload the page.");
+    showComposerError("Private messages could not start. Reload the page.");
+    return null;
   }
   const s = await refresh(root, await keysReady());
   const blocking = root.querySelector(".e2e-state:not([hidden])");
@@ -148,24 +149,18 @@ async function seal(values) {
   return sealedValues;
 }
 
-function refuse(text) {
-  const box = document.getElementById("composer-error");
-  if (box) box.replaceChildren(notice(text, "field-error"));
-  return null;
-}
-
 function show(root, state) {
   root.querySelectorAll(".e2e-state").forEach((el) => { el.hidden = el.dataset.state !== state; });
 }
 
-function notice(text, className = "notice") {
+function notice(text) {
   const p = document.createElement("p");
-  p.className = className;
+  p.className = "notice";
   p.textContent = text;
   return p;
 }
 
-globalThis.ParleySeal = seal;
+setSealStep(seal);
 // A member's new key (pushed as #room-<id>-key-notice), a refusal for stale keys, or a key
 // made or restored in this browser: fetch the keys again.
 document.addEventListener("htmx:load", (evt) => {
