@@ -8,6 +8,7 @@ never used to name anything on disk.
 from __future__ import annotations
 
 import mimetypes
+import re
 import unicodedata
 from pathlib import PurePosixPath
 from urllib.parse import quote
@@ -20,6 +21,8 @@ IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", 
 _IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 # Characters that mean something to a file system or a shell somewhere: shown as "_".
 _RESERVED = set('<>:"/\\|?*')
+# Browsers send a quote, CR and LF in a multipart file name as %22, %0D and %0A.
+_BROWSER_ESCAPES = re.compile("%(22|0[dDaA])")
 _ASCII_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-()+,")
 # Icon families, from the guessed content type or the extension.
 _KINDS = (
@@ -60,12 +63,14 @@ def extension(name: str) -> str:
 def display_name(raw: str | None) -> str:
     """The uploader's file name made safe to show and to offer as a download name.
 
-    The last path segment only (either separator), Unicode NFC, control and format characters
+    Browsers' %22/%0D/%0A escapes undone, then: the last path segment only (either separator),
+    Unicode NFC, control and format characters
     (line breaks, NUL, bidirectional overrides) gone, reserved characters as "_", whitespace
     collapsed, no leading or trailing dots or spaces, at most NAME_MAX_CHARS (the extension
     kept); "file" when nothing is left.
     """
-    name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = _BROWSER_ESCAPES.sub(lambda m: chr(int(m.group(1), 16)), raw or "")
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     kept = []
     for char in name:
         category = unicodedata.category(char)
@@ -107,8 +112,9 @@ def file_kind(name: str, content_type: str) -> str:
 
 def ascii_name(name: str) -> str:
     """The name for old clients that read only `filename=`: accents dropped, anything else "_"."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    plain = "".join(c if c in _ASCII_SAFE else "_" for c in plain).strip(" ._")
+    chars = (c if c in _ASCII_SAFE else "_" for c in unicodedata.normalize("NFKD", name)
+             if unicodedata.category(c) != "Mn")  # é is e plus a combining accent: keep the e
+    plain = re.sub("_+", "_", "".join(chars)).strip(" ._")
     ext = extension(name)
     if not plain or plain == ext.lstrip("."):
         ascii_ext = ext if ext.isascii() and all(c in _ASCII_SAFE for c in ext) else ""
