@@ -50,11 +50,12 @@
     chip.hidden = !file;
     chip.querySelector(".chosen-file-name").textContent = file ? file.name : "";
     chip.querySelector(".chosen-file-size").textContent = file ? humanSize(file.size) : "";
-    if (!file) input.removeAttribute("aria-invalid");
   }
 
   document.addEventListener("change", (evt) => {
-    if (evt.target === fileInput()) showChosen();
+    if (evt.target !== fileInput()) return;
+    evt.target.removeAttribute("aria-invalid");  // a new choice: the old refusal is moot
+    showChosen();
   });
   // app.js clears the field as a message leaves (its progress bar stays until it arrives).
   document.addEventListener("parley:sending", showChosen);
@@ -63,6 +64,7 @@
     const input = fileInput();
     if (!input) return;
     input.value = "";
+    input.removeAttribute("aria-invalid");
     showChosen();
     const body = composer().querySelector("textarea");
     if (body) body.focus();
