@@ -80,6 +80,7 @@ def _register_blueprints(app: Quart) -> None:
         auth,
         direct,
         exports,
+        files,
         health,
         help,
         hooks,
@@ -102,7 +103,7 @@ def _register_blueprints(app: Quart) -> None:
     )
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
-                   users, media, profile, direct, keys, search, exports, stream, mail,
+                   users, media, files, profile, direct, keys, search, exports, stream, mail,
                    passwords, admin, addresses, webhooks, hooks, push, webapp):
         app.register_blueprint(module.blueprint)
 

@@ -7,6 +7,7 @@ from tortoise.expressions import Q, Subquery
 from app.actions.errors import Forbidden, Gone, NotFound
 from app.media.storage import is_valid_key
 from app.models import (
+    Attachment,
     Invitation,
     MediaFile,
     MediaKind,
@@ -185,6 +186,22 @@ async def find_viewable_media(user: User, key: str) -> MediaFile:
         raise NotFound()
     await find_visible_room(user, media.room_id)
     return media
+
+
+async def find_viewable_attachment(user: User, key: str) -> Attachment:
+    """The attached file stored under `key` if this user may see it; 404 for everyone else.
+
+    The same rule as a message image: only while a message still holds it, and only to those
+    who may see that message's room.
+    """
+    if not is_valid_key(key):
+        raise NotFound()
+    attachment = await Attachment.get_or_none(key=key)
+    if attachment is None or attachment.room_id is None or \
+            not await Message.exists(attachment_id=attachment.id):
+        raise NotFound()
+    await find_visible_room(user, attachment.room_id)
+    return attachment
 
 
 async def find_contact(user: User, username: str) -> User:

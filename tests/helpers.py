@@ -124,6 +124,11 @@ class Person:
         return await self.post(f"/rooms/{room_id}/messages", form,
                                files={"image": upload(data, filename)}, **kw)
 
+    async def post_file(self, room_id: int, data: bytes, filename: str, body: str = "",
+                        client_msg_id: str | None = None, **kw: Any) -> Any:
+        """Post a message with any file attached, through the composer's one file field."""
+        return await self.post_image(room_id, data, body, filename, client_msg_id, **kw)
+
     async def upload_avatar(self, data: bytes, filename: str = "me.jpg") -> Any:
         """Send the profile photo form."""
         return await self.post("/profile/avatar", files={"avatar": upload(data, filename)})

@@ -29,8 +29,8 @@ from app.actions.rooms import create_room
 from app.actions.users import deactivate_user
 from app.actions.webhooks import create_webhook
 from app.mail.tokens import email_verification_token, password_reset_token, unsubscribe_token
-from app.media.uploads import media_settings
-from app.models import MediaFile, PublicKey, PushSubscription, User
+from app.media.uploads import UploadedFile, media_settings
+from app.models import Attachment, MediaFile, PublicKey, PushSubscription, User
 from app.security import hash_password
 from config.settings import settings_of
 from tests.helpers import Person, sealed_envelope, signed_in
@@ -135,6 +135,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/dev/mail"): everyone(200),  # no SMTP_URL in tests, and the client is on loopback
     ("POST", "/profile/avatar"): signed_in_only(400),  # no file chosen: a clear error, no change
     ("GET", "/media/<key>"): in_the_room(200),
+    ("GET", "/files/<file_key>"): in_the_room(200),  # the file attached to alice's notes
     # Private messages with bob (<username>): only people who share a room with him may.
     ("GET", "/dm"): signed_in_only(200),
     ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, 400, LOGIN, form={"username": "bob"}),
@@ -279,7 +280,8 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("<int:message_id>", str(world["message_id"])) \
         .replace("<int:subscription_id>", str(world["subscription_id"])) \
         .replace("<int:key_id>", str(world["key_id"])) \
-        .replace("<key>", world["image_key"]).replace("<username>", "bob") \
+        .replace("<key>", world["image_key"]).replace("<file_key>", world["file_key"]) \
+        .replace("<username>", "bob") \
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
         .replace("/reset/<token>", f"/reset/{world['reset_token']}") \
         .replace("<int:webhook_id>", str(world["webhook_id"])) \
@@ -323,12 +325,16 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     photo = await create_message(room, users["alice"], "the plan", None, max_chars=100,
                                  grace=timedelta(0), image=_png(),
                                  media=media_settings(settings_of(app)))
+    notes = await create_message(room, users["alice"], "", None, max_chars=100,
+                                 grace=timedelta(0), file=UploadedFile("notes.txt", b"plans\n"),
+                                 media=media_settings(settings_of(app)))
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
                              "message_id": photo.id, "subscription_id": (
                                  await PushSubscription.create(
                                      user=users["bob"], endpoint="https://push.example.com/bob",
                                      p256dh="BP" + "A" * 85, auth="A" * 22)).id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
+                             "file_key": (await Attachment.get(id=notes.attachment_id)).key,
                              "member_id": users["bob"].id, "anonymous": Person(app, "anonymous"),
                              "key_id": (await PublicKey.create(user_id=users["alice"].id,
                                                                algorithm="X25519",

@@ -63,7 +63,7 @@ async def test_an_empty_message_is_refused_with_a_clear_error(alice: Person, roo
 
     assert response.status_code == 400
     assert select_one(await response.get_data(), "#composer-error").text.strip() == \
-        "Write a message or attach an image before sending."
+        "Write a message or attach a file before sending."
 
 
 async def test_a_too_long_message_is_refused_and_the_text_kept(alice: Person, room_id: int) -> None:

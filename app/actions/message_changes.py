@@ -10,14 +10,15 @@ from tortoise.timezone import now
 from app.actions.errors import Conflict
 from app.actions.messages import clean_body
 from app.media.storage import delete_files
-from app.models import MediaFile, Message, MessageRevision, Reaction
+from app.models import Attachment, MediaFile, Message, MessageRevision, Reaction
 from app.realtime.events import MessageChanged
 from app.realtime.publish import in_transaction, publish
 
 
 async def edit_message(message: Message, body: str, max_chars: int = 10_000) -> Message:
     """Replace a message's text, keeping the old text as a revision (same text: no change)."""
-    body = clean_body(body, max_chars, required=message.image_id is None)
+    body = clean_body(body, max_chars,
+                      required=message.image_id is None and message.attachment_id is None)
     async with in_transaction() as conn:
         current = await lock_message(message, conn)
         if current.deleted_at is not None:
@@ -33,23 +34,29 @@ async def edit_message(message: Message, body: str, max_chars: int = 10_000) -> 
 
 
 async def delete_message(message: Message, media_root: Path) -> Message:
-    """Leave a tombstone: the row and its seq stay; text (or ciphertext), history, reactions
-    and image go."""
+    """Leave a tombstone: the row and its seq stay; text (or ciphertext), history, reactions,
+    image and attached file go (their files on disk too, once the deletion is committed)."""
     async with in_transaction() as conn:
         current = await lock_message(message, conn)
         if current.deleted_at is not None:
             return current
         media = await MediaFile.get_or_none(id=current.image_id).using_db(conn) \
             if current.image_id else None
+        attachment = await Attachment.get_or_none(id=current.attachment_id).using_db(conn) \
+            if current.attachment_id else None
         await MessageRevision.filter(message_id=current.id).using_db(conn).delete()
         await Reaction.filter(message_id=current.id).using_db(conn).delete()
         current.body, current.deleted_at, current.image_id = "", now(), None  # type: ignore[assignment]
-        current.envelope = None
-        await record_change(current, conn, "body", "envelope", "deleted_at", "image_id")
+        current.envelope, current.attachment_id = None, None  # type: ignore[assignment]
+        await record_change(current, conn, "body", "envelope", "deleted_at", "image_id",
+                            "attachment_id")
         if media is not None:
             await media.delete(using_db=conn)
-    if media is not None:  # after commit: a rolled-back deletion keeps its image
-        delete_files(media_root, [media.key, media.thumb_key])
+        if attachment is not None:
+            await attachment.delete(using_db=conn)
+    # After commit: a rolled-back deletion keeps its files.
+    delete_files(media_root, [media.key, media.thumb_key] if media else [])
+    delete_files(media_root, [attachment.key] if attachment else [])
     return current
 
 

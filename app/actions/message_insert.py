@@ -44,8 +44,8 @@ WITH target AS (
     RETURNING last_seq
 ), inserted AS (
     INSERT INTO messages (room_id, author_id, seq, client_msg_id, body, image_id, created_at,
-                          change_seq, reply_to_id)
-    SELECT $1, $2, last_seq, $3, $4, $5, now(), 0, $12::bigint FROM numbered
+                          change_seq, reply_to_id, attachment_id)
+    SELECT $1, $2, last_seq, $3, $4, $5, now(), 0, $12::bigint, $13::bigint FROM numbered
     RETURNING id, seq, created_at
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
@@ -107,14 +107,15 @@ class Posted:
 async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
                        client_msg_id: str, body: str, image_id: int | None,
                        mentioned: set[str], presence_grace: timedelta,
-                       reply_to: int | None = None) -> Posted:
+                       reply_to: int | None = None, attachment_id: int | None = None) -> Posted:
     """Run the statement (one round trip, its own transaction unless `conn` is in one)."""
     announcement = json.dumps({"t": MessageCreated.kind, "room_id": room_id,
                                "author_id": author_id})
     notify = notifies_in_sql()
     rows = await conn.execute_query_dict(POST_MESSAGE, [
         room_id, author_id, client_msg_id, body, image_id, sorted(mentioned),
-        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify, reply_to])
+        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify, reply_to,
+        attachment_id])
     row: dict[str, Any] = rows[0]
     if not notify and row["id"] is not None:
         await publish(MessageCreated(room_id=room_id, message_id=row["id"], seq=row["seq"],

@@ -20,9 +20,16 @@ from app.actions.errors import Conflict, InvalidInput
 from app.actions.message_insert import Posted, post_message
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
-from app.media.uploads import MediaSettings, StoredUpload, store_upload
+from app.media.uploads import (
+    MediaSettings,
+    StoredAttachment,
+    StoredUpload,
+    UploadedFile,
+    store_message_file,
+    store_upload,
+)
 from app.mentions import mentioned_names
-from app.models import MediaFile, MediaKind, Membership, Message, Room, User
+from app.models import Attachment, MediaFile, MediaKind, Membership, Message, Room, User
 from app.queries.keys import current_key_ids
 from app.realtime.events import MessageCreated
 from app.realtime.publish import in_transaction, publish
@@ -41,18 +48,20 @@ class _AlreadyPosted(Exception):
 
 async def create_message(room: Room, author: User, body: str, client_msg_id: str | None, *,
                          max_chars: int, grace: timedelta, image: bytes | None = None,
-                         media: MediaSettings | None = None,
+                         file: UploadedFile | None = None, media: MediaSettings | None = None,
                          reply_to: str | None = None) -> Message:
-    """Store a message (text, an image, or both); the same client_msg_id again returns the first.
+    """Store a message (text, a file, or both); the same client_msg_id again returns the first.
 
-    `max_chars` and `media` (needed with an image) come from the settings; `grace` decides
+    `image` must be an image; `file` may be anything: an image is re-encoded and shown, any
+    other file is kept as sent and offered as a download (app/media/uploads.py decides).
+    `max_chars` and `media` (needed with a file) come from the settings; `grace` decides
     who counts as offline and gets an e-mail (app.mail.config.presence_grace). `reply_to` is
     the form's id of the message replied to (checked in the insert: same room, not deleted).
     """
-    body = clean_body(body, max_chars, required=image is None)
+    body = clean_body(body, max_chars, required=image is None and file is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
     quoted = clean_reply_to(reply_to)
-    stored = await _store_image(image, media) if image is not None else None
+    stored = await _store_file(image, file, media) if image is not None or file else None
     try:
         message, fresh = await _posted_once(room, author, client_msg_id, grace, body=body,
                                             stored=stored, reply_to=quoted)
@@ -95,7 +104,7 @@ async def _posted_once(room: Room, author: User, client_msg_id: str, grace: time
     except _AlreadyPosted as dup:
         if dup.message.author_id != author.id:
             raise Conflict("That message id belongs to another message.", field="body") from None
-        await dup.message.fetch_related("author", "image", "reply_to__author")
+        await dup.message.fetch_related("author", "image", "attachment", "reply_to__author")
         return dup.message, False
     message.author = author
     message.room = room
@@ -120,7 +129,7 @@ async def _require_current_keys(room: Room, author: User, envelope: dict[str, An
 
 
 async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta, *,
-                  body: str, stored: StoredUpload | None = None,
+                  body: str, stored: StoredUpload | StoredAttachment | None = None,
                   envelope: dict[str, Any] | None = None,
                   check: Callable[[Any], Awaitable[None]] | None = None,
                   reply_to: int | None = None) -> Message:
@@ -143,14 +152,11 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
                 id=reply_to, room_id=room.id, deleted_at=None).using_db(conn).exists():
             raise _reply_refused()
         seq = rows[0]["last_seq"]
-        media = None
-        if stored:
-            media = await MediaFile.create(**stored.row_fields(), owner_id=author.id,
-                                           room_id=room.id, using_db=conn)
+        media, attachment = await _file_row(stored, room, author, conn)
         message = await Message.create(room_id=room.id, author_id=author.id, seq=seq,
                                        client_msg_id=client_msg_id, body=body,
-                                       image=media, envelope=envelope, reply_to_id=reply_to,
-                                       using_db=conn)
+                                       image=media, attachment=attachment, envelope=envelope,
+                                       reply_to_id=reply_to, using_db=conn)
         await Membership.filter(room_id=room.id, user_id=author.id).using_db(conn).update(
             last_read_seq=seq)
         await enqueue_room_message(message, author, conn, grace, direct=room.is_direct)
@@ -163,23 +169,25 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
 
 async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
                                    grace: timedelta, body: str,
-                                   stored: StoredUpload | None, reply_to: int | None) -> Message:
-    """A room message in one round trip (app/actions/message_insert.py); with an image, the
-    image's row and the statement share one transaction."""
+                                   stored: StoredUpload | StoredAttachment | None,
+                                   reply_to: int | None) -> Message:
+    """A room message in one round trip (app/actions/message_insert.py); with a file, the
+    file's row and the statement share one transaction."""
     mentioned = mentioned_names(body)
-    media = None
+    media = attachment = None
     try:
         if stored is None:
             posted = await post_message(connections.get("default"), room.id, author.id,
                                         client_msg_id, body, None, mentioned, grace, reply_to)
         else:
             async with in_transaction() as conn:
-                media = await MediaFile.create(**stored.row_fields(), owner_id=author.id,
-                                               room_id=room.id, using_db=conn)
+                media, attachment = await _file_row(stored, room, author, conn)
                 posted = await post_message(conn, room.id, author.id, client_msg_id, body,
-                                            media.id, mentioned, grace, reply_to)
+                                            media.id if media else None, mentioned, grace,
+                                            reply_to,
+                                            attachment.id if attachment else None)
                 if posted.id is None:
-                    raise _Refused(posted)  # rolls the image row back
+                    raise _Refused(posted)  # rolls the file's row back
     except _Refused as refused:
         posted = refused.posted
     except IntegrityError:  # the same client id committed after our snapshot: it won
@@ -194,10 +202,12 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
         raise _AlreadyPosted(await Message.get(id=posted.earlier_id))
     message = Message(id=posted.id, room_id=room.id, author_id=author.id, seq=posted.seq,
                       client_msg_id=client_msg_id, body=body,
-                      image_id=media.id if media else None, created_at=posted.created_at,
-                      change_seq=0, reply_to_id=reply_to)
+                      image_id=media.id if media else None,
+                      attachment_id=attachment.id if attachment else None,
+                      created_at=posted.created_at, change_seq=0, reply_to_id=reply_to)
     message._saved_in_db = True
     message.image = media
+    message.attachment = attachment
     return message
 
 
@@ -206,11 +216,27 @@ class _Refused(Exception):
         self.posted = posted
 
 
-async def _store_image(image: bytes, media: MediaSettings | None) -> StoredUpload:
+async def _file_row(stored: StoredUpload | StoredAttachment | None, room: Room, author: User,
+                    conn: Any) -> tuple[MediaFile | None, Attachment | None]:
+    """The database row describing the stored file: an image's or an attachment's."""
+    if stored is None:
+        return None, None
+    if isinstance(stored, StoredAttachment):
+        return None, await Attachment.create(**stored.row_fields(), owner_id=author.id,
+                                             room_id=room.id, using_db=conn)
+    return await MediaFile.create(**stored.row_fields(), owner_id=author.id, room_id=room.id,
+                                  using_db=conn), None
+
+
+async def _store_file(image: bytes | None, file: UploadedFile | None,
+                      media: MediaSettings | None) -> StoredUpload | StoredAttachment:
     if media is None:
-        raise TypeError("create_message needs media= (the media settings) to store an image")
+        raise TypeError("create_message needs media= (the media settings) to store a file")
     try:
-        return await store_upload(image, MediaKind.IMAGE, media)
+        if image is not None:
+            return await store_upload(image, MediaKind.IMAGE, media)
+        assert file is not None
+        return await store_message_file(file, media)
     except ImageRejected as exc:
         raise InvalidInput({"image": str(exc)}) from None
 
@@ -224,7 +250,7 @@ def clean_body(body: str, max_chars: int, required: bool = True) -> str:
     """Normalised message text; InvalidInput when it is empty (and required) or too long."""
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not body and required:
-        raise InvalidInput({"body": "Write a message or attach an image before sending."})
+        raise InvalidInput({"body": "Write a message or attach a file before sending."})
     if len(body) > max_chars:
         raise InvalidInput({"body": f"Messages can be at most {max_chars:,} characters "
                                     f"(this one has {len(body):,})."})

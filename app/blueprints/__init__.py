@@ -12,15 +12,16 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter
 
 from app.actions.errors import InvalidInput, RateLimited
-from app.media.uploads import format_bytes
+from app.media.uploads import UploadedFile, format_bytes
 from app.models import User
 from app.security import throttle
 from config.settings import current_settings
 
 INT_MAX = 2**31 - 1  # ids and sequence numbers are PostgreSQL integers
-# Each image costs seconds of a worker thread: one person cannot keep both of them busy.
+# Each image costs seconds of a worker thread and each file disk space: one person cannot keep
+# both workers busy or fill the disk at request speed.
 UPLOADS_PER_WINDOW, UPLOAD_WINDOW = 30, timedelta(minutes=10)
-UPLOADS_TOO_FAST = "You are uploading images very fast. Wait a few minutes, then try again."
+UPLOADS_TOO_FAST = "You are uploading files very fast. Wait a few minutes, then try again."
 
 
 def is_htmx() -> bool:
@@ -56,6 +57,14 @@ async def read_upload(upload: FileStorage | None) -> bytes | None:
     return await asyncio.to_thread(upload.read)
 
 
+async def read_file_upload(upload: FileStorage | None) -> UploadedFile | None:
+    """The name and bytes of an uploaded file, or None when the file field was left empty."""
+    data = await read_upload(upload)
+    if upload is None or data is None:
+        return None
+    return UploadedFile(upload.filename or "", data)
+
+
 def upload_too_large() -> str:
     """What an upload form says when the request body is over the limit."""
     limit = format_bytes(current_settings().upload_max_bytes)
@@ -87,6 +96,6 @@ def text_arg(name: str, max_chars: int) -> str:
 
 
 async def require_upload_allowance(user: User, field: str) -> None:
-    """RateLimited (429, said next to `field`) once `user` sent too many images lately."""
+    """RateLimited (429, said next to `field`) once `user` sent too many files lately."""
     if not await throttle(f"upload-user:{user.id}", UPLOADS_PER_WINDOW, UPLOAD_WINDOW):
         raise RateLimited(UPLOADS_TOO_FAST, field=field)

@@ -67,6 +67,9 @@ def _as_dict(message: Message) -> dict[str, Any]:
             "edited_at": message.edited_at.isoformat() if message.edited_at else None,
             "deleted": message.deleted_at is not None, "body": message.body,
             "image": f"/media/{message.image.key}" if message.image else None,
+            "attachment": {"name": message.attachment.name, "size": message.attachment.byte_size,
+                           "url": f"/files/{message.attachment.key}"}
+            if message.attachment else None,
             "reactions": {emoji: names for emoji, _, names in message.reaction_groups()}}
 
 

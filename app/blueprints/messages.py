@@ -8,13 +8,13 @@ from quart import Blueprint, make_response, redirect, render_template, request, 
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
-from app.actions.errors import DomainError
+from app.actions.errors import DomainError, InvalidInput
 from app.actions.messages import KeyChanged, create_message, create_sealed_message
 from app.auth import login_required, require_account
 from app.blueprints import (
     int_arg,
     is_htmx,
-    read_upload,
+    read_file_upload,
     require_upload_allowance,
     upload_too_large,
 )
@@ -32,6 +32,9 @@ from app.rendering import dom_id, render_fragment
 from config.settings import current_settings
 
 blueprint = Blueprint("messages", __name__)
+# The server never sees a private conversation's text, so it must not take its files in clear.
+NO_FILES_IN_DIRECT_ROOMS = ("Files cannot be sent in private conversations yet: they would "
+                            "reach the server unencrypted. Nothing was sent.")
 # The catch-up contract: GET ?after=<seq>&changes=<n> returns messages with seq > after, then
 # messages with seq <= after whose change_seq > n (edited, deleted or reacted to since), each
 # in its current state. This header carries the room's change counter as read before the
@@ -72,19 +75,21 @@ async def post(room_id: int) -> Any:
     form = await request.form
     try:
         settings = current_settings()
+        upload = await read_file_upload((await request.files).get("image"))
+        if room.is_direct and upload is not None:
+            raise InvalidInput({"image": NO_FILES_IN_DIRECT_ROOMS})
         if room.is_direct:  # the browser sealed it: the only step that differs by kind
             message = await create_sealed_message(room, user, form.get("envelope"),
                                                   form.get("client_msg_id"),
                                                   grace=presence_grace(settings),
                                                   reply_to=form.get("reply_to"))
         else:
-            image = await read_upload((await request.files).get("image"))
-            if image is not None:
+            if upload is not None:
                 await require_upload_allowance(user, "image")
             message = await create_message(room, user, form.get("body", ""),
                                            form.get("client_msg_id"),
                                            max_chars=settings.message_max_chars,
-                                           grace=presence_grace(settings), image=image,
+                                           grace=presence_grace(settings), file=upload,
                                            media=media_settings(settings),
                                            reply_to=form.get("reply_to"))
     except DomainError as exc:
@@ -99,7 +104,7 @@ async def post(room_id: int) -> Any:
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)
-async def image_too_large(_error: RequestEntityTooLarge) -> Any:
+async def file_too_large(_error: RequestEntityTooLarge) -> Any:
     """413 with the limit spelled out, in the composer for htmx."""
     if not is_htmx():
         return await error_response(413, upload_too_large())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.live_views import frames
-from app.mail.builders import excerpt
+from app.mail.builders import excerpt, without_text
 from app.models import Message
 from app.rendering import mentions_attribute
 
@@ -15,7 +15,7 @@ async def room_notice(message: Message) -> str:
     author = message.author.username
     if message.room.is_direct:
         return await _direct_notice(message)
-    text = excerpt(message.body) if message.body else "sent an image"
+    text = excerpt(message.body) if message.body else without_text(message)
     return await _notice(kind="room", room_id=message.room_id, author_id=message.author_id,
                          mentions=mentions_attribute(message.body),
                          title=f"{author} in #{message.room.name}", text=text,

@@ -9,6 +9,7 @@ from app.mail.config import MailConfig
 from app.mail.outbox import may_email
 from app.mail.tokens import unsubscribe_token
 from app.models import (
+    Attachment,
     EmailMode,
     Membership,
     Notification,
@@ -82,5 +83,8 @@ async def _room_item(user: User, row: Notification, cfg: MailConfig, secret: str
     if row.kind == NotificationKind.PRIVATE_REQUEST:
         return Item(row.kind, actor, "", "", f"{cfg.base_url}/rooms/{row.room_id}")
     mute = f"{cfg.base_url}/unsubscribe/{unsubscribe_token(secret, user.id, row.room_id)}"
+    attachment = await Attachment.get_or_none(id=row.message.attachment_id) \
+        if row.message.attachment_id else None
     return Item(row.kind, actor, row.room.name, excerpt(row.message.body),
-                f"{cfg.base_url}/rooms/{row.room_id}", mute)
+                f"{cfg.base_url}/rooms/{row.room_id}", mute,
+                file_name=attachment.name if attachment else "")

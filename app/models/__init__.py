@@ -1,5 +1,6 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
+from app.models.attachment import Attachment
 from app.models.instance import Instance, SignupPolicy
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
@@ -13,7 +14,7 @@ from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "EmailMode", "Instance", "Invitation", "KeyAlgorithm",
+__all__ = ["REACTIONS", "Attachment", "EmailMode", "Instance", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
            "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",

@@ -34,10 +34,12 @@ class Message(Model):
     author = fields.ForeignKeyField("models.User", related_name="messages", on_delete=fields.CASCADE)
     seq = fields.BigIntField()
     client_msg_id = fields.CharField(max_length=64)
-    body = fields.TextField()  # may be empty when the message carries an image, or was deleted
+    body = fields.TextField()  # may be empty with an image or a file, or once deleted
     envelope = fields.JSONField(null=True)  # direct rooms only; None once deleted
     image = fields.ForeignKeyField("models.MediaFile", related_name="messages", null=True,
                                    on_delete=fields.SET_NULL)
+    attachment = fields.ForeignKeyField("models.Attachment", related_name="messages", null=True,
+                                        on_delete=fields.SET_NULL)
     created_at = fields.DatetimeField(auto_now_add=True)
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)

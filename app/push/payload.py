@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from app.mail.builders import excerpt
+from app.mail.builders import excerpt, without_text
 from app.models import NotificationKind, PushDelivery
 
 
 async def push_payload(row: PushDelivery) -> bytes:
     """{title, body, url, tag} for the service worker (`tag` folds repeats into one notice)."""
-    await row.fetch_related("actor", "room", "message")
+    await row.fetch_related("actor", "room", "message", "message__attachment")
     actor = row.actor.username if row.actor else "someone"
     where = {"url": f"/rooms/{row.room_id}", "tag": f"room-{row.room_id}"}
     if row.room.is_direct or row.kind == NotificationKind.DIRECT_MESSAGE:
@@ -18,6 +18,6 @@ async def push_payload(row: PushDelivery) -> bytes:
         content = {"title": f"{actor} · Parley", "body": f"New private message from {actor}",
                    **where}
     else:
-        text = excerpt(row.message.body) if row.message.body else "(an image)"
+        text = excerpt(row.message.body) if row.message.body else without_text(row.message)
         content = {"title": f"{actor} mentioned you in #{row.room.name}", "body": text, **where}
     return json.dumps(content).encode()

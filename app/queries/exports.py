@@ -14,7 +14,7 @@ async def history_pages(room: Room, page: int = EXPORT_PAGE) -> AsyncIterator[li
     after = 0
     while True:
         rows = await Message.filter(room_id=room.id, seq__gt=after).order_by("seq").limit(page) \
-            .prefetch_related("author", "image", "reactions__user")
+            .prefetch_related("author", "image", "attachment", "reactions__user")
         if not rows:
             return
         yield rows

@@ -1,7 +1,8 @@
 // Composer uploads, on top of the plain multipart form (which works without this file):
 // (static/js/composer.js refuses a file over the limit before sending it);
+// - show the chosen file (name and size) with a button that removes it;
 // - show upload progress from htmx 2's htmx:xhr:progress events;
-// - drop or paste an image onto the composer to attach it.
+// - drop or paste any file onto the composer to attach it.
 // static/js/main.js calls initUploads() once per tab; the listeners are on the document.
 export function initUploads() {
 
@@ -25,17 +26,58 @@ export function initUploads() {
     bar.value = Math.round((100 * evt.detail.loaded) / evt.detail.total);
   });
 
+  // After composer.js's own handler (on the form) has put a refused file back, or not.
   document.addEventListener("htmx:afterRequest", (evt) => {
     const bar = progressBar();
     if (fromComposer(evt) && bar) bar.hidden = true;
+    if (fromComposer(evt)) showChosen();
   });
+
+  // The same units as the server's messages (binary: 1 MB = 1024 × 1024 bytes).
+  function humanSize(bytes) {
+    for (const [unit, scale] of [["MB", 1024 * 1024], ["KB", 1024]]) {
+      if (bytes >= scale) return (bytes / scale).toFixed(1).replace(/\.0$/, "") + " " + unit;
+    }
+    return bytes === 1 ? "1 byte" : bytes + " bytes";
+  }
+
+  // The chip under the composer says which file will be sent; × takes it off again.
+  function showChosen() {
+    const input = fileInput();
+    const chip = document.getElementById("chosen-file");
+    if (!input || !chip) return;
+    const file = input.files && input.files[0];
+    chip.hidden = !file;
+    chip.querySelector(".chosen-file-name").textContent = file ? file.name : "";
+    chip.querySelector(".chosen-file-size").textContent = file ? humanSize(file.size) : "";
+  }
+
+  document.addEventListener("change", (evt) => {
+    if (evt.target !== fileInput()) return;
+    evt.target.removeAttribute("aria-invalid");  // a new choice: the old refusal is moot
+    showChosen();
+  });
+  // composer.js clears the field as a message leaves (its progress bar stays until it arrives).
+  document.addEventListener("parley:sending", showChosen);
+  document.addEventListener("click", (evt) => {
+    if (!evt.target.closest || !evt.target.closest(".chosen-file-remove")) return;
+    const input = fileInput();
+    if (!input) return;
+    input.value = "";
+    input.removeAttribute("aria-invalid");
+    showChosen();
+    const body = composer().querySelector("textarea");
+    if (body) body.focus();
+  });
+  document.addEventListener("htmx:load", showChosen);  // a page shown again keeps its choice
+  document.addEventListener("DOMContentLoaded", showChosen);
 
   function attach(files) {
     const input = fileInput();
-    const image = Array.from(files || []).find((f) => f.type.startsWith("image/"));
-    if (!input || !image) return false;
+    const file = Array.from(files || [])[0];
+    if (!input || !file) return false;
     const transfer = new DataTransfer();
-    transfer.items.add(image);
+    transfer.items.add(file);
     input.files = transfer.files;
     input.dispatchEvent(new Event("change", { bubbles: true }));
     return true;
