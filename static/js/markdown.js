@@ -2,11 +2,34 @@
 // server never sees. The same subset as the server's app/formatting.py: markdown-it with raw
 // HTML off (so <tags> are escaped), linkify, ~~strike~~; no headings or rules; images as plain
 // links; links rel="noopener nofollow" in a new tab; javascript:/data: links stay text
-// (markdown-it's own validateLink); @name wrapped in a span like the server does.
+// (markdown-it's own validateLink); :shortcode: as the emoji and @name wrapped in a span, like
+// the server does (call loadShortcodes() once before rendering: the names come from
+// static/vendor/emoji.json, the same emoji package data the server uses).
 // The library is vendored by the Makefile from the pinned npm package (static/vendor/).
 import "../vendor/markdown-it.min.js";
 
 const MENTION = /(^|[^\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})/g;
+const SHORTCODE = /:([A-Za-z0-9_+\-&.()'’!*]+):/g;
+let shortcodes = null;  // ":name:" -> emoji, once loadShortcodes() has run
+let loading = null;
+
+/** Fetch the emoji names (once per tab); renderMarkdown leaves :shortcodes: as text until then. */
+export function loadShortcodes() {
+  loading = loading || fetch("/static/vendor/emoji.json").then((r) => r.json()).then((entries) => {
+    const map = new Map();
+    for (const [value, name, aliases] of entries) {
+      map.set(name.replace(/ /g, "_"), value);  // the CLDR name, as the server's emojize reads it
+      for (const alias of aliases) if (!map.has(alias)) map.set(alias, value);
+    }
+    shortcodes = map;
+  }).catch(() => { loading = null; });
+  return loading;
+}
+
+function emojize(text) {
+  if (!shortcodes) return text;
+  return text.replace(SHORTCODE, (whole, name) => shortcodes.get(name) || whole);
+}
 
 const md = globalThis.markdownit("commonmark", { html: false, linkify: true, breaks: true })
   .enable(["strikethrough", "linkify"])
@@ -35,7 +58,7 @@ md.core.ruler.push("mentions", (state) => {
       if (token.type === "link_open") inLink += 1;
       if (token.type === "link_close") inLink -= 1;
       if (token.type !== "text" || inLink) { children.push(token); continue; }
-      children.push(...splitMentions(state, token.content));
+      children.push(...splitMentions(state, emojize(token.content)));
     }
     block.children = children;
   }

@@ -335,13 +335,14 @@ async def test_an_encrypted_message_gets_the_rooms_formatting_and_never_its_html
     await open_conversation(bob, base, alice.url)
     payload = "<img src=x onerror=\"document.title='pwned'\">"
 
-    await alice.fill("#body", f"**bold** words {payload} and https://example.com")
+    await alice.fill("#body", f"**bold** words :tada: {payload} and https://example.com")
     await alice.keyboard.press("Enter")
 
     for page in (alice, bob):
         body = page.locator(".message .body").last
         await expect(body.locator("strong")).to_have_text("bold", timeout=15_000)
         await expect(body).to_contain_text(payload)  # shown as text
+        await expect(body).to_contain_text("words \N{PARTY POPPER}")  # :shortcode: as the server does
         assert await page.locator(".messages img").count() == 0
         link = body.get_by_role("link", name="https://example.com")
         await expect(link).to_have_attribute("rel", "noopener nofollow")

@@ -4,7 +4,7 @@
 // (static/js/markdown.js: raw HTML escaped, unsafe links left as text); a message that does
 // not open says so, never garbage.
 
-import { renderMarkdown } from "../markdown.js";
+import { loadShortcodes, renderMarkdown } from "../markdown.js";
 import { decorate } from "../message_list.js";
 import { open, openFromRoom } from "./envelope.js";
 
@@ -35,6 +35,7 @@ async function openMessage(node, s) {
   if (!body) return;
   try {
     const text = await openEnvelope(JSON.parse(node.dataset.envelope), node.dataset, s);
+    await loadShortcodes();  // a failed fetch leaves :shortcodes: as typed
     body.innerHTML = renderMarkdown(text);
     body.classList.remove("encrypted", "undecryptable", "not-for-me");
     body.classList.add("formatted");
