@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, send_file
+from quart import Blueprint
 
 from app.access import find_viewable_media
-from app.actions.errors import NotFound
 from app.auth import login_required, require_account
-from app.media.storage import media_path
-from config.settings import current_settings
+from app.media.serving import stored_file_response
 
 blueprint = Blueprint("media", __name__)
 
@@ -23,14 +21,6 @@ MEDIA_CSP = "default-src 'none'; img-src 'self'; sandbox"
 async def show(key: str) -> Any:
     user = await require_account()
     media = await find_viewable_media(user, key)
-    path = media_path(current_settings().media_dir, key)
-    if not path.is_file():
-        raise NotFound()
-    response = await send_file(path, mimetype=media.content_type, conditional=True)
-    # Private, and revalidated on every use (a cheap 304), so losing access takes effect at once.
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers.pop("Expires", None)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'inline; filename="{key}.{media.format.lower()}"'
-    response.headers["Content-Security-Policy"] = MEDIA_CSP
-    return response
+    return await stored_file_response(
+        key, mimetype=media.content_type, csp=MEDIA_CSP,
+        disposition=f'inline; filename="{key}.{media.format.lower()}"')
