@@ -176,6 +176,7 @@ async def logins_and_latency(base: str, pid: int, talkers: Seeded, logins: Seede
     await listener.close()
     return {"logins": concurrent, "logged_in": ok, "login_seconds": login_seconds,
             "messages": len(latencies), "max_ms": max(latencies) * 1000,
+            "p50_ms": percentile(latencies, 50) * 1000,
             "p99_ms": percentile(latencies, 99) * 1000, "server_cpu_s": cpu}
 
 
