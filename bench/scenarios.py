@@ -59,14 +59,14 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
     started = time.perf_counter()
     late = await _post_at_rate(members[:posters], seeded.room_id, rate, seconds, sent, outcomes)
     post_time = time.perf_counter() - started
-    await asyncio.sleep(drain)
+    accepted = {cid for cid, outcome in outcomes.items() if outcome == "200"}
+    await _drain(seen, accepted, drain)
     stop.set()
     await asyncio.gather(*receivers)
     for ws in sockets:
         await ws.close()
     for m in members:
         await m.close()
-    accepted = {cid for cid, outcome in outcomes.items() if outcome == "200"}
     errors: dict[str, int] = {}
     for outcome in outcomes.values():
         if outcome != "200":
@@ -83,6 +83,19 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
             "duplicated": sum(n - 1 for c in seen for n in c.values() if n > 1),
             "sockets_closed": len(closed),
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+
+
+async def _drain(seen: list[dict[str, int]], accepted: set[str], quiet: float) -> None:
+    """Wait until every socket showed every accepted post, or nothing new came for `quiet`
+    seconds (what is missing then is lost, not late)."""
+    def shown() -> int:
+        return sum(sum(1 for cid in c if cid in accepted) for c in seen)
+
+    expected, last, since = len(accepted) * len(seen), -1, time.perf_counter()
+    while (now := shown()) < expected and time.perf_counter() - since < quiet:
+        if now != last:
+            last, since = now, time.perf_counter()
+        await asyncio.sleep(0.1)
 
 
 async def idle_sockets(base: str, pid: int, seeded: Seeded, count: int) -> dict:
