@@ -140,26 +140,31 @@ async def broadcast(base: str, seeded: Seeded, messages: int = 20) -> dict:
 
 async def history_flatness(base: str, database_url: str, small: Seeded, large: Seeded,
                            small_size: int, large_size: int, rounds: int = 40) -> dict:
-    """Point 4: post latency and a history page, in a room of 1k vs one of 1M messages."""
+    """Point 4: post latency and a history page, in a room of 1k vs one of 1M messages
+    (medians of `rounds` each; a page from the middle of the room's history)."""
     await _fill(database_url, small, small_size)
     await _fill(database_url, large, large_size)
-    result = {}
-    for name, seeded in (("small", small), ("large", large)):
-        member = Member(base, seeded.cookies[0])
+    rooms = {"small": (small, small_size), "large": (large, large_size)}
+    members = {name: Member(base, seeded.cookies[0]) for name, (seeded, _) in rooms.items()}
+    timings: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in rooms}
+    for member in members.values():
         await member.ready_to_post()
-        posts, pages = [], []
-        for n in range(rounds):
+    for n in range(rounds):  # the two rooms take turns, so neither gets the warm-up alone
+        for name, (seeded, size) in rooms.items():
+            member, (posts, pages) = members[name], timings[name]
             started = time.perf_counter()
-            await member.post(f"/rooms/{seeded.room_id}/messages",
-                              {"body": f"history {n}", "client_msg_id": new_cid()})
+            response = await member.post(f"/rooms/{seeded.room_id}/messages",
+                                         {"body": f"history {n}", "client_msg_id": new_cid()})
             posts.append(time.perf_counter() - started)
-            middle = (small_size if name == "small" else large_size) // 2
+            assert response.status_code == 200, response.status_code
             started = time.perf_counter()
-            page = await member.http.get(f"/rooms/{seeded.room_id}/messages?before={middle}")
+            page = await member.http.get(f"/rooms/{seeded.room_id}/messages?before={size // 2}")
             pages.append(time.perf_counter() - started)
-            assert page.status_code == 200
+            assert page.status_code == 200, page.status_code
+    for member in members.values():
         await member.close()
-        result[name] = (statistics.median(posts) * 1000, statistics.median(pages) * 1000)
+    result = {name: (statistics.median(posts) * 1000, statistics.median(pages) * 1000)
+              for name, (posts, pages) in timings.items()}
     return {"post_ms_1k": result["small"][0], "post_ms_1m": result["large"][0],
             "page_ms_1k": result["small"][1], "page_ms_1m": result["large"][1]}
 
