@@ -35,7 +35,7 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
     seen = [dict[str, int]() for _ in sockets]
     latencies: list[float] = []
     last_frame = [0.0]
-    closed: list[int] = []
+    closed: list[int | None] = []
     stop = asyncio.Event()
 
     async def receive(ws, counts: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
             except TimeoutError:
                 continue
             except websockets.ConnectionClosed:
-                closed.append(1)  # what it missed counts as lost
+                closed.append(ws.close_code)  # what it missed counts as lost
                 return
             now = time.perf_counter()
             for cid in MESSAGE_ID.findall(frame):
@@ -81,7 +81,7 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
             "deliveries_per_s": sum(sum(1 for cid in c if cid in sent) for c in seen) / span,
             "lost": len(accepted) * len(sockets) - delivered,
             "duplicated": sum(n - 1 for c in seen for n in c.values() if n > 1),
-            "sockets_closed": len(closed),
+            "sockets_closed": {code: closed.count(code) for code in set(closed)},
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
 
 

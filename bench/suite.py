@@ -157,7 +157,7 @@ def table(r: dict, args: argparse.Namespace) -> str:
                 f"{x['deliveries_per_s']:,.0f} deliveries/s, {x['accepted']}/{x['sent']} posts "
                 f"accepted ({x['sent_late']} sent late), p50 {x['p50_ms']:.0f} ms, "
                 f"p99 {x['p99_ms']:.0f} ms, lost {x['lost']}, dup {x['duplicated']}, "
-                f"errors {x['errors_by_kind'] or 0}",
+                f"errors {x['errors_by_kind'] or 0}, sockets closed {x['sockets_closed'] or 0}",
                 x["p99_ms"] <= 250 and x["lost"] == 0 and x["duplicated"] == 0
                 and x["accepted"] == x["sent"] and x["sent_late"] <= x["sent"] * 0.03)
     if 2 in r:

@@ -74,19 +74,24 @@ class Writer:
     def _flush(self) -> None:
         self._scheduled = False
         due, self._due = self._due, {}
-        joined: dict[tuple[int, ...], str] = {}  # the same frames in the same order: one string
+        # The same frames in the same order: one string (the parts are kept with it, so that no
+        # id in a key can be reused by another frame during this flush).
+        joined: dict[tuple[int, ...], tuple[list[str], str]] = {}
         for conn in due:
             self._send_pending(conn, joined)
 
-    def _send_pending(self, conn: Connection, joined: dict[tuple[int, ...], str]) -> None:
+    def _send_pending(self, conn: Connection,
+                      joined: dict[tuple[int, ...], tuple[list[str], str]]) -> None:
         send = self._sends.get(conn)
         while send is not None and conn.pending and conn.close_code is None \
                 and conn not in self._in_flight:
             parts = _take_batch(conn.pending)
             key = tuple(map(id, parts))
-            data = joined.get(key)
-            if data is None:
-                data = joined[key] = parts[0] if len(parts) == 1 else "".join(parts)
+            if key in joined:
+                data = joined[key][1]
+            else:
+                data = parts[0] if len(parts) == 1 else "".join(parts)
+                joined[key] = (parts, data)
             # Eager: a send the transport takes at once completes here, with no task scheduled.
             task = asyncio.eager_task_factory(asyncio.get_running_loop(), send(data))
             if not task.done():
