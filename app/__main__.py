@@ -56,6 +56,10 @@ def _serve(settings: Settings) -> None:
     uvicorn.run(
         "app:create_app", factory=True, host=settings.host, port=settings.port,
         workers=settings.web_concurrency,
+        # With WEB_CONCURRENCY > 1 the parent restarts a worker that takes longer than this to
+        # start or to answer its health check: uvicorn's 5 s killed every worker, again and
+        # again, while imports took longer on a loaded machine.
+        timeout_worker_healthcheck=60,
         # uvloop and httptools: the event loop and the HTTP parser in C rather than Python.
         loop="uvloop", http="httptools",
         ws_max_size=64 * 1024, timeout_graceful_shutdown=10, lifespan="on",

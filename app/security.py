@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
+import os
 import secrets
+import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -55,6 +59,31 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _lower_priority() -> None:
+    """Hashing threads yield the core to the event loop: a log-in may wait, a message must not."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only
+    except (AttributeError, OSError):
+        pass  # not Linux, or not allowed: plain priority
+
+
+# argon2 is slow on purpose (and releases the GIL): at most two hashes at once, at low priority,
+# so twenty log-ins at once queue here instead of starving the sockets of the CPU.
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2",
+                              initializer=_lower_priority)
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """hash_password() in a hashing thread."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_password, password)
+
+
+async def password_matches(password_hash: str | None, password: str) -> bool:
+    """verify_password() in a hashing thread."""
+    return await asyncio.get_running_loop().run_in_executor(
+        _HASHING, verify_password, password_hash, password)
 
 
 def secret_digest(token: str) -> str:

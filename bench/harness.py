@@ -66,8 +66,10 @@ def pin_postgres(pgdata: Path) -> None:
 
 @contextmanager
 def running_parley(database_url: str, var_dir: Path, workers: int = 1,
-                   cores: set[int] | None = None) -> Iterator[tuple[str, int]]:
-    """Parley through the `make run` entry point on `cores`; yields (base URL, pid)."""
+                   cores: set[int] | None = None,
+                   tree: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """Parley (of the checkout `tree`) through the `make run` entry point on `cores`; yields
+    (base URL, pid)."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "HOST": "127.0.0.1",
            "RATE_LIMITS": "off", "VAR_DIR": str(var_dir), "LOG_LEVEL": "warning",
@@ -75,7 +77,7 @@ def running_parley(database_url: str, var_dir: Path, workers: int = 1,
     cmd = [sys.executable, "-m", "app"]
     if two_cores():
         cmd = ["taskset", "-c", ",".join(map(str, sorted(cores or {SERVER_CORE}))), *cmd]
-    server = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    server = subprocess.Popen(cmd, cwd=tree, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base)

@@ -8,10 +8,13 @@ import secrets
 import signal
 from pathlib import Path
 
+import asyncpg
 import httpx
+import psutil
 import pytest
 import websockets
 
+from app.db import asyncpg_dsn
 from tests.faults.recovery import people_in_a_room
 from tests.helpers import WAIT
 from tests.redis_server import shared_redis_or_skip, subscribers
@@ -83,3 +86,34 @@ async def test_sigterm_closes_sockets_with_1012_and_exits_by_itself(database_url
 
     assert closed.value.rcvd.code == 1012
     assert proc.returncode == 0  # it exited by itself, cleanly, before any kill
+
+
+async def test_web_concurrency_2_serves_from_two_processes(database_url: str,
+                                                           tmp_path: Path) -> None:
+    """WEB_CONCURRENCY=2: two worker processes share the port; sockets land on both, and a
+    message reaches the sockets of each."""
+    env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "WEB_CONCURRENCY": "2"}
+    with running_server(env) as (base, proc):
+        workers = [p for p in psutil.Process(proc.pid).children()
+                   if "spawn_main" in " ".join(p.cmdline())]  # not multiprocessing's helpers
+        alice, bob, room_id = await people_in_a_room(base)
+        db = await asyncpg.connect(asyncpg_dsn(database_url))
+        sockets: list[websockets.ClientConnection] = []
+        processes: dict[str, int] = {}
+        async with asyncio.timeout(WAIT):
+            while len(processes) < 2:  # the kernel hands each connection to either process
+                sockets.append(await bob.socket(room_id))
+                while sum(processes.values()) < len(sockets):
+                    rows = await db.fetch(
+                        "SELECT p.instance_id, count(*) AS n FROM presence p JOIN users u "
+                        "ON u.id = p.user_id WHERE u.username = $1 GROUP BY 1", bob.username)
+                    processes = {r["instance_id"]: r["n"] for r in rows}
+                    await asyncio.sleep(0.05)  # polling the table for the condition
+
+        await alice.say(room_id, "to both processes")
+
+        for ws in sockets:
+            assert await bodies_received(ws, 1) == ["to both processes"]
+        for closer in (*(ws.close() for ws in sockets), alice.close(), bob.close(), db.close()):
+            await closer
+    assert len(workers) == 2

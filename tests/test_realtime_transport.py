@@ -3,6 +3,7 @@ typing notices, and links in pushed fragments built without a request."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -10,9 +11,10 @@ import pytest
 from app.live_views import VIEWS
 from app.realtime.backends import backend_for
 from app.realtime.backends.postgres import PostgresBusBackend
-from app.realtime.connections import Connection, Registry, RoomState
+from app.realtime.connections import QUEUE_FRAMES, Connection, Registry, RoomState
 from app.realtime.dispatch import Dispatcher, Live
 from app.realtime.events import Audience, Event, MessageCreated, RoomRead, Typing
+from app.realtime.pump import Writer
 from app.realtime.typing import TypingState
 from tests.helpers import Person, select_one
 from tests.live import frame_matching, registered, socket
@@ -111,3 +113,77 @@ async def test_a_pushed_member_list_links_to_private_messages_by_path(
         frame = await frame_matching(ws, f"#room-{room_id}-members")
     assert select_one(frame, "a.dm-link[aria-label='Message carol privately']")["href"] \
         == "/dm/carol"
+
+
+class _Client:
+    """A socket's send end as the writer sees it: records what it is sent; `stall()` makes
+    sends wait, as they do when a client stopped reading and its buffers are full."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.gate: asyncio.Event | None = None
+        self.abandoned = 0
+
+    def stall(self) -> None:
+        self.gate = asyncio.Event()
+
+    async def send(self, data: str) -> None:
+        if self.gate is not None:
+            try:
+                await self.gate.wait()
+            except asyncio.CancelledError:
+                self.abandoned += 1
+                raise
+        self.sent.append(data)
+
+
+async def _next_turns(turns: int = 3) -> None:
+    for _ in range(turns):
+        await asyncio.sleep(0)
+
+
+async def test_frames_pushed_in_one_turn_go_as_one_send_built_once_for_every_socket() -> None:
+    writer, a, b = Writer(), _Client(), _Client()
+    conn_a, conn_b = _conn(1, 7, (7,)), _conn(2, 7, (7,))
+    writer.attach(conn_a, a.send)
+    writer.attach(conn_b, b.send)
+    first, second = "<div id='one'></div>", "<div id='two'></div>"
+
+    for conn in (conn_a, conn_b):
+        conn.push(first)
+        conn.push(second)
+    await _next_turns()
+
+    assert a.sent == [first + second] and b.sent == [first + second]
+    assert a.sent[0] is b.sent[0]  # joined once, not once per socket
+    assert conn_a.pending == [] and conn_b.pending == []
+
+
+async def test_a_stuck_send_keeps_order_and_a_client_too_far_behind_is_closed_with_1013() -> None:
+    writer, slow = Writer(), _Client()
+    conn = _conn(1, 7, (7,))
+    closed: list[int] = []
+    conn.on_close = lambda c: (closed.append(c.close_code), writer.detach(c))
+    writer.attach(conn, slow.send)
+    slow.stall()
+
+    conn.push("<p>0</p>")
+    await _next_turns()
+    conn.push("<p>1</p>")
+    conn.push("<p>2</p>")
+    await _next_turns()
+    assert slow.sent == [] and conn.pending == ["<p>1</p>", "<p>2</p>"]  # behind the stuck one
+
+    assert slow.gate is not None
+    slow.gate.set()
+    await _next_turns()
+    assert slow.sent == ["<p>0</p>", "<p>1</p><p>2</p>"]  # in order, the rest as one send
+
+    slow.stall()
+    for n in range(QUEUE_FRAMES + 2):
+        conn.push(f"<p>{n}</p>")
+        await asyncio.sleep(0)
+    await _next_turns()
+    assert closed == [1013]
+    assert slow.abandoned == 1  # the stuck send was given up, not left waiting forever
+    assert conn.pending == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 
@@ -16,7 +15,7 @@ from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
 from app.models import Instance, Session, SignupPolicy, User
 from app.realtime.events import AccountChanged
 from app.realtime.publish import in_transaction, publish
-from app.security import hash_password, verify_password
+from app.security import hash_password_off_loop, password_matches
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -44,7 +43,7 @@ async def register_user(username: str, email: str, password: str, join_token: st
     if errors:
         raise InvalidInput(errors)
     # Slow on purpose: off the event loop, and outside the lock below.
-    password_hash = await asyncio.to_thread(hash_password, password)
+    password_hash = await hash_password_off_loop(password)
     try:
         async with in_transaction() as conn:
             instance = await get_instance(conn, lock=True)  # one sign-up at a time decides "first"
@@ -91,7 +90,7 @@ async def authenticate(username: str, password: str) -> User | None:
     key = username.strip().lower()
     user = await User.get_or_none(username_key=key, is_bot=False) if USERNAME.match(key) \
         else None
-    if not verify_password(user.password_hash if user else None, password):
+    if not await password_matches(user.password_hash if user else None, password):
         return None
     if user is not None and user.deactivated_at is not None:
         raise Forbidden(DEACTIVATED)
@@ -160,7 +159,7 @@ async def reset_password(user: User, password: str) -> None:
         raise InvalidInput({"password": f"Passwords need at least {PASSWORD_MIN} characters."})
     if len(password) > 1024:
         raise InvalidInput({"password": "Passwords can be at most 1024 characters."})
-    user.password_hash = await asyncio.to_thread(hash_password, password)
+    user.password_hash = await hash_password_off_loop(password)
     async with in_transaction() as conn:
         await user.save(update_fields=["password_hash"], using_db=conn)
         await Session.filter(user_id=user.id).using_db(conn).delete()

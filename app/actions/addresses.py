@@ -9,7 +9,7 @@ from app.actions.errors import InvalidInput
 from app.mail.outbox import enqueue_email_verification
 from app.models import Notification, NotificationKind, NotificationStatus, User
 from app.realtime.publish import in_transaction
-from app.security import verify_password
+from app.security import password_matches
 
 
 async def verify_email(user: User) -> None:
@@ -26,7 +26,7 @@ async def verify_email(user: User) -> None:
 async def change_email(user: User, email: str, password: str) -> None:
     """Set a new address, unverified until its owner follows the link sent to it."""
     email = email.strip()
-    if not verify_password(user.password_hash, password):
+    if not await password_matches(user.password_hash, password):
         raise InvalidInput({"password": "That is not your current password."})
     if len(email) > 254 or not EMAIL.match(email):
         raise InvalidInput({"email": "Enter an e-mail address like name@example.com."})

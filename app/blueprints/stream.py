@@ -50,7 +50,7 @@ async def stream() -> None:
     live.registry.add(conn)
     pings = _Pings(conn, user)
     try:
-        await pump(conn, websocket, pings.handle)
+        await pump(conn, websocket, pings.handle, live.writer)
     finally:
         live.registry.remove(conn)
         try:

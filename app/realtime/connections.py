@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.realtime.events import Audience
@@ -13,7 +13,7 @@ CLOSE_SERVICE_RESTART = 1012
 CLOSE_POLICY_VIOLATION = 1008  # refused or shut out (logged out, deactivated): do not retry
 
 
-@dataclass
+@dataclass(slots=True)
 class RoomState:
     """What a connection knows of one of its rooms, to keep the unread badge right."""
 
@@ -31,33 +31,42 @@ class RoomState:
         return self.mention_seq > self.last_read
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
-    """One browser tab's socket: the room it shows, its rooms' states, and its bounded outbox."""
+    """One browser tab's socket: the room it shows, its rooms' states, and its bounded outbox.
+
+    Frames pushed here wait in `pending` until the process's writer (app/realtime/pump.py)
+    sends them, all that queued in one event-loop turn as one WebSocket frame.
+    """
 
     user_id: int
     username: str
     room_id: int | None
     rooms: dict[int, RoomState] = field(default_factory=dict)
-    outbox: asyncio.Queue[str] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_FRAMES))
+    pending: list[str] = field(default_factory=list)
     close_code: int | None = None
-    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set by the socket's pump while it runs: told when frames are waiting, or when to close.
+    on_pending: Callable[[Connection], None] | None = None
+    on_close: Callable[[Connection], None] | None = None
 
     def push(self, frame: str) -> None:
         """Queue a frame; a client that cannot keep up is closed instead of growing memory."""
         if self.close_code is not None:
             return
-        try:
-            self.outbox.put_nowait(frame)
-        except asyncio.QueueFull:
+        if len(self.pending) >= QUEUE_FRAMES:
             self.close(CLOSE_TRY_AGAIN_LATER)
+            return
+        self.pending.append(frame)
+        if len(self.pending) == 1 and self.on_pending is not None:
+            self.on_pending(self)
 
     def close(self, code: int) -> None:
-        """Close the socket with `code` now, even if its sender is stuck on a slow client."""
+        """Close the socket with `code` now, even if a send is stuck on a slow client."""
         if self.close_code is None:
             self.close_code = code
-            self.closed.set()
+            self.pending.clear()
+            if self.on_close is not None:
+                self.on_close(self)
 
 
 class Registry:

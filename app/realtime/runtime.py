@@ -16,6 +16,7 @@ from app.realtime.bus import Bus
 from app.realtime.connections import CLOSE_SERVICE_RESTART, Registry
 from app.realtime.dispatch import Dispatcher, Live, ViewTable
 from app.realtime.publish import send_events_with
+from app.realtime.pump import Writer
 from app.realtime.typing import TypingState
 
 log = logging.getLogger("parley.realtime")
@@ -28,6 +29,7 @@ class Realtime:
     registry: Registry
     dispatcher: Dispatcher
     bus: Bus
+    writer: Writer = field(default_factory=Writer)  # sends for every local socket
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
