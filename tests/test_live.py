@@ -32,6 +32,31 @@ async def test_a_member_receives_the_new_message_as_an_oob_frame(alice: Person, 
     assert select_one(frame, ".body").text == "hello <live>"
 
 
+async def test_a_batch_that_fails_to_render_costs_nothing_the_client_catches_up(
+        alice: Person, bob: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.live_views import frames
+
+    real_render = frames.render
+
+    async def broken_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(frames, "render", real_render)
+        raise RuntimeError("a template bug")
+
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+        monkeypatch.setattr(frames, "render", broken_once)
+        await alice.say(room_id, "not lost", client_msg_id="lost-000000000001")
+
+        with pytest.raises(SocketClosed) as closed:
+            while True:  # (bob's join may still be on its way as a member-list frame)
+                assert "lost-000000000001" not in await next_frame(ws)
+
+    # The page's reconnect catches up from its last message, and gets this one.
+    html = await (await bob.get(f"/rooms/{room_id}/messages?after=0")).get_data()
+    assert closed.value.code == 1012
+    assert [m.select_one(".body").text for m in select(html, ".message")] == ["not lost"]
+
+
 async def test_a_non_member_gets_no_frame_of_a_room(alice: Person, bob: Person, mallory: Person,
                                                     room_id: int) -> None:
     other_room = await mallory.create_room("mallory's own")

@@ -32,6 +32,7 @@ class Bus:
             else f"{BUS_CHANNEL}:{namespace}"
         self._broadcast = Broadcast(backend=self.backend)
         self._deliver = deliver
+        self._on_resync = on_resync
         self._pending: list[str] = []
         self._arrived = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -77,5 +78,8 @@ class Bus:
                 log.exception("dropping a malformed bus event")
         try:
             await self._deliver(events)
-        except Exception:  # one bad batch must not stop the dispatcher
-            log.exception("fan-out failed for %d events", len(events))
+        except Exception:
+            # One bad batch must not stop the dispatcher, nor silently cost anyone a message:
+            # every local socket is closed with 1012, and its client catches up from the table.
+            log.exception("fan-out failed for %d events; local clients will catch up", len(events))
+            await self._on_resync()
