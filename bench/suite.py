@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--only", default="1,2,3,4,5,6", help="points to measure, e.g. 1,3")
     parser.add_argument("--profile", type=Path,
                         help="py-spy raw stacks of the fastest point-1 run go here, summarized")
+    parser.add_argument("--drain", type=float, default=5,
+                        help="point 1/5: seconds without a new frame before what is missing "
+                             "counts as lost")
     parser.add_argument("--json", action="store_true", help="print the raw numbers too")
     parser.add_argument("--server-tree", type=Path, default=ROOT,
                         help="run the server from this checkout instead of this one")
@@ -85,11 +88,11 @@ async def run(args: argparse.Namespace, points: set[int]) -> dict:
                 *lower, top = _rates(args)
                 for rate in lower:
                     results[f"1@{rate}"] = await scenarios.live_room(base, room, rate,
-                                                                     args.seconds)
+                                                                     args.seconds, drain=args.drain)
                 spy = _start_profiler(args.profile, pid)
                 try:
                     results[f"1@{top}"] = await scenarios.live_room(base, room, top,
-                                                                    args.seconds)
+                                                                    args.seconds, drain=args.drain)
                 finally:
                     _stop_profiler(spy)
             if 3 in points:
@@ -105,7 +108,8 @@ async def run(args: argparse.Namespace, points: set[int]) -> dict:
             with running_parley(url, var_dir, workers=2, cores={SERVER_CORE, CLIENT_CORE},
                                 tree=args.server_tree) as (base, _):
                 top = _rates(args)[-1]
-                results[f"5@{top}"] = await scenarios.live_room(base, room, top, args.seconds)
+                results[f"5@{top}"] = await scenarios.live_room(base, room, top, args.seconds,
+                                                                drain=args.drain)
     return results
 
 
