@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from app.live_views import frames, notices
 from app.live_views.typing import push_typing, room_scope
 from app.mentions import mentioned_names
@@ -11,6 +13,8 @@ from app.realtime.connections import Connection, RoomState
 from app.realtime.dispatch import Live
 from app.realtime.events import MessageChanged, MessageCreated
 from app.rendering import dom_id_for
+
+log = logging.getLogger("parley.live")
 
 
 async def load_messages(events: list[MessageCreated]) -> dict[int, Message]:
@@ -23,7 +27,9 @@ async def load_messages(events: list[MessageCreated]) -> dict[int, Message]:
 async def message_created(event: MessageCreated, conns: list[Connection], live: Live,
                           messages: dict[int, Message]) -> None:
     message = messages.get(event.message_id)
-    if message is None:
+    if message is None:  # deleted since (its deletion follows on the bus) — or a bug
+        log.warning("announced message %s of room %s was not found", event.message_id,
+                    event.room_id)
         return
     html = await frames.render("messages/_message.html", message=message)
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
