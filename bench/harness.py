@@ -39,6 +39,8 @@ PASSWORD = "bench password 123"
 SECRET = "bench-secret-" + secrets.token_hex(8)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 MESSAGE_ID = re.compile(r'id="message-(b[0-9a-f]{32})"')
+MESSAGE_SEQ = re.compile(r'id="message-(b[0-9a-f]{32})" data-seq="(\d+)"')
+READY = 'id="live-ready"'
 SERVER_CORE, CLIENT_CORE = 0, 1
 
 
@@ -153,10 +155,14 @@ class Member:
                                                      else f"/ws?room={room_id}")
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
         # No keepalive pings: a saturated server must not look dead to the load generator.
-        return await websockets.connect(url, max_size=2**22, open_timeout=120,
-                                        ping_interval=None,
-                                        additional_headers={"Cookie": cookie,
-                                                            "Origin": self.base})
+        ws = await websockets.connect(url, max_size=2**22, open_timeout=120, ping_interval=None,
+                                      additional_headers={"Cookie": cookie, "Origin": self.base})
+        # As the page does: the socket counts once the server routes the room to it (its first
+        # frame); a post before that reaches it only through a catch-up.
+        async with asyncio.timeout(120):
+            while READY not in await ws.recv():
+                pass
+        return ws
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from itertools import pairwise
 
 import asyncpg
 import httpx
@@ -14,6 +15,7 @@ from app.db import asyncpg_dsn
 from bench.harness import (
     CSRF,
     MESSAGE_ID,
+    MESSAGE_SEQ,
     PASSWORD,
     Member,
     Seeded,
@@ -33,12 +35,15 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
     sockets = await open_sockets(members, seeded.room_id)
     sent: dict[str, float] = {}
     seen = [dict[str, int]() for _ in sockets]
+    order = [list[int]() for _ in sockets]  # the seqs each socket showed, as they came
+    seqs: dict[str, int] = {}
     latencies: list[float] = []
     last_frame = [0.0]
     closed: list[int | None] = []
     stop = asyncio.Event()
 
-    async def receive(ws, counts: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    async def receive(ws, counts: dict[str, int],  # type: ignore[no-untyped-def]
+                      shown: list[int]) -> None:
         while not stop.is_set():
             try:
                 frame = await asyncio.wait_for(ws.recv(), 0.5)
@@ -48,13 +53,17 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
                 closed.append(ws.close_code)  # what it missed counts as lost
                 return
             now = time.perf_counter()
+            for cid, seq in MESSAGE_SEQ.findall(frame):
+                shown.append(int(seq))
+                seqs[cid] = int(seq)
             for cid in MESSAGE_ID.findall(frame):
                 counts[cid] = counts.get(cid, 0) + 1
                 if cid in sent:
                     latencies.append(now - sent[cid])
                     last_frame[0] = now
 
-    receivers = [asyncio.create_task(receive(ws, c)) for ws, c in zip(sockets, seen, strict=True)]
+    receivers = [asyncio.create_task(receive(ws, c, o))
+                 for ws, c, o in zip(sockets, seen, order, strict=True)]
     outcomes: dict[str, str] = {}
     started = time.perf_counter()
     late = await _post_at_rate(members[:posters], seeded.room_id, rate, seconds, sent, outcomes)
@@ -82,7 +91,32 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
             "lost": len(accepted) * len(sockets) - delivered,
             "duplicated": sum(n - 1 for c in seen for n in c.values() if n > 1),
             "sockets_closed": {code: closed.count(code) for code in set(closed)},
+            "out_of_order": sum(1 for shown in order for a, b in pairwise(shown) if b < a),
+            "missed": _missed(seen, accepted, seqs),
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+
+
+def _missed(seen: list[dict[str, int]], accepted: set[str], seqs: dict[str, int]) -> dict:
+    """Where the lost deliveries were: how many sockets missed some, in how many runs of
+    consecutive seqs, and how many posts no socket showed at all (never fanned out)."""
+    by_every = sum(1 for cid in accepted if not any(cid in c for c in seen))
+    sockets, runs, longest, starts = 0, 0, 0, set()
+    for counts in seen:
+        gone = sorted(seqs[cid] for cid in accepted if cid not in counts and cid in seqs)
+        if not gone:
+            continue
+        sockets += 1
+        starts.add(gone[0])
+        missing, run = set(gone), 0
+        for seq in range(gone[0], gone[-1] + 2):
+            if seq not in missing:
+                if run:
+                    runs, longest, run = runs + 1, max(longest, run), 0
+            else:
+                run += 1
+    return {"sockets": sockets, "runs": runs, "longest_run": longest,
+            "first_missed": sorted(starts)[:10],
+            "shown_by_no_socket": by_every}
 
 
 async def _drain(seen: list[dict[str, int]], accepted: set[str], quiet: float) -> None:

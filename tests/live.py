@@ -10,6 +10,8 @@ from quart.testing.connections import TestWebsocketConnection
 
 from tests.helpers import WAIT, Person, select, soup
 
+READY_ID = "live-ready"
+
 
 class SocketClosed(Exception):
     """The server closed the socket with `code`."""
@@ -55,16 +57,32 @@ async def next_frame(ws: RecordingWebsocket, timeout: float = WAIT) -> str:
     """The next pushed element (raises SocketClosed if the server closed the socket).
 
     The server may send several top-level elements in one WebSocket frame when they queued up;
-    the page swaps each on its own, so tests read them one by one too.
+    the page swaps each on its own, so tests read them one by one too. The socket's "ready"
+    notice (its first frame) is skipped: `ready()` reads it.
     """
     pending: list[str] = ws.__dict__.setdefault("_pending", [])
-    if not pending:
+    while not pending:
         data = await asyncio.wait_for(ws.receive(), timeout)
         text = data.decode() if isinstance(data, bytes) else data
-        pending.extend(str(el) for el in soup(text).find_all(recursive=False) if el.name)
-        if not pending:
+        pending.extend(str(el) for el in soup(text).find_all(recursive=False)
+                       if el.name and el.get("id") != READY_ID)
+        if not pending and READY_ID not in text:
             return text
     return pending.pop(0)
+
+
+async def ready(ws: RecordingWebsocket, timeout: float = WAIT) -> None:
+    """Read up to the socket's "ready" notice: the server now routes its rooms' frames to it.
+    Elements that came with it stay for next_frame()."""
+    pending: list[str] = ws.__dict__.setdefault("_pending", [])
+    async with asyncio.timeout(timeout):
+        while True:
+            data = await ws.receive()
+            text = data.decode() if isinstance(data, bytes) else data
+            elements = soup(text).find_all(recursive=False)
+            pending.extend(str(el) for el in elements if el.name and el.get("id") != READY_ID)
+            if any(el.name and el.get("id") == READY_ID for el in elements):
+                return
 
 
 async def frame_matching(ws: RecordingWebsocket, selector: str, timeout: float = WAIT) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from urllib.parse import urlsplit
 
@@ -83,8 +82,7 @@ async def bodies_received(ws: ClientConnection, count: int, timeout: float = WAI
 
 
 async def wait_registered(ws: ClientConnection, user: RemoteUser, room_id: int) -> None:
-    """Make sure the server has subscribed the socket: a typing ping echoes back a frame."""
-    await ws.send(json.dumps({"type": "typing"}))
+    """Make sure the server routes the room to the socket: its "ready" notice (first frame)."""
     async with asyncio.timeout(WAIT):
-        while not select(await ws.recv(), f"#room-{room_id}-typing"):
+        while not select(await ws.recv(), "#live-ready"):
             pass

@@ -9,7 +9,6 @@ records what came over each socket, so a test can check order and repeats on the
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
 import httpx
@@ -79,14 +78,14 @@ class RoomPage:
             self.shown.setdefault(dom_id, seq)
 
     async def _registered(self, ws: ClientConnection) -> list[tuple[str, int]]:
-        """Send a typing ping and read until it echoes back; keep the messages read meanwhile."""
-        await ws.send(json.dumps({"type": "typing"}))
+        """Read up to the socket's "ready" notice (the server routes the room to it from then
+        on), as the page does before it catches up; keep the messages read meanwhile."""
         early: list[tuple[str, int]] = []
         async with asyncio.timeout(15):
             while True:
                 frame = await ws.recv()
                 early += self._on_socket(_messages(frame))
-                if select(frame, f"#room-{self.room_id}-typing"):
+                if select(frame, "#live-ready"):
                     return early
 
     def _on_socket(self, messages: list[tuple[str, int]]) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ from app.models import Presence, Room, User
 from app.realtime.connections import QUEUE_FRAMES
 from tests.helpers import Person, select, select_one
 from tests.images import still
-from tests.live import SocketClosed, frame_matching, next_frame, registered, socket
+from tests.live import SocketClosed, frame_matching, next_frame, ready, registered, socket
 from tests.mailbox import eventually
 
 
@@ -30,6 +30,21 @@ async def test_a_member_receives_the_new_message_as_an_oob_frame(alice: Person, 
     article = select_one(frame, "article#message-live-000000000001")
     assert article["data-seq"] == "1" and article["data-author-id"] == str(alice.user_id)
     assert select_one(frame, ".body").text == "hello <live>"
+
+
+async def test_the_first_frame_says_the_socket_hears_its_room_so_nothing_after_it_is_missed(
+        alice: Person, bob: Person, room_id: int) -> None:
+    # The page catches up from the table on this frame (static/js/live.js), not on the socket's
+    # open: a message committed between the open and the routing would otherwise reach neither.
+    async with socket(bob, room_id) as ws:
+        await ready(ws)
+        routed = [c.user_id for c in bob.app.extensions["realtime"].registry.viewers(room_id)]
+
+        await alice.say(room_id, "right after ready", client_msg_id="ready-00000000001")
+        frame = await frame_matching(ws, "article#message-ready-00000000001")
+
+    assert routed == [bob.user_id]
+    assert select_one(frame, ".body").text == "right after ready"
 
 
 async def test_a_batch_that_fails_to_render_costs_nothing_the_client_catches_up(

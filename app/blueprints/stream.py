@@ -12,6 +12,7 @@ from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_typing
 from app.auth import current_account
 from app.blueprints import int_arg
+from app.live_views import frames
 from app.models import Membership, User
 from app.queries.mentions import unread_mention_seqs
 from app.realtime import presence
@@ -48,6 +49,7 @@ async def stream() -> None:
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await presence.record_connection(user.id, conn.room_id)
     live.registry.add(conn)
+    conn.push(frames.READY)  # from here on no message of its rooms passes it by
     pings = _Pings(conn, user)
     try:
         await pump(conn, websocket, pings.handle, live.writer)

@@ -15,6 +15,12 @@ async def render(template: str, **context: Any) -> str:
     return await render_fragment(template, url_for=_path_for, **context)
 
 
+# The first frame of every socket, pushed once the process routes the socket's rooms to it: the
+# page catches up from the table on this frame, not on the socket's open, so a message
+# committed between the two is fetched rather than missed (static/js/live.js).
+READY = '<div id="live-ready" hidden></div>'
+
+
 def append(target_id: str, html: str) -> str:
     """A frame that appends `html` inside the element `target_id`."""
     return f'<div id="{target_id}" hx-swap-oob="beforeend">{html}</div>'

@@ -1,6 +1,7 @@
 // Live updates around htmx's WebSocket extension, once per tab (a module runs once, so there
 // is exactly one poller however many pages a boosted session visits):
-// - on every (re)connect, fetch what the socket missed: GET <room>/messages?after=<last seq>;
+// - on every (re)connect, once the server says the socket hears the room (its first frame,
+//   #live-ready), fetch what the page missed: GET <room>/messages?after=<last seq>;
 // - a discreet "Reconnecting…" while the socket is down;
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
 // - typing pings (at most one a second) and read marks go up the socket.
@@ -74,7 +75,13 @@ function scheduleRead() {
 document.addEventListener("htmx:wsOpen", (evt) => {
   socket = evt.detail.socketWrapper;
   setStatus(true);
-  catchUp();
+});
+// Not on open: a message committed after the catch-up's read but before the server routed
+// the room to this socket would reach neither.
+document.addEventListener("htmx:wsAfterMessage", (evt) => {
+  if (typeof evt.detail.message === "string" && evt.detail.message.includes('id="live-ready"')) {
+    catchUp();
+  }
 });
 document.addEventListener("htmx:wsClose", (evt) => {
   if (socket && evt.detail.socketWrapper !== socket) return;  // an older page's socket

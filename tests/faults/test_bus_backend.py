@@ -25,10 +25,11 @@ async def test_a_lost_connection_is_replaced_once_and_hears_again(database_url: 
         async with broadcast.subscribe("bus_backend_test") as subscriber:
             admin = await asyncpg.connect(asyncpg_dsn(database_url))
             try:
+                # This backend's connection (another test's server may still be leaving).
                 killed = await admin.fetchval(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE application_name = $1 AND datname = current_database()",
-                    BUS_APP_NAME)
+                    "WHERE application_name = $1 AND pid = $2",
+                    BUS_APP_NAME, backend._live().get_server_pid())
                 async with asyncio.timeout(30):
                     while not resyncs:
                         await asyncio.sleep(0.02)
