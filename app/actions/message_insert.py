@@ -1,6 +1,8 @@
-"""Posting a message in one database round trip: one statement checks membership, numbers,
+"""Posting a message in one database round trip: one statement checks membership (and that
+the room takes plain text: not a direct room, whose messages are sealed), numbers,
 deduplicates, checks the message replied to, inserts, marks it read for its author, writes
-the e-mail and push outbox rows and NOTIFYs.
+the e-mail and push outbox rows and NOTIFYs. It is the whole of the common post: the request
+does not look the room and membership up first (app/actions/messages.py post_text).
 
 It is one statement, so it is one transaction: the NOTIFY is delivered only when everything
 it announces is committed. `seq` is taken under the room's row lock (the UPDATE), so seq order
@@ -38,7 +40,8 @@ WITH target AS (
     SELECT id FROM messages WHERE id = $12::bigint AND room_id = $1 AND deleted_at IS NULL
 ), numbered AS (
     UPDATE rooms SET last_seq = last_seq + 1, last_message_at = now()
-    WHERE id = $1 AND EXISTS (SELECT 1 FROM target WHERE membership_id IS NOT NULL)
+    WHERE id = $1 AND EXISTS (SELECT 1 FROM target WHERE membership_id IS NOT NULL
+                                                       AND kind <> 'direct')
       AND NOT EXISTS (SELECT 1 FROM earlier)
       AND ($12::bigint IS NULL OR EXISTS (SELECT 1 FROM quoted))
     RETURNING last_seq

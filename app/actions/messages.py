@@ -16,7 +16,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from app.actions import envelopes
-from app.actions.errors import Conflict, InvalidInput
+from app.actions.errors import Conflict, DomainError, InvalidInput
 from app.actions.message_insert import Posted, post_message
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
@@ -74,6 +74,29 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
     return message
 
 
+async def post_text(room_id: int, author: User, body: str, client_msg_id: str | None, *,
+                    max_chars: int, grace: timedelta, reply_to: str | None = None
+                    ) -> Message | None:
+    """The common post in one round trip: a text message, authorised by the statement itself
+    (a member of a room that takes text). None when it did not post: not a member, no such
+    room, a direct room, bad input, a retry, a refused reply. The caller then takes the full
+    path (look the room up, create_message), which says exactly why, or returns the retry's
+    first copy.
+    """
+    try:
+        body = clean_body(body, max_chars)
+        client_msg_id = _clean_client_msg_id(client_msg_id)
+        quoted = clean_reply_to(reply_to)
+    except DomainError:
+        return None
+    posted = await post_message(connections.get("default"), room_id, author.id, client_msg_id,
+                                body, None, mentioned_names(body), grace, quoted)
+    if posted.id is None:
+        return None
+    return await _posted_message(posted, room_id, author, client_msg_id, body, None, None,
+                                 quoted)
+
+
 async def create_sealed_message(room: Room, author: User, envelope: str | None,
                                 client_msg_id: str | None, *, grace: timedelta,
                                 reply_to: str | None = None) -> Message:
@@ -108,8 +131,6 @@ async def _posted_once(room: Room, author: User, client_msg_id: str, grace: time
         return dup.message, False
     message.author = author
     message.room = room
-    if message.reply_to_id is not None:  # the fragment quotes it
-        message.reply_to = await Message.get(id=message.reply_to_id).prefetch_related("author")
     return message, True
 
 
@@ -163,6 +184,8 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
         # NOTIFY inside the transaction: delivered at COMMIT, never before the row is visible.
         await publish(MessageCreated(room_id=room.id, message_id=message.id, seq=seq,
                                      author_id=author.id), using_db=conn)
+    if reply_to is not None:  # the fragment quotes it
+        message.reply_to = await Message.get(id=reply_to).prefetch_related("author")
     return message
 
 
@@ -200,7 +223,18 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
         raise _reply_refused()
     if posted.id is None:
         raise _AlreadyPosted(await Message.get(id=posted.earlier_id))
-    message = Message(id=posted.id, room_id=room.id, author_id=author.id, seq=posted.seq,
+    message = await _posted_message(posted, room.id, author, client_msg_id, body, media,
+                                    attachment, reply_to)
+    message.room = room
+    return message
+
+
+async def _posted_message(posted: Posted, room_id: int, author: User, client_msg_id: str,
+                          body: str, media: MediaFile | None, attachment: Attachment | None,
+                          reply_to: int | None) -> Message:
+    """The Message the statement inserted, built from what it returned (no second query but
+    the quoted message's, when there is one)."""
+    message = Message(id=posted.id, room_id=room_id, author_id=author.id, seq=posted.seq,
                       client_msg_id=client_msg_id, body=body,
                       image_id=media.id if media else None,
                       attachment_id=attachment.id if attachment else None,
@@ -208,6 +242,9 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
     message._saved_in_db = True
     message.image = media
     message.attachment = attachment
+    message.author = author
+    if reply_to is not None:  # the fragment quotes it
+        message.reply_to = await Message.get(id=reply_to).prefetch_related("author")
     return message
 
 

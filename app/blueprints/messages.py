@@ -9,7 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
 from app.actions.errors import DomainError, InvalidInput
-from app.actions.messages import KeyChanged, create_message, create_sealed_message
+from app.actions.messages import KeyChanged, create_message, create_sealed_message, post_text
 from app.auth import login_required, require_account
 from app.blueprints import (
     int_arg,
@@ -71,11 +71,20 @@ async def history(room_id: int) -> Any:
 @login_required
 async def post(room_id: int) -> Any:
     user = await require_account()
-    room, membership = await require_membership(user, room_id)
     form = await request.form
+    files = await request.files
+    settings = current_settings()
+    if not files.get("image") and "envelope" not in form:
+        # The common post: one round trip that checks the membership itself. Anything it did
+        # not post goes the full way below, which says exactly why.
+        message = await post_text(room_id, user, form.get("body", ""), form.get("client_msg_id"),
+                                  max_chars=settings.message_max_chars,
+                                  grace=presence_grace(settings), reply_to=form.get("reply_to"))
+        if message is not None:
+            return await _posted(message)
+    room, membership = await require_membership(user, room_id)
     try:
-        settings = current_settings()
-        upload = await read_file_upload((await request.files).get("image"))
+        upload = await read_file_upload(files.get("image"))
         if room.is_direct and upload is not None:
             raise InvalidInput({"image": NO_FILES_IN_DIRECT_ROOMS})
         if room.is_direct:  # the browser sealed it: the only step that differs by kind
@@ -94,9 +103,15 @@ async def post(room_id: int) -> Any:
                                            reply_to=form.get("reply_to"))
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
+    return await _posted(message)
+
+
+async def _posted(message: Any) -> Any:
+    """The answer to a post that was stored: the page scrolled to it, or its fragment."""
     if not is_htmx():
         # The newest page, scrolled to the message just posted (its id is the fragment's).
-        return redirect(url_for("rooms.show", room_id=room.id) + "#" + dom_id(message), 303)
+        return redirect(url_for("rooms.show", room_id=message.room_id) + "#" + dom_id(message),
+                        303)
     response = await make_response(await render_fragment("messages/_message.html",
                                                          message=message))
     response.headers["Vary"] = "HX-Request"
