@@ -23,7 +23,6 @@ from pathlib import Path
 
 import httpx
 import psutil
-import websockets
 from argon2 import PasswordHasher
 from itsdangerous import URLSafeTimedSerializer
 from tortoise import Tortoise
@@ -33,14 +32,16 @@ sys.path.insert(0, str(ROOT))
 
 from app.db import tortoise_config  # noqa: E402
 from app.models import Membership, Room, Session, User  # noqa: E402
+from bench.httpclient import Answer, LeanHTTP  # noqa: E402
+from bench.wsclient import LeanSocket, connect  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 PASSWORD = "bench password 123"
 SECRET = "bench-secret-" + secrets.token_hex(8)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-MESSAGE_ID = re.compile(r'id="message-(b[0-9a-f]{32})"')
-MESSAGE_SEQ = re.compile(r'id="message-(b[0-9a-f]{32})" data-seq="(\d+)"')
-READY = 'id="live-ready"'
+# Frames are read as bytes (bench/wsclient.py): the patterns are bytes too.
+MESSAGE_SEQ = re.compile(rb'id="message-(b[0-9a-f]{32})" data-seq="(\d+)"')
+READY = b'id="live-ready"'
 SERVER_CORE, CLIENT_CORE = 0, 1
 
 
@@ -141,22 +142,25 @@ class Member:
                                       cookies={"parley_auth": auth_cookie},
                                       limits=httpx.Limits(max_connections=8))
         self.token = ""
+        self.lean: LeanHTTP | None = None
 
     async def ready_to_post(self) -> None:
         page = (await self.http.get("/rooms")).text
         self.token = CSRF.search(page).group(1)
 
-    async def post(self, path: str, data: dict[str, str]) -> httpx.Response:
-        return await self.http.post(path, data=data, headers={
-            "X-CSRF-Token": self.token, "HX-Request": "true"})
+    async def post(self, path: str, data: dict[str, str]) -> Answer:
+        """An htmx form post (through the lean client: the generator must not be the limit)."""
+        if self.lean is None:
+            cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
+            self.lean = LeanHTTP(self.base, {"Cookie": cookie, "Origin": self.base})
+        return await self.lean.post_form(path, data, {"X-CSRF-Token": self.token,
+                                                      "HX-Request": "true"})
 
-    async def socket(self, room_id: int | None) -> websockets.ClientConnection:
+    async def socket(self, room_id: int | None) -> LeanSocket:
         url = self.base.replace("http", "ws", 1) + ("/ws" if room_id is None
                                                      else f"/ws?room={room_id}")
         cookie = "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())
-        # No keepalive pings: a saturated server must not look dead to the load generator.
-        ws = await websockets.connect(url, max_size=2**22, open_timeout=120, ping_interval=None,
-                                      additional_headers={"Cookie": cookie, "Origin": self.base})
+        ws = await connect(url, {"Cookie": cookie, "Origin": self.base})
         # As the page does: the socket counts once the server routes the room to it (its first
         # frame); a post before that reaches it only through a catch-up.
         async with asyncio.timeout(120):
@@ -166,11 +170,13 @@ class Member:
 
     async def close(self) -> None:
         await self.http.aclose()
+        if self.lean is not None:
+            await self.lean.close()
 
 
 async def open_sockets(members: list[Member], room_id: int | None,
-                       chunk: int = 100) -> list[websockets.ClientConnection]:
-    sockets: list[websockets.ClientConnection] = []
+                       chunk: int = 100) -> list[LeanSocket]:
+    sockets: list[LeanSocket] = []
     for start in range(0, len(members), chunk):
         sockets += await asyncio.gather(*(m.socket(room_id)
                                           for m in members[start:start + chunk]))

@@ -9,12 +9,10 @@ from itertools import pairwise
 
 import asyncpg
 import httpx
-import websockets
 
 from app.db import asyncpg_dsn
 from bench.harness import (
     CSRF,
-    MESSAGE_ID,
     MESSAGE_SEQ,
     PASSWORD,
     Member,
@@ -25,6 +23,10 @@ from bench.harness import (
     percentile,
     rss_mib,
 )
+from bench.httpclient import BadAnswer
+from bench.wsclient import LeanSocket, OnFrame
+
+POST_TIMEOUT = 120  # seconds: a post with no answer by then counts as an error
 
 
 async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
@@ -39,39 +41,28 @@ async def live_room(base: str, seeded: Seeded, rate: float, seconds: float,
     seqs: dict[str, int] = {}
     latencies: list[float] = []
     last_frame = [0.0]
-    closed: list[int | None] = []
-    stop = asyncio.Event()
 
-    async def receive(ws, counts: dict[str, int],  # type: ignore[no-untyped-def]
-                      shown: list[int]) -> None:
-        while not stop.is_set():
-            try:
-                frame = await asyncio.wait_for(ws.recv(), 0.5)
-            except TimeoutError:
-                continue
-            except websockets.ConnectionClosed:
-                closed.append(ws.close_code)  # what it missed counts as lost
-                return
-            now = time.perf_counter()
-            for cid, seq in MESSAGE_SEQ.findall(frame):
-                shown.append(int(seq))
-                seqs[cid] = int(seq)
-            for cid in MESSAGE_ID.findall(frame):
+    def receiver(counts: dict[str, int], shown: list[int]) -> OnFrame:
+        def on_frame(payload: bytes, now: float) -> None:
+            for raw_cid, raw_seq in MESSAGE_SEQ.findall(payload):
+                cid, seq = raw_cid.decode(), int(raw_seq)
+                shown.append(seq)
+                seqs[cid] = seq
                 counts[cid] = counts.get(cid, 0) + 1
                 if cid in sent:
                     latencies.append(now - sent[cid])
                     last_frame[0] = now
+        return on_frame
 
-    receivers = [asyncio.create_task(receive(ws, c, o))
-                 for ws, c, o in zip(sockets, seen, order, strict=True)]
+    for ws, counts, shown in zip(sockets, seen, order, strict=True):
+        ws.listen(receiver(counts, shown))
     outcomes: dict[str, str] = {}
     started = time.perf_counter()
     late = await _post_at_rate(members[:posters], seeded.room_id, rate, seconds, sent, outcomes)
     post_time = time.perf_counter() - started
     accepted = {cid for cid, outcome in outcomes.items() if outcome == "200"}
     await _drain(seen, accepted, drain)
-    stop.set()
-    await asyncio.gather(*receivers)
+    closed = [ws.close_code for ws in sockets if ws.close_code is not None]  # missed = lost
     for ws in sockets:
         await ws.close()
     for m in members:
@@ -140,7 +131,7 @@ async def idle_sockets(base: str, pid: int, seeded: Seeded, count: int) -> dict:
     sockets = await open_sockets([member] * count, None)
     await asyncio.sleep(3)
     after = rss_mib(pid)
-    alive = sum(1 for ws in sockets if ws.state.name == "OPEN")
+    alive = sum(1 for ws in sockets if ws.open)
     for ws in sockets:
         await ws.close()
     await member.close()
@@ -153,17 +144,32 @@ async def broadcast(base: str, seeded: Seeded, messages: int = 20) -> dict:
     poster = members[0]
     await poster.ready_to_post()
     sockets = await open_sockets(members, seeded.room_id)
-    await asyncio.sleep(1)
+    expected = [b""]  # the id of the message on its way
+    arrived: dict[int, float] = {}  # socket index -> when the message reached it
+    everyone = asyncio.Event()
+
+    def receiver(index: int) -> OnFrame:
+        def on_frame(payload: bytes, now: float) -> None:
+            if index not in arrived and expected[0] in payload:
+                arrived[index] = now
+                if len(arrived) == len(sockets):
+                    everyone.set()
+        return on_frame
+
+    for index, ws in enumerate(sockets):
+        ws.listen(receiver(index))
     to_last: list[float] = []
     for _ in range(messages):
         cid = new_cid()
+        expected[0] = f'id="message-{cid}"'.encode()
+        arrived.clear()
+        everyone.clear()
         started = time.perf_counter()
-        waiters = [asyncio.create_task(_until(ws, cid)) for ws in sockets]
         response = await poster.post(f"/rooms/{seeded.room_id}/messages",
                                      {"body": f"to everyone {cid}", "client_msg_id": cid})
         assert response.status_code == 200, response.status_code
-        arrivals = await asyncio.wait_for(asyncio.gather(*waiters), 60)
-        to_last.append(max(arrivals) - started)
+        await asyncio.wait_for(everyone.wait(), 60)
+        to_last.append(max(arrived.values()) - started)
     for ws in sockets:
         await ws.close()
     for m in members:
@@ -263,18 +269,20 @@ async def _post(member: Member, room_id: int, sent: dict[str, float],
     cid = new_cid()
     sent[cid] = time.perf_counter()
     try:
-        response = await member.post(f"/rooms/{room_id}/messages",
-                                     {"body": f"load {cid}", "client_msg_id": cid})
+        async with asyncio.timeout(POST_TIMEOUT):
+            response = await member.post(f"/rooms/{room_id}/messages",
+                                         {"body": f"load {cid}", "client_msg_id": cid})
         outcomes[cid] = str(response.status_code)
-    except httpx.HTTPError as exc:
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, BadAnswer) as exc:
         outcomes[cid] = type(exc).__name__
 
 
-async def _until(ws, cid: str) -> float:  # type: ignore[no-untyped-def]
+async def _until(ws: LeanSocket, cid: str) -> float:
     """Read frames until one carries message `cid`; when it arrived."""
+    needle = cid.encode()
     while True:
         frame = await ws.recv()
-        if cid in frame:
+        if needle in frame:
             return time.perf_counter()
 
 

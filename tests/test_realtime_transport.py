@@ -4,6 +4,7 @@ typing notices, and links in pushed fragments built without a request."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import replace
 
 import pytest
@@ -12,7 +13,7 @@ from app.live_views import VIEWS
 from app.realtime.backends import backend_for
 from app.realtime.backends.postgres import PostgresBusBackend
 from app.realtime.connections import QUEUE_FRAMES, Connection, Registry, RoomState
-from app.realtime.dispatch import Dispatcher, Live
+from app.realtime.dispatch import Dispatcher, Live, View
 from app.realtime.events import Audience, Event, MessageCreated, RoomRead, Typing
 from app.realtime.pump import Writer
 from app.realtime.typing import TypingState
@@ -157,6 +158,33 @@ async def test_frames_pushed_in_one_turn_go_as_one_send_built_once_for_every_soc
     assert a.sent == [first + second] and b.sent == [first + second]
     assert a.sent[0] is b.sent[0]  # joined once, not once per socket
     assert conn_a.pending == [] and conn_b.pending == []
+
+
+async def test_a_backlog_of_events_reaches_a_socket_that_keeps_reading_in_order() -> None:
+    # A dispatcher behind by more events than a socket may have frames waiting (a burst, a
+    # busy process) must not take its sockets for slow clients and close them with 1013.
+    writer, client = Writer(), _Client()
+    conn = _conn(1, 7, (7,))
+    closed: list[int | None] = []
+    conn.on_close = lambda c: closed.append(c.close_code)
+    writer.attach(conn, client.send)
+    registry = Registry()
+    registry.add(conn)
+
+    async def push_seq(event: MessageCreated, conns: list[Connection], *_: object) -> None:
+        for c in conns:
+            c.push(f"<p>{event.seq}</p>")
+
+    views = {kind: View(show=push_seq) for kind in Event.types.values()}
+    dispatcher = Dispatcher(Live(registry, TypingState()), views, contextlib.nullcontext)
+    backlog = [MessageCreated(room_id=7, message_id=n, seq=n, author_id=2)
+               for n in range(1, 3 * QUEUE_FRAMES + 1)]
+
+    await dispatcher.deliver(backlog)  # type: ignore[arg-type]
+    await _next_turns()
+
+    assert closed == []
+    assert "".join(client.sent) == "".join(f"<p>{n}</p>" for n in range(1, 3 * QUEUE_FRAMES + 1))
 
 
 async def test_a_stuck_send_keeps_order_and_a_client_too_far_behind_is_closed_with_1013() -> None:

@@ -7,15 +7,25 @@ needs once and pushes frames to the connections it is handed.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from app.realtime.connections import CLOSE_SERVICE_RESTART, Connection, Registry
+from app.realtime.connections import (
+    CLOSE_SERVICE_RESTART,
+    QUEUE_FRAMES,
+    Connection,
+    Registry,
+)
 from app.realtime.events import Event
 from app.realtime.typing import TypingState
+
+# A few frames per event reach a socket at most (the message, a badge, a notice, typing): a
+# slice stays well under what a socket may have waiting.
+SLICE_EVENTS = QUEUE_FRAMES // 4
 
 
 @dataclass
@@ -54,7 +64,16 @@ class Dispatcher:
         self._context = context  # what views need around them (the app's rendering context)
 
     async def deliver(self, events: list[Event]) -> None:
-        """Deliver a batch; events nobody here listens to cost nothing."""
+        """Deliver a batch, in slices the writer sends between (a backlog of events must not
+        pile more frames on a socket at once than a slow client may have waiting: that is
+        what closes it with 1013)."""
+        for start in range(0, len(events), SLICE_EVENTS):
+            if start:
+                await asyncio.sleep(0)  # the writer's turn: it sends what the last slice pushed
+            await self._deliver(events[start:start + SLICE_EVENTS])
+
+    async def _deliver(self, events: list[Event]) -> None:
+        """Deliver a slice; events nobody here listens to cost nothing."""
         routed = [(event, conns) for event in events
                   if (conns := self.live.registry.audience(event.audience))
                   or event.audience.every_process]
