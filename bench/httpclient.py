@@ -40,8 +40,21 @@ class LeanHTTP:
         request = (f"POST {path} HTTP/1.1\r\n{self._headers}{extra}"
                    "Content-Type: application/x-www-form-urlencoded\r\n"
                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
-        reader, writer = self._idle.pop() if self._idle else \
-            await asyncio.open_connection(self._host, self._port)
+        while self._idle:
+            # The server may have closed an idle connection (its keep-alive timeout) just as
+            # we reuse it; nothing was read then, so the request goes again on a new one
+            # (Parley's posts carry a client_msg_id: a repeat is stored once).
+            reader, writer = self._idle.pop()
+            try:
+                return await self._exchange(reader, writer, request)
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                if getattr(exc, "partial", b""):
+                    raise
+        reader, writer = await asyncio.open_connection(self._host, self._port)
+        return await self._exchange(reader, writer, request)
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        request: bytes) -> Answer:
         try:
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")

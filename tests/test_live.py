@@ -47,6 +47,28 @@ async def test_the_first_frame_says_the_socket_hears_its_room_so_nothing_after_i
     assert select_one(frame, ".body").text == "right after ready"
 
 
+async def test_a_posted_message_is_rendered_once_for_its_poster_and_the_sockets(
+        alice: Person, bob: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    template = alice.app.jinja_env.get_template("messages/_message.html")
+    real_render, renders = template.render_async, []
+
+    async def counted(*args, **context):  # type: ignore[no-untyped-def]
+        renders.append(context["message"].id)
+        return await real_render(*args, **context)
+
+    monkeypatch.setattr(template, "render_async", counted)
+    async with socket(bob, room_id) as ws:
+        await ready(ws)
+        answer = await alice.say(room_id, "once **only**", client_msg_id="once-000000000001",
+                                 htmx=True)
+        frame = await frame_matching(ws, "article#message-once-000000000001")
+
+    posted = select_one(await answer.get_data(as_text=True), "article")
+    pushed = select_one(frame, "article#message-once-000000000001")
+    assert str(pushed) == str(posted)  # the same fragment, whichever rendered it first
+    assert len(renders) == 1
+
+
 async def test_a_batch_that_fails_to_render_costs_nothing_the_client_catches_up(
         alice: Person, bob: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.live_views import frames

@@ -20,6 +20,7 @@ from app.blueprints import (
 )
 from app.blueprints.errors import error_response
 from app.blueprints.rooms import render_room_page
+from app.live_views.frames import message_fragment
 from app.mail.config import presence_grace
 from app.media.uploads import media_settings
 from app.queries.messages import (
@@ -112,8 +113,8 @@ async def _posted(message: Any) -> Any:
         # The newest page, scrolled to the message just posted (its id is the fragment's).
         return redirect(url_for("rooms.show", room_id=message.room_id) + "#" + dom_id(message),
                         303)
-    response = await make_response(await render_fragment("messages/_message.html",
-                                                         message=message))
+    # The same fragment the sockets get, rendered once for both.
+    response = await make_response(await message_fragment(message))
     response.headers["Vary"] = "HX-Request"
     return response
 

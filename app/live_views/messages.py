@@ -31,7 +31,7 @@ async def message_created(event: MessageCreated, conns: list[Connection], live: 
         log.warning("announced message %s of room %s was not found", event.message_id,
                     event.room_id)
         return
-    html = await frames.render("messages/_message.html", message=message)
+    html = await frames.message_fragment(message)  # the poster's answer may have rendered it
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
     mentioned = mentioned_names(message.body)
     badges: dict[tuple[int, bool], str] = {}
