@@ -9,7 +9,7 @@ from pathlib import Path
 from quart import Quart
 from tortoise import connections
 
-from app.db import PooledConnection
+from app.db import PooledConnection, posting_connection
 from tests.helpers import Person
 
 APP = Path(__file__).resolve().parent.parent / "app"
@@ -23,6 +23,14 @@ async def test_pool_connections_skip_the_reset_round_trip(app: Quart) -> None:
     async with connections.get("default").acquire_connection() as conn:
         assert isinstance(conn, PooledConnection)
         assert conn.get_reset_query() == ""
+
+
+async def test_the_posting_statement_keeps_a_generic_plan_and_nothing_else_does(app: Quart) -> None:
+    async with posting_connection().acquire_connection() as conn:
+        posting = await conn.fetchval("SHOW plan_cache_mode")
+    async with connections.get("default").acquire_connection() as conn:
+        default = await conn.fetchval("SHOW plan_cache_mode")
+    assert (posting, default) == ("force_generic_plan", "auto")
 
 
 async def test_a_transaction_left_open_is_still_rolled_back_on_release(app: Quart) -> None:

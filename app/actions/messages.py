@@ -12,12 +12,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from tortoise import connections
 from tortoise.exceptions import IntegrityError
 
 from app.actions import envelopes
 from app.actions.errors import Conflict, DomainError, InvalidInput
 from app.actions.message_insert import Posted, post_message
+from app.db import posting_connection
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
 from app.media.uploads import (
@@ -89,7 +89,7 @@ async def post_text(room_id: int, author: User, body: str, client_msg_id: str | 
         quoted = clean_reply_to(reply_to)
     except DomainError:
         return None
-    posted = await post_message(connections.get("default"), room_id, author.id, client_msg_id,
+    posted = await post_message(posting_connection(), room_id, author.id, client_msg_id,
                                 body, None, mentioned_names(body), grace, quoted)
     if posted.id is None:
         return None
@@ -200,7 +200,7 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
     media = attachment = None
     try:
         if stored is None:
-            posted = await post_message(connections.get("default"), room.id, author.id,
+            posted = await post_message(posting_connection(), room.id, author.id,
                                         client_msg_id, body, None, mentioned, grace, reply_to)
         else:
             async with in_transaction() as conn:
