@@ -17,6 +17,7 @@ from app.actions.instance import get_instance
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
+from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.push.sender import start_push, stop_push
@@ -123,6 +124,7 @@ def _register_hooks(app: Quart) -> None:
                              on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
         await start_push(app)
+        settle_startup_heap()  # last: no full collection of start-up's objects while serving
 
     @app.after_serving
     async def close_database() -> None:
