@@ -1,7 +1,10 @@
-"""CSRF, same-origin checks and security headers."""
+"""CSRF, same-origin checks, security headers and the priority of password hashing."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from dataclasses import replace
 
 import pytest
@@ -117,3 +120,21 @@ def test_the_allowed_hosts_come_from_base_url_plus_loopback_in_development() -> 
         {"chat.example.com", "chat.internal"}
     assert allowed_hosts("http://127.0.0.1:8000") == {"localhost", "127.0.0.1", "::1"}
     assert allowed_hosts("http://0.0.0.0:8000") == {"0.0.0.0", "localhost", "127.0.0.1", "::1"}
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+async def test_password_hashing_threads_run_at_idle_priority_and_pass_it_on() -> None:
+    """A hashing thread yields the core to any ordinary thread, and so do the lane threads
+    libargon2 starts from it (they inherit the policy like this one started here does)."""
+    from app.security import _HASHING
+
+    def policies() -> tuple[int, int]:
+        started: list[int] = []
+        lane = threading.Thread(target=lambda: started.append(os.sched_getscheduler(0)))
+        lane.start()
+        lane.join()
+        return os.sched_getscheduler(0), started[0]
+
+    own, lane = await asyncio.get_running_loop().run_in_executor(_HASHING, policies)
+    assert (own, lane) == (os.SCHED_IDLE, os.SCHED_IDLE)
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the event loop's thread keeps its own
