@@ -29,6 +29,7 @@ from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import register_filters
 from app.security import (
     FORM_FIELDS_ALLOWANCE,
+    LOGIN_SLOTS,
     SlidingWindow,
     add_security_headers,
     check_csrf,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     ParleyAuth(app)
     # Searches share the connection pool with pages: a third of it at most.
     app.extensions["search_slots"] = asyncio.Semaphore(max(1, settings.db_pool_max // 3))
+    app.extensions["login_slots"] = asyncio.Semaphore(LOGIN_SLOTS)
     app.extensions["search_limiter"] = SlidingWindow(SEARCHES_PER_MINUTE, 60,
                                                      enabled=settings.rate_limits)
     register_filters(app)
