@@ -26,7 +26,7 @@ from app.queries.keys import key_state
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
-from app.rendering import register_filters
+from app.rendering import compile_templates, register_filters
 from app.security import (
     FORM_FIELDS_ALLOWANCE,
     LOGIN_SLOTS,
@@ -126,6 +126,7 @@ def _register_hooks(app: Quart) -> None:
                              on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
         await start_push(app)
+        compile_templates(app)
         settle_startup_heap()  # last: no full collection of start-up's objects while serving
 
     @app.after_serving
