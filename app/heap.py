@@ -1,11 +1,11 @@
 """The garbage collector after start-up: collect what start-up left behind, then freeze the rest.
 
-Start-up (migrations, Tortoise building its models, templates, imports) leaves some 200,000
-objects of cyclic garbage and some 300,000 long-lived objects in the oldest generation. Left
+Start-up (migrations, Tortoise building its models, templates, imports) leaves some 180,000
+objects of cyclic garbage and some 120,000 long-lived objects in the oldest generation. Left
 alone, the first full collection under traffic walks all of them on the event loop and stalls
-every socket for 100-250 ms. Collecting once before serving, and moving what survives into the
-permanent generation (gc.freeze), takes that pause out of request handling: later full
-collections only walk objects made while serving.
+every socket (about 230 ms in `make bench`'s point 6). Collecting once before serving, and
+moving what survives into the permanent generation (gc.freeze), takes that pause out of request
+handling: later full collections only walk objects made while serving.
 """
 
 from __future__ import annotations
