@@ -62,21 +62,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def _lower_priority() -> None:
-    """Hashing threads run only on a core nothing else wants: a log-in may wait, a message must
-    not. SCHED_IDLE (Linux, no privilege needed) means any ordinary thread that wakes, the event
-    loop or PostgreSQL, takes the core at once; at nice 10 the loop waited behind up to eight
-    argon2 threads (libargon2 starts one per lane, and they inherit this thread's policy).
-    Where SCHED_IDLE is refused, the lowest nice value instead."""
-    thread = threading.get_native_id()
+    """Hashing threads take the core only when little else wants it: a log-in may wait, a
+    message must not. Nice 19 (this thread only; the lane threads libargon2 starts from it, up
+    to four per hash, inherit it) leaves the event loop and PostgreSQL ~90 % of the core while
+    two hashes run, where nice 10 left them about half. Not SCHED_IDLE: with another busy
+    process on the core it starved log-ins (four took 55 s, 13 s at nice 19, 3 s at nice 10)."""
     try:
-        os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))  # this thread only
-        return
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
     except (AttributeError, OSError):
-        pass  # not Linux, or a seccomp policy that refuses it
-    try:
-        os.setpriority(os.PRIO_PROCESS, thread, 19)
-    except (AttributeError, OSError):
-        pass  # not allowed either: plain priority
+        pass  # not Linux, or not allowed: plain priority
 
 
 # argon2 is slow on purpose (and releases the GIL): at most two hashes at once, at the lowest

@@ -122,19 +122,22 @@ def test_the_allowed_hosts_come_from_base_url_plus_loopback_in_development() -> 
     assert allowed_hosts("http://0.0.0.0:8000") == {"0.0.0.0", "localhost", "127.0.0.1", "::1"}
 
 
-@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
-async def test_password_hashing_threads_run_at_idle_priority_and_pass_it_on() -> None:
-    """A hashing thread yields the core to any ordinary thread, and so do the lane threads
-    libargon2 starts from it (they inherit the policy like this one started here does)."""
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice is Linux's")
+async def test_password_hashing_threads_run_at_the_lowest_priority_and_pass_it_on() -> None:
+    """A hashing thread runs at nice 19, and so do the lane threads libargon2 starts from it
+    (they inherit it as this one started here does); the event loop's thread keeps its own."""
     from app.security import _HASHING
 
-    def policies() -> tuple[int, int]:
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def priorities() -> tuple[int, int]:
         started: list[int] = []
-        lane = threading.Thread(target=lambda: started.append(os.sched_getscheduler(0)))
+        lane = threading.Thread(target=lambda: started.append(nice_of_this_thread()))
         lane.start()
         lane.join()
-        return os.sched_getscheduler(0), started[0]
+        return nice_of_this_thread(), started[0]
 
-    own, lane = await asyncio.get_running_loop().run_in_executor(_HASHING, policies)
-    assert (own, lane) == (os.SCHED_IDLE, os.SCHED_IDLE)
-    assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the event loop's thread keeps its own
+    own, lane = await asyncio.get_running_loop().run_in_executor(_HASHING, priorities)
+    assert (own, lane) == (19, 19)
+    assert nice_of_this_thread() < 19
