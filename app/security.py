@@ -64,9 +64,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def _lower_priority() -> None:
     """Hashing threads take the core only when little else wants it: a log-in may wait, a
     message must not. Nice 19 (this thread only; the lane threads libargon2 starts from it, up
-    to four per hash, inherit it) leaves the event loop and PostgreSQL ~90 % of the core while
-    two hashes run, where nice 10 left them about half. Not SCHED_IDLE: with another busy
-    process on the core it starved log-ins (four took 55 s, 13 s at nice 19, 3 s at nice 10)."""
+    to four per hash, inherit it) leaves the event loop and PostgreSQL, by scheduling weight,
+    ~90 % of the core while two hashes run, where nice 10 left them about half. Not SCHED_IDLE:
+    with another busy process on the core it starved log-ins (four took 55 s, 13 s at nice 19,
+    3 s at nice 10)."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
     except (AttributeError, OSError):
