@@ -17,6 +17,7 @@ from app.actions.instance import get_instance
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
+from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context
 from app.mail.sender import start_mail, stop_mail
 from app.push.sender import start_push, stop_push
@@ -25,9 +26,10 @@ from app.queries.keys import key_state
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
-from app.rendering import register_filters
+from app.rendering import compile_templates, register_filters
 from app.security import (
     FORM_FIELDS_ALLOWANCE,
+    LOGIN_SLOTS,
     SlidingWindow,
     add_security_headers,
     check_csrf,
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     ParleyAuth(app)
     # Searches share the connection pool with pages: a third of it at most.
     app.extensions["search_slots"] = asyncio.Semaphore(max(1, settings.db_pool_max // 3))
+    app.extensions["login_slots"] = asyncio.Semaphore(LOGIN_SLOTS)
     app.extensions["search_limiter"] = SlidingWindow(SEARCHES_PER_MINUTE, 60,
                                                      enabled=settings.rate_limits)
     register_filters(app)
@@ -123,6 +126,8 @@ def _register_hooks(app: Quart) -> None:
                              on_resync=app.extensions["session_cache"].clear)
         await start_mail(app)
         await start_push(app)
+        compile_templates(app)
+        settle_startup_heap()  # last: no full collection of start-up's objects while serving
 
     @app.after_serving
     async def close_database() -> None:

@@ -44,6 +44,18 @@ async def render_fragment(template: str, **context: Any) -> str:
     return await current_app.jinja_env.get_template(template).render_async(**context)
 
 
+def compile_templates(app: Any) -> int:
+    """Compile every template now, before serving; returns how many.
+
+    Otherwise the first message after a start compiles its fragments (tens of milliseconds
+    of the event loop) while the room waits for it.
+    """
+    names = app.jinja_env.list_templates()
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)
+
+
 def initials(name: str) -> str:
     """One or two letters for a generated avatar: "alice" → "A", "mary.jane" → "MJ"."""
     parts = [part for part in _NAME_PARTS.split(name) if part]

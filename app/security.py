@@ -62,17 +62,28 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def _lower_priority() -> None:
-    """Hashing threads yield the core to the event loop: a log-in may wait, a message must not."""
+    """Hashing threads take the core only when little else wants it: a log-in may wait, a
+    message must not. Nice 19 (this thread only; the lane threads libargon2 starts from it, up
+    to four per hash, inherit it) leaves the event loop and PostgreSQL, by scheduling weight,
+    ~90 % of the core while two hashes run, where nice 10 left them about half. Not SCHED_IDLE:
+    with another busy process on the core it starved log-ins (four took 55 s, 13 s at nice 19,
+    3 s at nice 10)."""
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # this thread only
     except (AttributeError, OSError):
         pass  # not Linux, or not allowed: plain priority
 
 
-# argon2 is slow on purpose (and releases the GIL): at most two hashes at once, at low priority,
-# so twenty log-ins at once queue here instead of starving the sockets of the CPU.
-_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2",
+# argon2 is slow on purpose (and releases the GIL): at most two hashes at once, at the lowest
+# priority, so twenty log-ins at once queue here instead of starving the sockets of the CPU.
+HASHING_THREADS = 2
+_HASHING = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2",
                               initializer=_lower_priority)
+# Log-ins checked at once (app.extensions["login_slots"]): one hashing and one next in line per
+# hashing thread. The rest wait before their first query, so a burst of twenty neither runs
+# twenty queries at once nor grows the connection pool (each new connection starts a PostgreSQL
+# backend, on the same core as the event loop) while messages are waiting.
+LOGIN_SLOTS = 2 * HASHING_THREADS
 
 
 async def hash_password_off_loop(password: str) -> str:

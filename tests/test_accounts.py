@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from quart import Quart
 
 from app.models import Session, User
+from app.security import LOGIN_SLOTS
 from tests.helpers import Person, join_path, select, select_one
 
 
@@ -92,6 +95,32 @@ async def test_login_is_throttled_per_account(app: Quart, alice: Person) -> None
 
     assert response.status_code == 429
     assert "Too many attempts" in select_one(await response.get_data(), ".form-error").text
+
+
+async def test_a_log_in_beyond_the_slots_waits_its_turn_before_its_first_query(
+        app: Quart, alice: Person) -> None:
+    slots = app.extensions["login_slots"]
+    browser = Person(app, "alice")
+    form = {"csrf_token": await browser.csrf(), "username": "alice",
+            "password": "correct horse battery"}
+    sessions_before = await Session.all().count()
+    for _ in range(LOGIN_SLOTS):  # every slot taken, as by log-ins being checked
+        await slots.acquire()
+    try:
+        login = asyncio.create_task(browser.client.post("/login", form=form))
+        for _ in range(100_000):  # until the request reaches the gate (each turn lets it run)
+            if slots._waiters or login.done():
+                break
+            await asyncio.sleep(0)
+        assert slots._waiters and not login.done()
+        assert await Session.all().count() == sessions_before
+    finally:
+        for _ in range(LOGIN_SLOTS):
+            slots.release()
+
+    assert (await login).status_code == 303
+    assert await Session.all().count() == sessions_before + 1
+    assert not slots.locked()
 
 
 async def test_logout_revokes_the_session_everywhere(app: Quart, alice: Person) -> None:

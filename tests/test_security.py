@@ -1,7 +1,10 @@
-"""CSRF, same-origin checks and security headers."""
+"""CSRF, same-origin checks, security headers and the priority of password hashing."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from dataclasses import replace
 
 import pytest
@@ -117,3 +120,24 @@ def test_the_allowed_hosts_come_from_base_url_plus_loopback_in_development() -> 
         {"chat.example.com", "chat.internal"}
     assert allowed_hosts("http://127.0.0.1:8000") == {"localhost", "127.0.0.1", "::1"}
     assert allowed_hosts("http://0.0.0.0:8000") == {"0.0.0.0", "localhost", "127.0.0.1", "::1"}
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="per-thread nice is Linux's")
+async def test_password_hashing_threads_run_at_the_lowest_priority_and_pass_it_on() -> None:
+    """A hashing thread runs at nice 19, and so do the lane threads libargon2 starts from it
+    (they inherit it as this one started here does); the event loop's thread keeps its own."""
+    from app.security import _HASHING
+
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    def priorities() -> tuple[int, int]:
+        started: list[int] = []
+        lane = threading.Thread(target=lambda: started.append(nice_of_this_thread()))
+        lane.start()
+        lane.join()
+        return nice_of_this_thread(), started[0]
+
+    own, lane = await asyncio.get_running_loop().run_in_executor(_HASHING, priorities)
+    assert (own, lane) == (19, 19)
+    assert nice_of_this_thread() < 19

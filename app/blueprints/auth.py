@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from quart_auth import AuthUser, current_user, login_user, logout_user
 
 from app.actions.accounts import (
@@ -82,6 +82,13 @@ async def login() -> Any:
         return await render_template("auth/login.html", form={"next": request.args.get("next")},
                                      errors={})
     form = await request.form
+    # A few log-ins are checked at once; the rest wait their turn here, before any query.
+    async with current_app.extensions["login_slots"]:
+        return await _log_in(form)
+
+
+async def _log_in(form: Any) -> Any:
+    """Check the submitted log-in form: sign in and redirect, or the form again saying why."""
     username = form.get("username", "").strip().lower()
     # Per account *and* source: a stranger's wrong guesses never lock the real user out.
     source = client_ip()
