@@ -23,7 +23,7 @@ from config.settings import Settings, attach, settings_of
 from tests.database import create_database, drop_database, migrate_in_child, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
-from tests.mailbox import SmtpServer, send_mail_to
+from tests.mailbox import SmtpServer, send_mail_to, wake_mailer
 from tests.pushservice import PushService
 from tests.server import running_server
 
@@ -148,12 +148,13 @@ async def private_room(alice: Person, bob: Person) -> int:
     return room
 
 
-@pytest.fixture
-def smtp(app: Quart) -> Iterator[SmtpServer]:
+@pytest_asyncio.fixture
+async def smtp(app: Quart) -> AsyncIterator[SmtpServer]:
     """A real SMTP server the app sends to, with a batching delay of 0.4 s."""
     server = SmtpServer()
     server.start()
     undo = send_mail_to(app, server)
+    await wake_mailer(app)  # polling every 50 ms from now, not after the 5 s it is sleeping
     yield server
     undo()
     server.stop()
@@ -167,9 +168,11 @@ async def push_service(app: Quart) -> AsyncIterator[PushService]:
     before = settings_of(app)
     attach(app, replace(before, push_poll_seconds=0.05, push_timeout_seconds=5.0,
                         push_retry_seconds=0.1))
-    yield service
-    # Leave no push in flight or pending: the next test's TRUNCATE must not wait on it.
     sender = app.extensions["push"]
+    await stop_task(sender.task)  # polling every 50 ms from now, not after the 2 s it is sleeping
+    sender.task = asyncio.create_task(sender.run())
+    yield service
+    # Leave no push in flight or pending: the next test's clean-up must not wait on it.
     await stop_task(sender.task)
     await PushDelivery.filter(status=PushStatus.PENDING).delete()
     attach(app, before)
