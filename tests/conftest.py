@@ -88,14 +88,19 @@ async def _empty_tables(conn: Any) -> None:
     DELETE, not TRUNCATE: on tables this small a DELETE takes about a millisecond, where a
     TRUNCATE of all of them swaps every table's files (0.1-0.3 s, on every test). Every foreign
     key is ON DELETE CASCADE or SET NULL, so the order does not matter. setval() restarts the
-    sequences without a new file per sequence, as ALTER SEQUENCE RESTART would make.
+    sequences of those tables without a new file per sequence, as ALTER SEQUENCE RESTART would.
     """
     _, rows = await conn.execute_query(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
     tables = [r["tablename"] for r in rows if r["tablename"] not in TABLES_KEPT]
+    if not tables:
+        return
+    names = ", ".join(f"'{table}'" for table in tables)
     statement = "".join(f'DELETE FROM "{table}";' for table in tables) + (
-        "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
-        "WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace;")
+        "SELECT setval(s.oid::regclass, 1, false) FROM pg_class s "
+        "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+        "JOIN pg_class t ON t.oid = d.refobjid "
+        f"WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace AND t.relname IN ({names});")
     for attempt in range(5):
         try:
             await conn.execute_script(statement)
