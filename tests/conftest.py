@@ -23,7 +23,7 @@ from config.settings import Settings, attach, settings_of
 from tests.database import create_database, drop_database, migrate_in_child, test_database_server
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
-from tests.mailbox import SmtpServer, send_mail_to, wake_mailer
+from tests.mailbox import SmtpServer, calm_mailer, send_mail_to, wake_mailer
 from tests.pushservice import PushService
 from tests.server import running_server
 
@@ -86,9 +86,12 @@ async def _empty_tables(conn: Any) -> None:
     """Delete every row and restart every id sequence, as TRUNCATE ... RESTART IDENTITY would.
 
     DELETE, not TRUNCATE: on tables this small a DELETE takes about a millisecond, where a
-    TRUNCATE of all of them swaps every table's files (0.1-0.3 s, on every test). Every foreign
-    key is ON DELETE CASCADE or SET NULL, so the order does not matter. setval() restarts the
-    sequences of those tables without a new file per sequence, as ALTER SEQUENCE RESTART would.
+    TRUNCATE of all of them swaps every table's files (0.1-0.3 s, on every test). The lock a
+    TRUNCATE takes is kept: it waits until no transaction of the previous test's background
+    work (an outbox pass, a fan-out) is still open, so none commits rows after the DELETE.
+    Every foreign key is ON DELETE CASCADE or SET NULL, so the order does not matter. setval()
+    restarts the tables' sequences without a new file each, as ALTER SEQUENCE RESTART would.
+    One script runs as one transaction: the lock is held until the rows are gone.
     """
     _, rows = await conn.execute_query(
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -96,7 +99,9 @@ async def _empty_tables(conn: Any) -> None:
     if not tables:
         return
     names = ", ".join(f"'{table}'" for table in tables)
-    statement = "".join(f'DELETE FROM "{table}";' for table in tables) + (
+    quoted = ", ".join(f'"{table}"' for table in tables)
+    statement = f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE;" + "".join(
+        f'DELETE FROM "{table}";' for table in tables) + (
         "SELECT setval(s.oid::regclass, 1, false) FROM pg_class s "
         "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
         "JOIN pg_class t ON t.oid = d.refobjid "
@@ -106,7 +111,7 @@ async def _empty_tables(conn: Any) -> None:
             await conn.execute_script(statement)
             return
         except Exception as exc:  # Tortoise wraps asyncpg's DeadlockDetectedError
-            # The session app's outbox loops may hold rows a DELETE needs while waiting for
+            # The session app's outbox loops may hold a table the LOCK needs while waiting for
             # another: PostgreSQL then cancels one side ("deadlock detected"); go again.
             if "deadlock detected" not in str(exc) or attempt == 4:
                 raise
@@ -162,6 +167,7 @@ async def smtp(app: Quart) -> AsyncIterator[SmtpServer]:
     await wake_mailer(app)  # polling every 50 ms from now, not after the 5 s it is sleeping
     yield server
     undo()
+    await calm_mailer(app)
     server.stop()
 
 

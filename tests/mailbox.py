@@ -106,6 +106,21 @@ async def wake_mailer(app: Quart) -> None:
     mailer.task = asyncio.create_task(mailer.run())
 
 
+async def calm_mailer(app: Quart) -> None:
+    """After the settings are restored: restart the sender loop with its next pass a whole poll
+    interval away, as if it had just made one. Otherwise the pass already due on the short poll
+    falls into the next test's set-up, where it may claim the confirmation link a sign-up has
+    just asked for (the sign-up's confirmation then finds the row no longer pending)."""
+    mailer = app.extensions["mail"]
+    await stop_task(mailer.task)
+
+    async def run_after_a_poll() -> None:
+        await asyncio.sleep(mailer.cfg.poll_seconds)  # the loop's own pause, not a test's wait
+        await mailer.run()
+
+    mailer.task = asyncio.create_task(run_after_a_poll())
+
+
 def hold_mail(app: Quart) -> Callable[[], None]:
     """Nothing falls due until the returned release() (then everything pending is due at once).
 
