@@ -16,6 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from quart import Quart
 
+from app.polling import stop_task
 from config.settings import attach, settings_of
 from tests.helpers import WAIT
 from tests.server import free_port
@@ -95,6 +96,29 @@ def send_mail_to(app: Quart, server: SmtpServer, *, delay: float = 0.4) -> Calla
                         # links in e-mails name parley.test; the test client still calls localhost
                         allowed_hosts=(*before.allowed_hosts, "localhost")))
     return lambda: attach(app, before)
+
+
+async def wake_mailer(app: Quart) -> None:
+    """Restart the app's sender loop, so that settings just attached apply now: otherwise the
+    loop first sleeps out the poll interval it began under (MAIL_POLL_SECONDS, 5 s by default)."""
+    mailer = app.extensions["mail"]
+    await stop_task(mailer.task)
+    mailer.task = asyncio.create_task(mailer.run())
+
+
+async def calm_mailer(app: Quart) -> None:
+    """After the settings are restored: restart the sender loop with its next pass a whole poll
+    interval away, as if it had just made one. Otherwise the pass already due on the short poll
+    falls into the next test's set-up, where it may claim the confirmation link a sign-up has
+    just asked for (the sign-up's confirmation then finds the row no longer pending)."""
+    mailer = app.extensions["mail"]
+    await stop_task(mailer.task)
+
+    async def run_after_a_poll() -> None:
+        await asyncio.sleep(mailer.cfg.poll_seconds)  # the loop's own pause, not a test's wait
+        await mailer.run()
+
+    mailer.task = asyncio.create_task(run_after_a_poll())
 
 
 def hold_mail(app: Quart) -> Callable[[], None]:

@@ -15,7 +15,7 @@ from app.models import Notification, NotificationStatus, Room, Session, User
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
 from tests.live import SocketClosed, next_frame, registered, socket
-from tests.mailbox import SmtpServer, eventually, send_mail_to
+from tests.mailbox import SmtpServer, calm_mailer, eventually, send_mail_to, wake_mailer
 
 PASSWORD = "correct horse battery"
 
@@ -157,6 +157,7 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
     server = SmtpServer()
     server.start()
     undo = send_mail_to(app, server, delay=3600)  # nothing comes due until the test says so
+    await wake_mailer(app)
     try:
         room = await Room.get(id=room_id)
         await create_message(room, await User.get(id=alice.user_id), "@bob are you there?", None,
@@ -172,4 +173,5 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
         assert server.inbox.received == []
     finally:
         undo()
+        await calm_mailer(app)
         server.stop()

@@ -8,7 +8,7 @@ from app.mail.tokens import password_reset_token
 from app.models import Notification, Session, User
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
-from tests.mailbox import SmtpServer, eventually
+from tests.mailbox import SmtpServer, calm_mailer, eventually, wake_mailer
 
 
 async def ask_for_reset(person: Person, email: str) -> str:
@@ -78,12 +78,14 @@ async def test_the_development_mailbox_shows_mail_without_smtp_and_is_gone_with_
     mailer = app.extensions["mail"]
     before = settings_of(app)
     attach(app, replace(before, notify_delay_seconds=0.1, mail_poll_seconds=0.05))
+    await wake_mailer(app)
     try:
         # Other tests' mail (say, a sign-up's confirmation link) may be there already.
         await eventually(lambda: any(m["Subject"] == "Reset your Parley password"
                                      for m in mailer.dev_outbox))
     finally:
         attach(app, before)
+        await calm_mailer(app)
 
     page = await (await visitor.get("/dev/mail")).get_data()
     subjects = [subject.text for subject in select(page, ".dev-mail .subject")]

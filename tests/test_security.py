@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 
 import pytest
+from argon2 import extract_parameters, profiles
 from quart import Quart
 
 from app.models import Message, Room
 from config.settings import settings_of
 from tests.helpers import Person, select_one
+from tests.server import ROOT
+
+# What a Parley process (not this test session: see cheap_password_hashing) does with a password.
+HASH_IN_A_FRESH_PROCESS = """
+import json
+from app.security import hash_password, verify_password
+stored = hash_password("correct horse battery")
+print(json.dumps([stored, verify_password(stored, "correct horse battery"),
+                  verify_password(stored, "wrong horse battery"), verify_password(None, "x")]))
+"""
 
 
 async def test_a_post_without_the_csrf_token_is_refused(alice: Person) -> None:
@@ -48,6 +62,17 @@ async def test_a_cross_site_post_is_refused_even_with_a_token(alice: Person, roo
     assert cross_site.status_code == foreign_origin.status_code == 403
     assert same_origin.status_code == 303
     assert [m.body for m in await Message.all()] == ["ok"]
+
+
+def test_a_parley_process_stores_argon2id_at_the_production_cost() -> None:
+    child = subprocess.run([sys.executable, "-c", HASH_IN_A_FRESH_PROCESS], cwd=ROOT,
+                           capture_output=True, text=True, check=True)
+    stored, right, wrong, nobody = json.loads(child.stdout.strip().splitlines()[-1])
+
+    assert stored.startswith("$argon2id$")
+    # argon2-cffi's default: RFC 9106's low-memory choice (3 passes over 64 MiB, 4 lanes).
+    assert extract_parameters(stored) == profiles.RFC_9106_LOW_MEMORY
+    assert (right, wrong, nobody) == (True, False, False)
 
 
 async def test_login_without_a_token_is_refused(alice: Person) -> None:
