@@ -13,7 +13,7 @@ from pathlib import Path
 
 # (bucket, markers): a stack falls in the first bucket one of whose markers it contains.
 BUCKETS: list[tuple[str, tuple[str, ...]]] = [
-    ("asyncpg pool reset", ("Pool.release", "_release (asyncpg", "reset (asyncpg")),
+    ("asyncpg pool release", ("Pool.release", "_release (asyncpg", "reset (asyncpg")),
     ("password hashing", ("argon2",)),
     ("fan-out: render", ("app/live_views", "render_fragment")),
     ("fan-out: per-socket sends", ("app/realtime/pump.py", "websockets_sansio_impl.py",
