@@ -38,6 +38,21 @@ async def test_the_same_client_id_posted_at_once_stores_one_message(alice: Perso
     assert (await Room.get(id=room_id)).last_seq == 1  # no number spent on a duplicate
 
 
+async def test_the_same_client_id_posted_at_once_over_http_answers_each_with_the_one_message(
+        alice: Person, room_id: int) -> None:
+    # The one-round-trip path: a retry that loses the race to its first copy (the unique index
+    # refuses it) is answered with the first copy, never with an error.
+    form = {"csrf_token": await alice.csrf(), "body": "once", "client_msg_id": "same-http-01"}
+    answers = await asyncio.gather(*(
+        alice.client.post(f"/rooms/{room_id}/messages", form=form, headers={"HX-Request": "true"})
+        for _ in range(8)))
+
+    assert [a.status_code for a in answers] == [200] * 8
+    shown = {select(await a.get_data(as_text=True), "article")[0]["id"] for a in answers}
+    assert shown == {"message-same-http-01"}
+    assert await Message.filter(room_id=room_id).count() == 1
+
+
 async def test_offline_members_get_outbox_rows_in_the_same_write(app, alice: Person, bob: Person,
                                                                  room_id: int) -> None:
     carol = Person(app, "carol")

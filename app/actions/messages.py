@@ -89,8 +89,11 @@ async def post_text(room_id: int, author: User, body: str, client_msg_id: str | 
         quoted = clean_reply_to(reply_to)
     except DomainError:
         return None
-    posted = await post_message(posting_connection(), room_id, author.id, client_msg_id,
-                                body, None, mentioned_names(body), grace, quoted)
+    try:
+        posted = await post_message(posting_connection(), room_id, author.id, client_msg_id,
+                                    body, None, mentioned_names(body), grace, quoted)
+    except IntegrityError:  # the same client id committed after our snapshot: the full path
+        return None         # finds the message that won and answers with it
     if posted.id is None:
         return None
     return await _posted_message(posted, room_id, author, client_msg_id, body, None, None,
