@@ -22,12 +22,13 @@ async def test_the_surface_renders_formatting_mentions_and_groups_at_every_size(
         browser: Browser, live_server: LiveServer) -> None:
     async with two_members(browser, live_server.url, "launch") as pair:
         names = {"alice": (await pair.alice.locator(".whoami").text_content() or "").strip()}
-        for who, text in CONVERSATION:
+        alice = pair.alice
+        for n, (who, text) in enumerate(CONVERSATION, start=1):
             page = pair.alice if who == "alice" else pair.bob
             await page.fill("#body", text.format(**names))
             await page.keyboard.press("Enter")
-        alice = pair.alice
-        await expect(alice.locator(".message")).to_have_count(len(CONVERSATION))
+            # One at a time, as people take turns: the screenshots show the same order each run.
+            await expect(alice.locator(".message")).to_have_count(n)
         await alice.locator(".message").first.locator(".reaction-picker summary").click()
         await alice.locator(".message").first.locator(".pick").first.click()
         await expect(alice.locator(".reaction")).to_have_count(1)
