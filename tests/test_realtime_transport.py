@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -32,6 +32,26 @@ def _conn(user_id: int, room_id: int | None, rooms: tuple[int, ...]) -> Connecti
 
 def test_every_event_type_has_a_view() -> None:
     assert set(VIEWS) == set(Event.types.values())
+
+
+def test_a_transport_or_event_type_that_leaves_out_a_hook_cannot_be_made() -> None:
+    from app.realtime.backends.supervised import SupervisedBackend
+
+    class HalfTransport(SupervisedBackend):
+        async def _open(self) -> None:
+            return None
+
+    @dataclass(frozen=True)
+    class Nameless(Event):  # names no audience
+        kind = "test_nameless"
+
+    try:
+        with pytest.raises(TypeError, match="abstract"):
+            HalfTransport("redis://unused", _nothing)
+        with pytest.raises(TypeError, match="audience"):
+            Nameless()
+    finally:
+        Event.types.pop("test_nameless", None)
 
 
 def test_a_dispatcher_refuses_a_table_that_leaves_an_event_type_out() -> None:

@@ -8,6 +8,7 @@ alone. What a socket is then sent is decided by the view registered for the even
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar
 
@@ -34,7 +35,7 @@ class Audience:
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(ABC):
     """Base class: a registry of event types by their `kind` tag; each names its `audience`."""
 
     kind: ClassVar[str] = ""
@@ -45,8 +46,9 @@ class Event:
         Event.types[cls.kind] = cls
 
     @property
+    @abstractmethod
     def audience(self) -> Audience:
-        raise NotImplementedError
+        """Who hears this event: a room's members or some users (every event type says)."""
 
     def to_json(self) -> str:
         return json.dumps({"t": self.kind, **asdict(self)}, separators=(",", ":"))

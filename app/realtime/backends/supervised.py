@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
 from broadcaster import BroadcastBackend
@@ -18,8 +19,11 @@ from broadcaster import Event as BusMessage
 log = logging.getLogger("parley.bus")
 
 
-class SupervisedBackend(BroadcastBackend):
-    """One connection per process, used under a lock, watched by a supervisor task."""
+class SupervisedBackend(BroadcastBackend, ABC):
+    """One connection per process, used under a lock, watched by a supervisor task.
+
+    Abstract: a transport (postgres.py, redis.py) implements the six connection methods below;
+    one that leaves any out cannot be instantiated."""
 
     # What a transport raises when its connection is gone (subclasses extend the tuple).
     connection_errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
@@ -45,29 +49,32 @@ class SupervisedBackend(BroadcastBackend):
         self._supervisor: asyncio.Task[None] | None = None
         self.reconnects = 0
 
-    # --- what a transport implements ---------------------------------------------------
+    # --- what a transport implements (abstract) ----------------------------------------
 
+    @abstractmethod
     async def _open(self) -> None:
         """Connect, arrange for `self.connection_lost()` on loss, re-subscribe `self._channels`."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _close(self, graceful: bool) -> None:
         """Close the connection if it is open (never raises for an already-dead one); not
         `graceful` when it stopped answering, so nothing waits on it."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _ping(self) -> None:
         """Raise one of `connection_errors` if the connection no longer answers."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def _listen(self, channel: str) -> None:
-        raise NotImplementedError
+        """Start receiving `channel` on the open connection."""
 
+    @abstractmethod
     async def _unlisten(self, channel: str) -> None:
-        raise NotImplementedError
+        """Stop receiving `channel`."""
 
+    @abstractmethod
     async def _send(self, channel: str, message: str) -> None:
-        raise NotImplementedError
+        """Publish `message` on `channel` (for buses that do not publish in transactions)."""
 
     # --- broadcaster's BroadcastBackend interface --------------------------------------
 
