@@ -84,8 +84,7 @@ WITH target AS (
     SELECT pg_notify($8, ($9::jsonb || jsonb_build_object('message_id', id, 'seq', seq))::text)
     FROM inserted WHERE $11::boolean  -- false: announced by publish() after the statement
 )
-SELECT (SELECT kind FROM target) AS kind,
-       (SELECT membership_id FROM target) AS membership_id,
+SELECT (SELECT membership_id FROM target) AS membership_id,
        (SELECT id FROM earlier) AS earlier_id,
        (SELECT id FROM quoted) AS quoted_id,
        inserted.id, inserted.seq, inserted.created_at,
@@ -98,7 +97,6 @@ FROM (SELECT 1) AS one LEFT JOIN inserted ON true
 class Posted:
     """What the statement found and did."""
 
-    visible: bool  # the room exists, is not archived, and is public or the author's
     member: bool
     earlier_id: int | None  # the message this client id already posted
     quoted_id: int | None  # the message replied to, when it may be (same room, not deleted)
@@ -124,7 +122,6 @@ async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
         await publish(MessageCreated(room_id=room_id, message_id=row["id"], seq=row["seq"],
                                      author_id=author_id), using_db=conn)
     member = row["membership_id"] is not None
-    return Posted(visible=row["kind"] is not None and (member or row["kind"] == "public"),
-                  member=member, earlier_id=row["earlier_id"],
+    return Posted(member=member, earlier_id=row["earlier_id"],
                   quoted_id=row["quoted_id"], id=row["id"], seq=row["seq"],
                   created_at=row["created_at"])

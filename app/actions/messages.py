@@ -84,20 +84,11 @@ async def post_text(room_id: int, author: User, body: str, client_msg_id: str | 
     first copy.
     """
     try:
-        body = clean_body(body, max_chars)
-        client_msg_id = _clean_client_msg_id(client_msg_id)
-        quoted = clean_reply_to(reply_to)
-    except DomainError:
+        return await _insert_in_one_statement(
+            room_id, author, _clean_client_msg_id(client_msg_id), grace,
+            clean_body(body, max_chars), None, clean_reply_to(reply_to))
+    except (DomainError, _AlreadyPosted):
         return None
-    try:
-        posted = await post_message(posting_connection(), room_id, author.id, client_msg_id,
-                                    body, None, mentioned_names(body), grace, quoted)
-    except IntegrityError:  # the same client id committed after our snapshot: the full path
-        return None         # finds the message that won and answers with it
-    if posted.id is None:
-        return None
-    return await _posted_message(posted, room_id, author, client_msg_id, body, None, None,
-                                 quoted)
 
 
 async def create_sealed_message(room: Room, author: User, envelope: str | None,
@@ -158,8 +149,10 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
                   check: Callable[[Any], Awaitable[None]] | None = None,
                   reply_to: int | None = None) -> Message:
     if envelope is None and check is None and not room.is_direct:
-        return await _insert_in_one_statement(room, author, client_msg_id, grace, body, stored,
-                                              reply_to)
+        message = await _insert_in_one_statement(room.id, author, client_msg_id, grace, body,
+                                                 stored, reply_to)
+        message.room = room
+        return message
     async with in_transaction() as conn:
         # The row lock serialises posts to this room, so seq order is commit order and the
         # duplicate check below cannot race another insert of the same client id.
@@ -176,7 +169,7 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
                 id=reply_to, room_id=room.id, deleted_at=None).using_db(conn).exists():
             raise _reply_refused()
         seq = rows[0]["last_seq"]
-        media, attachment = await _file_row(stored, room, author, conn)
+        media, attachment = await _file_row(stored, room.id, author, conn)
         message = await Message.create(room_id=room.id, author_id=author.id, seq=seq,
                                        client_msg_id=client_msg_id, body=body,
                                        image=media, attachment=attachment, envelope=envelope,
@@ -193,22 +186,23 @@ async def _insert(room: Room, author: User, client_msg_id: str, grace: timedelta
 
 
 
-async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
+async def _insert_in_one_statement(room_id: int, author: User, client_msg_id: str,
                                    grace: timedelta, body: str,
                                    stored: StoredUpload | StoredAttachment | None,
                                    reply_to: int | None) -> Message:
     """A room message in one round trip (app/actions/message_insert.py); with a file, the
-    file's row and the statement share one transaction."""
+    file's row and the statement share one transaction. The statement checks the membership
+    itself; a post it refused raises why (a DomainError, or _AlreadyPosted for a retry)."""
     mentioned = mentioned_names(body)
     media = attachment = None
     try:
         if stored is None:
-            posted = await post_message(posting_connection(), room.id, author.id,
+            posted = await post_message(posting_connection(), room_id, author.id,
                                         client_msg_id, body, None, mentioned, grace, reply_to)
         else:
             async with in_transaction() as conn:
-                media, attachment = await _file_row(stored, room, author, conn)
-                posted = await post_message(conn, room.id, author.id, client_msg_id, body,
+                media, attachment = await _file_row(stored, room_id, author, conn)
+                posted = await post_message(conn, room_id, author.id, client_msg_id, body,
                                             media.id if media else None, mentioned, grace,
                                             reply_to,
                                             attachment.id if attachment else None)
@@ -217,19 +211,19 @@ async def _insert_in_one_statement(room: Room, author: User, client_msg_id: str,
     except _Refused as refused:
         posted = refused.posted
     except IntegrityError:  # the same client id committed after our snapshot: it won
-        raise _AlreadyPosted(await Message.get(room_id=room.id,
+        raise _AlreadyPosted(await Message.get(room_id=room_id,
                                                client_msg_id=client_msg_id)) from None
-    if not posted.member:  # removed after the caller checked
+    if not posted.member:  # not a member (any more), or no such room
         raise Conflict("You are no longer a member of this room.", field="body")
-    if posted.id is None and posted.earlier_id is None and reply_to is not None \
-            and posted.quoted_id is None:
-        raise _reply_refused()
-    if posted.id is None:
+    if posted.id is None and posted.earlier_id is not None:
         raise _AlreadyPosted(await Message.get(id=posted.earlier_id))
-    message = await _posted_message(posted, room.id, author, client_msg_id, body, media,
-                                    attachment, reply_to)
-    message.room = room
-    return message
+    if posted.id is None and reply_to is not None and posted.quoted_id is None:
+        raise _reply_refused()
+    if posted.id is None:  # a direct room: its messages are sealed by the browser
+        raise Conflict("This conversation takes only end-to-end encrypted messages.",
+                       field="body")
+    return await _posted_message(posted, room_id, author, client_msg_id, body, media,
+                                 attachment, reply_to)
 
 
 async def _posted_message(posted: Posted, room_id: int, author: User, client_msg_id: str,
@@ -256,15 +250,15 @@ class _Refused(Exception):
         self.posted = posted
 
 
-async def _file_row(stored: StoredUpload | StoredAttachment | None, room: Room, author: User,
-                    conn: Any) -> tuple[MediaFile | None, Attachment | None]:
+async def _file_row(stored: StoredUpload | StoredAttachment | None, room_id: int,
+                    author: User, conn: Any) -> tuple[MediaFile | None, Attachment | None]:
     """The database row describing the stored file: an image's or an attachment's."""
     if stored is None:
         return None, None
     if isinstance(stored, StoredAttachment):
         return None, await Attachment.create(**stored.row_fields(), owner_id=author.id,
-                                             room_id=room.id, using_db=conn)
-    return await MediaFile.create(**stored.row_fields(), owner_id=author.id, room_id=room.id,
+                                             room_id=room_id, using_db=conn)
+    return await MediaFile.create(**stored.row_fields(), owner_id=author.id, room_id=room_id,
                                   using_db=conn), None
 
 

@@ -30,8 +30,8 @@ RECENT_FRAGMENTS = 256
 async def message_fragment(message: Any) -> str:
     """templates/messages/_message.html for `message` (viewer-independent), rendered once for
     the poster's answer and the sockets of this process: whichever comes first renders and
-    keeps it, the second takes it. The key holds the row's creation time, so a recycled id
-    (tests truncate tables) is never taken for another message.
+    keeps it, the second takes it. The key holds the row's creation time, so an id used again
+    (the tests empty the tables and restart ids) is never taken for another message.
     """
     recent: OrderedDict[tuple[Any, ...], str] = current_app.extensions.setdefault(
         "recent_fragments", OrderedDict())
