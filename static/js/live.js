@@ -76,12 +76,12 @@ document.addEventListener("htmx:wsOpen", (evt) => {
   socket = evt.detail.socketWrapper;
   setStatus(true);
 });
-// Not on open: a message committed after the catch-up's read but before the server routed
-// the room to this socket would reach neither.
+// Catch up on the socket's "ready" frame, not on open: a message committed after the
+// catch-up's read but before the server routed the room to this socket would reach neither.
 document.addEventListener("htmx:wsAfterMessage", (evt) => {
-  if (typeof evt.detail.message === "string" && evt.detail.message.includes('id="live-ready"')) {
-    catchUp();
-  }
+  const message = evt.detail.message;
+  if (typeof message === "string" && message.includes('id="live-ready"')) catchUp();
+  else scheduleRead();
 });
 document.addEventListener("htmx:wsClose", (evt) => {
   if (socket && evt.detail.socketWrapper !== socket) return;  // an older page's socket
@@ -97,7 +97,6 @@ document.addEventListener("htmx:afterRequest", (evt) => {
     list.dataset.changeSeq = String(Math.max(Number(list.dataset.changeSeq || 0), Number(seen)));
   }
 });
-document.addEventListener("htmx:wsAfterMessage", scheduleRead);
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { scheduleRead(); if (!socket) catchUp(); }
 });
