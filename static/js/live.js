@@ -2,7 +2,8 @@
 // is exactly one poller however many pages a boosted session visits):
 // - on every (re)connect, once the server says the socket hears the room (its first frame,
 //   #live-ready), fetch what the page missed: GET <room>/messages?after=<last seq>;
-// - a discreet "Reconnecting…" while the socket is down;
+// - a discreet "Reconnecting…" while the socket is down, and a retry every second or two
+//   (never the extension's default back-off, which grows to a minute while a server restarts);
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
 // - typing pings (at most one a second) and read marks go up the socket.
 
@@ -12,10 +13,18 @@ import { listEl, roomEl } from "./page.js";
 const POLL_MS = 4000;
 const CATCH_UP_PAGE = 200;
 const TYPING_EVERY_MS = 1000;
+const RETRY_MAX_MS = 2000;  // a tab is back within about this long of the server answering
 let socket = null;        // the extension's socket wrapper while open
 let lastTyping = 0;
 let readTimer = null;
 let catchingUp = false;
+
+// The extension calls this before each reconnect attempt: 0.5 s, 1 s, then every 2 s, each
+// with up to a quarter of jitter so the tabs of a restarted server do not all come at once.
+htmx.config.wsReconnectDelay = (retryCount) => {
+  const base = Math.min(500 * 2 ** retryCount, RETRY_MAX_MS);
+  return base * (0.75 + Math.random() / 4);
+};
 
 function liveRoom() { const r = roomEl(); return r && r.dataset.catchUp ? r : null; }
 
@@ -97,9 +106,12 @@ document.addEventListener("htmx:afterRequest", (evt) => {
     list.dataset.changeSeq = String(Math.max(Number(list.dataset.changeSeq || 0), Number(seen)));
   }
 });
+// Back from a hidden tab or a lost network: fetch what was missed at once over HTTP; the socket
+// is retried every RETRY_MAX_MS at most and the page catches up again when it opens.
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { scheduleRead(); if (!socket) catchUp(); }
 });
+window.addEventListener("online", () => { if (!socket) catchUp(); });
 document.addEventListener("htmx:afterSettle", (evt) => {
   if (evt.detail.boosted || evt.detail.target === document.body) {
     socket = null;  // the page (and its socket element) was replaced

@@ -15,6 +15,7 @@ from tests.browser.conftest import (
     unique,
     wait_live,
 )
+from tests.helpers import WAIT
 from tests.server import free_port, running_server
 
 
@@ -53,3 +54,30 @@ async def test_after_the_server_restarts_the_page_reconnects_and_catches_up(
             ["before the restart", "while alice was away", "back again"])
     await alice_ctx.close()
     await bob_ctx.close()
+
+
+async def test_while_the_server_is_down_the_page_retries_every_few_seconds_not_every_minute(
+        browser: Browser, live_server: LiveServer, tmp_path: Path) -> None:
+    """htmx-ws backs off up to 64 s by default: a tab whose server restarted took 31 s to return.
+    Ten attempts take the default about two minutes; Parley's retries take a few seconds each."""
+    env = {"DATABASE_URL": live_server.database_url, "VAR_DIR": str(tmp_path),
+           "SECRET_KEY": "one secret for both runs"}
+    port = free_port()
+    context = await browser.new_context()
+    alice = await context.new_page()
+    with running_server(env, port=port) as (base, _first):
+        await sign_up(alice, base, unique("alice"))
+        await create_room(alice, base, unique("retries"))
+        await wait_live(alice)
+        await alice.evaluate("""() => { window.socketAttempts = 0;
+            document.addEventListener("htmx:wsConnecting", () => { window.socketAttempts++; }); }""")
+
+    await expect(alice.locator("#connection-status")).to_be_visible()
+    await alice.wait_for_function("() => window.socketAttempts >= 10", timeout=WAIT * 1000)
+    with running_server(env, port=port) as (base, _second):
+        await wait_live(alice)
+        await expect(alice.locator("#connection-status")).to_be_hidden()
+        await alice.fill("#body", "back within seconds")
+        await alice.keyboard.press("Enter")
+        await expect(alice.locator(".message .body")).to_have_text(["back within seconds"])
+    await context.close()
