@@ -39,8 +39,14 @@ QUOTE_CHARS = 120
 def plain_excerpt(text: str, limit: int = QUOTE_CHARS) -> str:
     """A message's text without its Markdown, on one line and cut to `limit` characters
     (a reply's quote of it). Plain text: the template escapes it."""
-    words = " ".join(_plain(text).split())
+    words = plain_text(text)
     return words if len(words) <= limit else words[:limit - 1].rstrip() + "…"
+
+
+def plain_text(text: str) -> str:
+    """A message's text as people see it, without its Markdown: :shortcodes: as emoji, one
+    line (a search result's excerpt). Plain text: the caller escapes it."""
+    return " ".join(_plain(text).split())
 
 
 @lru_cache(maxsize=RENDER_CACHE_SIZE)

@@ -194,3 +194,38 @@ async def test_searches_cannot_take_every_database_connection(
     assert busy.status_code == 503
     assert select_one(await busy.get_data(), ".search-error").text == search.BUSY
     assert page.status_code == 200
+
+
+async def test_a_hit_reads_as_people_saw_the_message_emoji_and_punctuation_kept(
+        alice: Person, room_id: int) -> None:
+    await alice.say(room_id, ":tada: **deploy**? :+1:")
+
+    excerpt = select_one(await _search(alice, "?q=deploy"), ".search-hit .excerpt")
+
+    assert excerpt.text == "🎉 deploy? 👍"
+    assert [m.text for m in excerpt.select("mark")] == ["deploy"]
+
+
+async def test_a_long_message_is_cut_around_its_first_match(alice: Person, room_id: int) -> None:
+    await alice.say(room_id, "filler " * 80 + "the needle is here " + "tail " * 80)
+
+    excerpt = select_one(await _search(alice, "?q=needle"), ".search-hit .excerpt").text
+
+    assert "needle" in excerpt and excerpt.startswith("…") and excerpt.endswith("…")
+    assert len(excerpt) <= search.EXCERPT_CHARS + 2
+
+
+async def test_a_file_is_found_by_its_name(alice: Person, room_id: int) -> None:
+    await alice.post_file(room_id, b"a,b\n1,2\n", "quarterly-budget.csv",
+                          client_msg_id="file-search-0001", htmx=True)
+    await alice.say(room_id, "nothing to see")
+
+    html = await _search(alice, "?q=quarterly")
+
+    hits = select(html, ".search-hit")
+    assert len(hits) == 1
+    assert [m.text for m in hits[0].select(".search-file mark")] == ["quarterly"]
+
+
+def test_the_words_of_a_query_are_read_from_its_parsed_tree_without_the_ones_left_out() -> None:
+    assert search.searched_prefixes("'deploy':* & !'lunch':* & 'it''s':*") == ("deploy", "it's")

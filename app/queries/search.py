@@ -9,8 +9,10 @@ process, below the connection pool's size, so pages never wait behind searches.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from asyncpg.exceptions import QueryCanceledError
 from markupsafe import Markup, escape
@@ -18,6 +20,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.actions.errors import InvalidInput, Unavailable
+from app.formatting import plain_text
 from app.models import Room, RoomKind, User
 
 RESULTS_MAX = 50
@@ -32,45 +35,51 @@ BUSY = "Search is busy right now. Try again in a moment."
 # websearch syntax ("a phrase", -word, or), with every word also matching as a prefix
 # ('welcom' finds 'welcome'): each quoted lexeme of the parsed query gets ":*".
 _LEXEME = "'(?:''|[^'])*'"
-_TSQUERY = "to_tsquery('simple', regexp_replace(websearch_to_tsquery('simple', $1)::text, $5, " \
+_TSQUERY = "to_tsquery('simple', regexp_replace(websearch_to_tsquery('simple', $1)::text, $4, " \
     "'\\&:*', 'g'))"
-START, STOP = "\x02", "\x03"  # highlight sentinels: stripped from bodies, escaped around
-HEADLINE = f"StartSel={START}, StopSel={STOP}, MaxFragments=2, MaxWords=24, MinWords=8"
+EXCERPT_CHARS = 240
 
-# The innermost query takes the first matches the GIN index on to_tsvector('simple', body)
-# yields (no ORDER BY, so it stops early); only those are ranked and limited; the outer one
-# builds excerpts only for the rows shown (ts_headline re-parses each body).
+# Two index-backed candidate sets, each stopping at the first matches its GIN index yields (no
+# ORDER BY): messages whose text matches, and messages whose attached file's name matches. Only
+# those are ranked and limited. The excerpt is made in Python from what people saw (see
+# excerpt()), so the query returns the stored text and the file's name.
+_CANDIDATES = """
+    (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id, q
+     FROM messages m, {tsquery} q
+     WHERE to_tsvector('simple', m.body) @@ q AND m.deleted_at IS NULL {readable} {filters}
+     LIMIT {candidates})
+    UNION
+    (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id, q
+     FROM attachments a JOIN messages m ON m.attachment_id = a.id, {tsquery} q
+     WHERE to_tsvector('simple', a.name) @@ q AND m.deleted_at IS NULL {readable} {filters}
+     LIMIT {candidates})
+"""
+_READABLE = """AND m.room_id IN (
+              SELECT id FROM rooms WHERE archived_at IS NULL AND kind <> 'direct' AND (
+                  kind = $3 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))"""
 _SQL = """
 SELECT hit.id, hit.seq, hit.room_id, hit.created_at, hit.rank, r.name AS room_name,
-       u.username AS author,
-       ts_headline('simple', replace(replace(hit.body, chr(2), ''), chr(3), ''), hit.q, $3)
-           AS excerpt
+       u.username AS author, hit.body, a.name AS file_name
 FROM (
-    SELECT c.*, ts_rank(to_tsvector('simple', c.body), c.q) AS rank
-    FROM (
-        SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, q
-        FROM messages m, {tsquery} q
-        WHERE to_tsvector('simple', m.body) @@ q AND m.deleted_at IS NULL
-          AND m.room_id IN (
-              SELECT id FROM rooms WHERE archived_at IS NULL AND kind <> 'direct' AND (
-                  kind = $4 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))
-          {filters}
-        LIMIT {candidates}
-    ) c
+    SELECT c.*, ts_rank(to_tsvector('simple', c.body || ' ' || coalesce(
+        (SELECT name FROM attachments WHERE id = c.attachment_id), '')), c.q) AS rank
+    FROM ({candidates}) c
     ORDER BY rank DESC, c.id DESC
     LIMIT {limit}
 ) hit
 JOIN rooms r ON r.id = hit.room_id
 JOIN users u ON u.id = hit.author_id
+LEFT JOIN attachments a ON a.id = hit.attachment_id
 ORDER BY hit.rank DESC, hit.id DESC
 """
 # What the index can use of the query: '' for nothing to search, 'T' for negation only.
-_TREE_SQL = f"SELECT querytree({_TSQUERY.replace('$5', '$2')}) AS tree"
+_TREE_SQL = f"SELECT querytree({_TSQUERY.replace('$4', '$2')}) AS tree"
 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One message found, with an excerpt whose matches are wrapped in <mark>."""
+    """One message found, with an excerpt of what people saw whose matches are in <mark>, and
+    the name of its attached file (also searched), if it has one."""
 
     message_id: int
     seq: int
@@ -80,6 +89,7 @@ class SearchHit:
     created_at: datetime
     rank: float
     excerpt: Markup
+    file_name: Markup | None = None
 
 
 async def search_messages(user: User, query: str, slots: asyncio.Semaphore,
@@ -103,7 +113,7 @@ async def search_messages(user: User, query: str, slots: asyncio.Semaphore,
 
 async def _search(user: User, query: str, room_id: int | None, author: str | None,
                   limit: int) -> list[SearchHit]:
-    params: list[object] = [query, user.id, HEADLINE, RoomKind.PUBLIC.value, _LEXEME]
+    params: list[object] = [query, user.id, RoomKind.PUBLIC.value, _LEXEME]
     filters = []
     if room_id is not None:
         params.append(room_id)
@@ -111,8 +121,9 @@ async def _search(user: User, query: str, room_id: int | None, author: str | Non
     if author:
         params.append(author.strip().lower())
         filters.append(f"AND m.author_id = (SELECT id FROM users WHERE username_key = ${len(params)})")
-    sql = _SQL.format(tsquery=_TSQUERY, filters=" ".join(filters), limit=int(limit),
-                      candidates=int(CANDIDATES_MAX))
+    candidates = _CANDIDATES.format(tsquery=_TSQUERY, readable=_READABLE,
+                                    filters=" ".join(filters), candidates=int(CANDIDATES_MAX))
+    sql = _SQL.format(candidates=candidates, limit=int(limit))
     async with in_transaction() as conn:
         # SET LOCAL: the timeout ends with this transaction, not on the pooled connection.
         await conn.execute_script(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
@@ -125,8 +136,15 @@ async def _search(user: User, query: str, room_id: int | None, author: str | Non
             rows = await conn.execute_query_dict(sql, params)
         except QueryCanceledError:  # statement_timeout fired
             raise Unavailable(TOO_SLOW) from None
-    return [SearchHit(row["id"], row["seq"], row["room_id"], row["room_name"], row["author"],
-                      row["created_at"], row["rank"], highlight(row["excerpt"])) for row in rows]
+    prefixes = searched_prefixes(tree)
+    return [_hit(row, prefixes) for row in rows]
+
+
+def _hit(row: dict[str, Any], prefixes: tuple[str, ...]) -> SearchHit:
+    file_name = row["file_name"]
+    return SearchHit(row["id"], row["seq"], row["room_id"], row["room_name"], row["author"],
+                     row["created_at"], row["rank"], excerpt(plain_text(row["body"]), prefixes),
+                     highlight(file_name, prefixes) if file_name else None)
 
 
 async def searchable_rooms(user: User) -> list[Room]:
@@ -137,7 +155,37 @@ async def searchable_rooms(user: User) -> list[Room]:
         .order_by("name")
 
 
-def highlight(excerpt: str) -> Markup:
-    """Escape the user's text, then turn the sentinels PostgreSQL put around matches into <mark>."""
-    escaped = str(escape(excerpt))
-    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
+def searched_prefixes(tree: str) -> tuple[str, ...]:
+    """The words a parsed query looks for (as prefixes), from PostgreSQL's querytree text such
+    as `'deploy':* & !'lunch':*` (a word to leave out is never highlighted)."""
+    return tuple(word.replace("''", "'") for negated, word in _TREE_WORD.findall(tree)
+                 if not negated)
+
+
+def highlight(text: str, prefixes: tuple[str, ...]) -> Markup:
+    """`text` escaped, with every word that begins with a searched word wrapped in <mark>."""
+    out: list[str] = []
+    last = 0
+    for word in _WORD.finditer(text):
+        if word.group().lower().startswith(prefixes):
+            out += [str(escape(text[last:word.start()])), "<mark>", str(escape(word.group())),
+                    "</mark>"]
+            last = word.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
+def excerpt(text: str, prefixes: tuple[str, ...], limit: int = EXCERPT_CHARS) -> Markup:
+    """Up to `limit` characters of the text as people saw it, around its first match."""
+    first = next((w.start() for w in _WORD.finditer(text) if w.group().lower().startswith(prefixes)),
+                 0)
+    if len(text) <= limit:
+        return highlight(text, prefixes)
+    start = max(0, min(first - limit // 4, len(text) - limit))
+    window = text[start:start + limit]
+    return Markup("…" if start else "") + highlight(window, prefixes) + \
+        Markup("…" if start + limit < len(text) else "")
+
+
+_TREE_WORD = re.compile(r"(!?)'((?:''|[^'])*)'")
+_WORD = re.compile(r"\w+")
