@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import LiveServer, two_members, wait_live
+from tests.browser.conftest import LiveServer, screenshot, two_members, wait_live
 
 CONTINUED = re.compile(r"\bcontinued\b")
 
@@ -59,3 +60,26 @@ async def test_a_run_of_messages_by_one_author_shares_one_header(
             await expect(messages.nth(2)).to_have_class(CONTINUED)
             await expect(messages.nth(3)).not_to_have_class(CONTINUED)
             await expect(messages.nth(1).locator(".avatar")).to_be_hidden()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_without_javascript_a_room_opens_at_its_newest_message(
+        browser: Browser, live_server: LiveServer, width: int) -> None:
+    async with two_members(browser, live_server.url, "nojs-newest") as pair:
+        alice = pair.alice
+        for n in range(40):
+            await alice.fill("#body", f"line {n}")
+            await alice.keyboard.press("Enter")
+        await expect(pair.bob.locator(".message")).to_have_count(40)
+        ctx = await browser.new_context(java_script_enabled=False,
+                                        viewport={"width": width, "height": 800},
+                                        storage_state=await alice.context.storage_state())
+        page = await ctx.new_page()
+        await page.goto(f"{live_server.url}/rooms")
+
+        await page.locator(".sidebar a", has_text=pair.room_name).click()
+
+        await expect(page.locator(".message", has_text="line 39")).to_be_in_viewport()
+        await expect(page.locator(".message", has_text="line 0")).not_to_be_in_viewport()
+        await screenshot(page, f"no-javascript-room-{width}")
+        await ctx.close()
