@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from quart import Response, abort, has_request_context, request, session, websocket
 
-from app.actions.errors import Forbidden, InvalidInput
+from app.errors import Forbidden, InvalidInput
 from app.models import ThrottleHit
 from config.settings import current_settings
 

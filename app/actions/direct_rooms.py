@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.mail.outbox import enqueue_private_request
 from app.models import EmailMode, Membership, PublicKey, Room, RoomKind, User
 from app.queries.direct_rooms import MAX_MEMBERS, find_direct_room

@@ -8,7 +8,7 @@ import secrets
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.models import Instance, SignupPolicy
 from app.realtime.publish import in_transaction
 

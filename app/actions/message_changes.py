@@ -7,8 +7,8 @@ from pathlib import Path
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.timezone import now
 
-from app.actions.errors import Conflict
 from app.actions.messages import clean_body
+from app.errors import Conflict
 from app.media.storage import delete_files
 from app.models import Attachment, MediaFile, Message, MessageRevision, Reaction
 from app.realtime.events import MessageChanged

@@ -15,8 +15,8 @@ from quart import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.access import find_webhook_by_token
-from app.actions.errors import DomainError, InvalidInput
 from app.actions.webhooks import post_webhook_message
+from app.errors import DomainError, InvalidInput
 from app.security import throttle
 from config.settings import current_settings
 

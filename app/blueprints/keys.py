@@ -7,9 +7,9 @@ from typing import Any
 from quart import Blueprint, request
 
 from app.access import find_key_owner, require_direct_member
-from app.actions.errors import Conflict, InvalidInput, NotFound
 from app.actions.keys import back_up_key, publish_key
 from app.auth import login_required, require_account
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import KeyBackup, PublicKey
 from app.queries.keys import keys_of, room_keys
 

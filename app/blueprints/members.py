@@ -7,9 +7,9 @@ from typing import Any
 from quart import Blueprint, flash, redirect, url_for
 
 from app.access import find_visible_room, require_owner
-from app.actions.errors import InvalidInput, NotFound
 from app.actions.memberships import leave_room, remove_member
 from app.auth import login_required, require_account
+from app.errors import InvalidInput, NotFound
 from app.models import Membership
 
 blueprint = Blueprint("members", __name__)

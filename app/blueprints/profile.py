@@ -8,10 +8,10 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.actions.avatars import update_avatar
-from app.actions.errors import DomainError, InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
 from app.blueprints import read_upload, require_upload_allowance, upload_too_large
+from app.errors import DomainError, InvalidInput
 from app.media.uploads import media_settings
 from app.models import PushSubscription, User
 from config.settings import current_settings

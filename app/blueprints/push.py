@@ -6,9 +6,9 @@ from typing import Any
 
 from quart import Blueprint, abort, flash, redirect, request, url_for
 
-from app.actions.errors import InvalidInput
 from app.actions.push_subscriptions import delete_subscription, save_subscription
 from app.auth import login_required, require_account
+from app.errors import InvalidInput
 from app.models import PushSubscription
 from config.settings import current_settings
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from quart import Blueprint, websocket
 
-from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_typing
 from app.auth import current_account
 from app.blueprints import int_arg
+from app.errors import DomainError
 from app.live_views import frames
 from app.models import Membership, User
 from app.queries.mentions import unread_mention_seqs
@@ -26,7 +26,7 @@ log = logging.getLogger("parley.stream")
 
 TYPING_INTERVAL = 1.0
 CLOSE_INVALID, CLOSE_TRY_AGAIN_LATER = 1007, 1013
-# Domain errors (app/actions/errors.py) as close codes, by their HTTP-like status: the one place.
+# Domain errors (app/errors.py) as close codes, by their HTTP-like status: the one place.
 CLOSE_CODES = {400: CLOSE_INVALID, 403: CLOSE_POLICY, 404: CLOSE_POLICY, 409: CLOSE_POLICY,
                429: CLOSE_TRY_AGAIN_LATER, 503: CLOSE_TRY_AGAIN_LATER}
 

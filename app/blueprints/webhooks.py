@@ -7,9 +7,9 @@ from typing import Any
 from quart import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from app.access import require_webhook_manager, require_webhook_room
-from app.actions.errors import InvalidInput
 from app.actions.webhooks import create_webhook, revoke_webhook
 from app.auth import login_required, require_account
+from app.errors import InvalidInput
 from app.models import Room, Webhook
 
 blueprint = Blueprint("webhooks", __name__)

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from app.actions.errors import InvalidInput, Unavailable
+from app.errors import InvalidInput, Unavailable
 from app.models import Room, RoomKind, User
 
 RESULTS_MAX = 50
