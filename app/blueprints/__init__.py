@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.errors import InvalidInput, RateLimited
 from app.media.uploads import UploadedFile, format_bytes
-from app.models import User
+from app.queries.records import User
 from app.security import throttle
 from config.settings import current_settings
 

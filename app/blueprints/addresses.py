@@ -12,7 +12,7 @@ from app.auth import login_required, require_account
 from app.blueprints.profile import render_profile_page
 from app.errors import InvalidInput
 from app.mail.tokens import user_for_verification_token
-from app.models import User
+from app.queries.records import User
 from app.security import throttle
 from config.settings import current_settings
 

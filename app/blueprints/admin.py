@@ -17,8 +17,8 @@ from app.actions.instance import (
 from app.actions.users import deactivate_user, reactivate_user, set_administrator
 from app.auth import login_required, require_account
 from app.errors import InvalidInput
-from app.models import SignupPolicy, User
 from app.queries.admin import all_people, all_rooms
+from app.queries.records import SignupPolicy, User
 from config.settings import current_settings
 
 blueprint = Blueprint("admin", __name__)

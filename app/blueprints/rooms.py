@@ -15,12 +15,12 @@ from app.blueprints import int_arg, is_htmx, refusal_status
 from app.errors import InvalidInput
 from app.mail.config import presence_grace
 from app.mail.outbox import would_email
-from app.models import EmailMode
 from app.queries.direct_rooms import has_earlier_messages
 from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before, reply_target
+from app.queries.presence import online_user_ids
+from app.queries.records import EmailMode
 from app.queries.rooms import my_rooms, public_rooms
-from app.realtime.presence import online_user_ids
 from config.settings import current_settings
 
 blueprint = Blueprint("rooms", __name__)

@@ -16,7 +16,7 @@ from app.models import (
     User,
 )
 from app.push.outbox import enqueue_push
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 
 async def enqueue_room_message(message: Message, author: User, conn: Any,

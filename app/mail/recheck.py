@@ -17,7 +17,7 @@ from app.models import (
     PublicKey,
     User,
 )
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
               NotificationKind.DIRECT_MESSAGE)

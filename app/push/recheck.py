@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.models import EmailMode, Membership, PushDelivery
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 
 async def reason_to_skip(row: PushDelivery) -> str | None:

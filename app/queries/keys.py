@@ -62,3 +62,13 @@ async def room_keys(room: Room) -> tuple[list[int], dict[int, PersonKeys]]:
         keys[key.user_id].append(key)
     return members, {uid: PersonKeys(names.get(uid, "?"), keys[uid][-1].id if keys[uid] else None,
                                      keys[uid]) for uid in ids}
+
+
+async def own_key(user: User, key_id: int) -> PublicKey | None:
+    """One of the user's own keys by id; None for an unknown id or someone else's key."""
+    return await PublicKey.get_or_none(id=key_id, user_id=user.id)
+
+
+async def key_backups_of(user: User) -> list[KeyBackup]:
+    """The user's key backups with their keys, oldest key first."""
+    return await KeyBackup.filter(key__user_id=user.id).order_by("key_id").prefetch_related("key")

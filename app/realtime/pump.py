@@ -20,11 +20,9 @@ from typing import Any, Protocol
 
 from quart.wrappers.base import ClientDisconnectedError
 
+from app.realtime.close_codes import CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_TOO_BIG
 from app.realtime.connections import Connection
 
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_INTERNAL_ERROR = 1011
 FRAME_MAX = 64 * 1024
 BATCH_CHARS = 32 * 1024
 INBOUND_PER_SECOND = 5  # typing pings are at most 1/s; this leaves room for read marks
