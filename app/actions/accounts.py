@@ -107,7 +107,7 @@ async def delete_session(session_id: str | None) -> None:
     if not session_id:
         return
     async with in_transaction() as conn:
-        session = await Session.get_or_none(id=session_id).using_db(conn)
+        session = await Session.get_or_none(id=session_id, using_db=conn)
         if session is None:
             return
         await session.delete(using_db=conn)

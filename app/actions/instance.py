@@ -43,7 +43,9 @@ def effective_policy(instance: Instance, configured: str | None) -> SignupPolicy
 
 def join_token_matches(instance: Instance, token: str | None) -> bool:
     """True when `token` is the instance's current join token (constant-time)."""
-    return bool(token) and hmac.compare_digest(token.encode(), instance.join_token.encode())
+    if not token or instance.join_token is None:
+        return False
+    return hmac.compare_digest(token.encode(), instance.join_token.encode())
 
 
 async def update_instance(name: str, policy: str) -> Instance:

@@ -4,6 +4,7 @@ writes them)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from app.models import Presence
 
@@ -22,4 +23,4 @@ async def online_user_ids(user_ids: list[int]) -> set[int]:
     rows = await Presence.filter(user_id__in=user_ids,
                                  heartbeat_at__gte=datetime.now(UTC) - STALE_AFTER) \
         .distinct().values_list("user_id", flat=True)
-    return set(rows)
+    return set(cast(list[int], rows))  # flat: the values (Tortoise types them as tuples)

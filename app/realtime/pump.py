@@ -15,7 +15,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, Protocol
 
 from quart.wrappers.base import ClientDisconnectedError
@@ -29,7 +30,7 @@ INBOUND_PER_SECOND = 5  # typing pings are at most 1/s; this leaves room for rea
 
 log = logging.getLogger("parley.realtime")
 OnMessage = Callable[[dict[str, Any], float], Awaitable[None]]
-Send = Callable[[str], Awaitable[None]]
+Send = Callable[[str], Coroutine[Any, Any, None]]
 
 
 class Socket(Protocol):
@@ -94,7 +95,7 @@ class Writer:
             task = asyncio.eager_task_factory(asyncio.get_running_loop(), send(data))
             if not task.done():
                 self._in_flight[conn] = task
-                task.add_done_callback(lambda t, c=conn: self._sent(c, t))
+                task.add_done_callback(partial(self._sent, conn))
             else:
                 self._check(conn, task)
 
