@@ -63,7 +63,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # The largest body any route accepts; routes without uploads lower it per request
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
-        SIGNUPS=settings.signups,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added

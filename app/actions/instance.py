@@ -43,7 +43,7 @@ def effective_policy(instance: Instance, configured: str | None) -> SignupPolicy
 
 def join_token_matches(instance: Instance, token: str | None) -> bool:
     """True when `token` is the instance's current join token (constant-time)."""
-    if not token or instance.join_token is None:
+    if not token:
         return False
     return hmac.compare_digest(token.encode(), instance.join_token.encode())
 
