@@ -96,9 +96,10 @@ class _Pings:
 
 
 async def _open_connection(user: User, room_id: int | None) -> Socket:
+    positions = await read_positions(user.id)
     mentions = await unread_mention_seqs(user)
     rooms = {room: RoomState(last_seq, last_read, mentions.get(room, 0))
-             for room, last_seq, last_read in await read_positions(user.id)}
+             for room, last_seq, last_read in positions}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
     return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
