@@ -28,8 +28,8 @@ class View:
 
     `load(events)` runs once per batch for the events of this type that have listeners here
     (one query for many messages); `show(event, connections, live, loaded)` pushes frames,
-    where `live` is what the views keep between events in this process (the transport only
-    hands it over: app/live_views/state.py says what it holds).
+    where `live` is what the views keep between events in this process (made by the app's
+    `live` factory; the transport hands it over unread).
     """
 
     show: Callable[[Any, list[Connection[Any]], Any, Any], Awaitable[None]]
