@@ -14,8 +14,11 @@ test: setup
 	scripts/ensure-nginx
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Style, the layer contract (pyproject.toml [tool.importlinter]) and the types: CI runs it first.
 lint: setup
 	$(VENV)/bin/ruff check app config tests bench
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) -m bench.suite $(BENCH_ARGS)

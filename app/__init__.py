@@ -14,15 +14,18 @@ from quart import Quart
 from quart_auth import Unauthorized
 
 from app.actions.instance import get_instance
+from app.actions.presence import heartbeat
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
 from app.heap import settle_startup_heap
-from app.live_views import VIEWS, fragment_context
+from app.live_views import VIEWS, fragment_context, view_jobs
+from app.live_views.state import Live
 from app.mail.sender import start_mail, stop_mail
 from app.push.sender import start_push, stop_push
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.keys import key_state
+from app.queries.presence import HEARTBEAT_SECONDS
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
@@ -60,7 +63,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         # The largest body any route accepts; routes without uploads lower it per request
         # (limit_request_body), since a per-request limit can only be lowered, never raised.
         MAX_CONTENT_LENGTH=settings.upload_max_bytes + FORM_FIELDS_ALLOWANCE,
-        SIGNUPS=settings.signups,
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
@@ -123,7 +125,10 @@ def _register_hooks(app: Quart) -> None:
         await start_realtime(app, settings.bus_url or asyncpg_dsn(settings.database_url),
                              VIEWS, fragment_context(app),
                              namespace=database_name(settings.database_url),
-                             on_resync=app.extensions["session_cache"].clear)
+                             on_resync=app.extensions["session_cache"].clear,
+                             live=Live.over,
+                             jobs=lambda dispatcher: [(HEARTBEAT_SECONDS, heartbeat),
+                                                      *view_jobs(dispatcher)])
         await start_mail(app)
         await start_push(app)
         compile_templates(app)

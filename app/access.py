@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.expressions import Q, Subquery
 
-from app.actions.errors import Forbidden, Gone, NotFound
+from app.errors import Forbidden, Gone, NotFound
 from app.media.storage import is_valid_key
 from app.models import (
     Attachment,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from quart import current_app, redirect, request, url_for
 from quart_auth import AuthUser, QuartAuth, Unauthorized, current_user
@@ -31,8 +31,8 @@ class SessionUser(AuthUser):
         if user is MISSING:
             session = await Session.get_or_none(id=self.auth_id).select_related("user")
             # A deactivated user's sessions are deleted; this also covers one made meanwhile.
-            active = session is not None and session.user.deactivated_at is None
-            user = session.user if active else None
+            user = session.user \
+                if session is not None and session.user.deactivated_at is None else None
             cache.put(self.auth_id, user)
         return user  # type: ignore[return-value]
 
@@ -52,7 +52,8 @@ def session_cache() -> SessionCache:
 
 async def current_account() -> User | None:
     """The User behind this request's session cookie, or None."""
-    return await current_user.load()
+    # quart-auth types current_user as its base class; ours is SessionUser (user_class).
+    return await cast(SessionUser, current_user).load()
 
 
 async def require_account() -> User:

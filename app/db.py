@@ -44,7 +44,7 @@ def database_name(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
-class PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+class PooledConnection(asyncpg.Connection):
     """A pool connection released without a reset query (see the module's docstring)."""
 
     def get_reset_query(self) -> str:

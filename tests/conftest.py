@@ -56,11 +56,9 @@ def cheap_password_hashing() -> Iterator[None]:
     production cost (~0.1-0.3 s a hash, on purpose): hundreds of tests sign people up and log
     them in. Server processes the tests start keep the real cost, and
     tests/test_security.py checks that a fresh process hashes at it."""
-    saved = security._hasher, security._DUMMY_HASH
-    security._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
-    security._DUMMY_HASH = security._hasher.hash("parley-dummy-password")
+    saved = security.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
     yield
-    security._hasher, security._DUMMY_HASH = saved
+    security.use_password_hasher(saved)
 
 
 @pytest_asyncio.fixture(scope="session")

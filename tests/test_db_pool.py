@@ -3,6 +3,7 @@ state on them (app/db.py): these tests hold it to that."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from quart import Quart
 from tortoise import connections
 
 from app.db import PooledConnection, posting_connection
+from config.settings import settings_of
 from tests.helpers import Person
 
 APP = Path(__file__).resolve().parent.parent / "app"
@@ -34,29 +36,22 @@ async def test_the_posting_statement_keeps_a_generic_plan_and_nothing_else_does(
 
 
 async def test_a_transaction_left_open_is_still_rolled_back_on_release(app: Quart) -> None:
-    pool = connections.get("default")._pool
-    conn = await pool.acquire()
-    try:
+    async with connections.get("default").acquire_connection() as conn:
         await conn.execute("BEGIN; CREATE TEMP TABLE left_open (x int) ON COMMIT DROP")
-    finally:
-        await pool.release(conn)
     async with connections.get("default").acquire_connection() as again:
         assert not again.is_in_transaction()
         assert await again.fetchval("SELECT to_regclass('pg_temp.left_open')") is None
 
 
-async def test_a_searchs_statement_timeout_ends_with_its_transaction(alice: Person,
+async def test_a_searchs_statement_timeout_ends_with_its_transaction(app: Quart, alice: Person,
                                                                     room_id: int) -> None:
     await alice.say(room_id, "needle in the haystack")
     page = await alice.get("/search?q=needle")
     assert page.status_code == 200
-    pool = connections.get("default")._pool
-    held = [await pool.acquire() for _ in range(pool.get_size())]  # every pooled connection
-    try:
+    async with contextlib.AsyncExitStack() as stack:  # every connection the pool may hold
+        held = [await stack.enter_async_context(connections.get("default").acquire_connection())
+                for _ in range(settings_of(app).db_pool_max)]
         timeouts = {await c.fetchval("SHOW statement_timeout") for c in held}
-    finally:
-        for c in held:
-            await pool.release(c)
     assert timeouts == {"0"}
 
 

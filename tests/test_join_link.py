@@ -6,8 +6,8 @@ import pytest
 from quart import Quart
 
 from app.actions.accounts import register_user
-from app.actions.errors import Forbidden
 from app.actions.instance import get_instance
+from app.errors import Forbidden
 from app.models import User
 from config.settings import Settings, SettingsError
 from tests.helpers import Person, join_path, select_one

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.actions.messages import create_message
 from app.models import Presence, Room, User
+from app.queries.presence import HEARTBEAT_SECONDS, STALE_AFTER, is_online
 from app.realtime.connections import QUEUE_FRAMES
 from tests.helpers import Person, select, select_one
 from tests.images import still
@@ -243,6 +244,19 @@ async def test_a_socket_leaves_a_presence_row_only_while_open(bob: Person, room_
 
 async def _no_presence(user_id: int) -> bool:
     return not await Presence.filter(user_id=user_id).exists()
+
+
+async def test_an_open_socket_keeps_its_user_online_through_the_presence_heartbeat(
+        bob: Person, room_id: int) -> None:
+    # The app hands the transport this job (app/__init__.py): without it every user would look
+    # offline a minute after connecting, and be e-mailed and pushed what their open tab shows.
+    async with socket(bob, room_id):
+        await registered(bob)
+        await Presence.filter(user_id=bob.user_id).update(
+            heartbeat_at=datetime.now(UTC) - STALE_AFTER * 2)
+        assert not await is_online(bob.user_id)
+
+        await eventually(lambda: is_online(bob.user_id), timeout=HEARTBEAT_SECONDS * 3)
 
 
 async def test_a_flood_of_frames_closes_the_socket(bob: Person, room_id: int) -> None:

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 import pytest
 
 from app.live_views import VIEWS
+from app.live_views.state import Live, RoomState
+from app.live_views.typing_state import TypingState
 from app.realtime.backends import backend_for
 from app.realtime.backends.postgres import PostgresBusBackend
-from app.realtime.connections import QUEUE_FRAMES, Connection, Registry, RoomState
-from app.realtime.dispatch import Dispatcher, Live, View
+from app.realtime.connections import QUEUE_FRAMES, Connection, Registry
+from app.realtime.dispatch import Dispatcher, View
 from app.realtime.events import Audience, Event, MessageCreated, RoomRead, Typing
 from app.realtime.pump import Writer
-from app.realtime.typing import TypingState
 from tests.helpers import Person, select_one
 from tests.live import frame_matching, registered, socket
 
@@ -58,7 +59,7 @@ def test_a_dispatcher_refuses_a_table_that_leaves_an_event_type_out() -> None:
     partial = {kind: view for kind, view in VIEWS.items() if kind is not Typing}
 
     with pytest.raises(ValueError, match="Typing"):
-        Dispatcher(Live(Registry(), TypingState()), partial, context=_nothing)  # type: ignore[arg-type]
+        Dispatcher(Registry(), None, partial, context=_nothing)  # type: ignore[arg-type]
 
 
 def test_a_room_event_reaches_its_members_sockets_and_a_user_event_only_that_user() -> None:
@@ -196,7 +197,7 @@ async def test_a_backlog_of_events_reaches_a_socket_that_keeps_reading_in_order(
             c.push(f"<p>{event.seq}</p>")
 
     views = {kind: View(show=push_seq) for kind in Event.types.values()}
-    dispatcher = Dispatcher(Live(registry, TypingState()), views, contextlib.nullcontext)
+    dispatcher = Dispatcher(registry, Live.over(registry), views, contextlib.nullcontext)
     backlog = [MessageCreated(room_id=7, message_id=n, seq=n, author_id=2)
                for n in range(1, 3 * QUEUE_FRAMES + 1)]
 

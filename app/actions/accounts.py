@@ -8,9 +8,9 @@ import secrets
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
-from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import effective_policy, get_instance, join_token_matches
 from app.auth import session_cache
+from app.errors import Forbidden, InvalidInput
 from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
 from app.models import Instance, Session, SignupPolicy, User
 from app.realtime.events import AccountChanged
@@ -107,7 +107,7 @@ async def delete_session(session_id: str | None) -> None:
     if not session_id:
         return
     async with in_transaction() as conn:
-        session = await Session.get_or_none(id=session_id).using_db(conn)
+        session = await Session.get_or_none(id=session_id, using_db=conn)
         if session is None:
             return
         await session.delete(using_db=conn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.actions.accounts import EMAIL
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.mail.outbox import enqueue_email_verification
 from app.models import Notification, NotificationKind, NotificationStatus, User
 from app.realtime.publish import in_transaction

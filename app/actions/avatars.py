@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.actions.accounts import account_changed
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.media.images import ImageRejected
 from app.media.storage import delete_files
 from app.media.uploads import MediaSettings, store_upload

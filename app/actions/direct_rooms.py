@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.mail.outbox import enqueue_private_request
 from app.models import EmailMode, Membership, PublicKey, Room, RoomKind, User
 from app.queries.direct_rooms import MAX_MEMBERS, find_direct_room
@@ -39,7 +39,7 @@ async def add_direct_member(room: Room, by: User, user: User) -> Membership:
     """
     async with in_transaction() as conn:
         await Room.select_for_update().using_db(conn).get(id=room.id)  # one add at a time
-        existing = await Membership.get_or_none(room_id=room.id, user_id=user.id).using_db(conn)
+        existing = await Membership.get_or_none(room_id=room.id, user_id=user.id, using_db=conn)
         if existing is not None:
             return existing
         if await Membership.filter(room_id=room.id).using_db(conn).count() >= MAX_MEMBERS:
@@ -51,7 +51,7 @@ async def add_direct_member(room: Room, by: User, user: User) -> Membership:
 
 
 async def _add(room: Room, user: User, by: User, conn: Any) -> Membership:
-    fresh = await Room.get(id=room.id).using_db(conn)
+    fresh = await Room.get(id=room.id, using_db=conn)
     membership = await Membership.create(room_id=room.id, user_id=user.id,
                                          last_read_seq=fresh.last_seq,
                                          email_mode=EmailMode.ALL, using_db=conn)

@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.models import KeyAlgorithm
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")

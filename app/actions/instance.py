@@ -8,7 +8,7 @@ import secrets
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.models import Instance, SignupPolicy
 from app.realtime.publish import in_transaction
 
@@ -43,7 +43,9 @@ def effective_policy(instance: Instance, configured: str | None) -> SignupPolicy
 
 def join_token_matches(instance: Instance, token: str | None) -> bool:
     """True when `token` is the instance's current join token (constant-time)."""
-    return bool(token) and hmac.compare_digest(token.encode(), instance.join_token.encode())
+    if not token:
+        return False
+    return hmac.compare_digest(token.encode(), instance.join_token.encode())
 
 
 async def update_instance(name: str, policy: str) -> Instance:

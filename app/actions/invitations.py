@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.access import can_invite
 from app.actions.accounts import USERNAME
-from app.actions.errors import Forbidden, InvalidInput
+from app.errors import Forbidden, InvalidInput
 from app.mail.outbox import enqueue_invitation
 from app.models import Invitation, Membership, Room, User
 from app.realtime.events import Event, InvitationsChanged, MembersChanged, MembershipChanged

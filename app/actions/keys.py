@@ -7,7 +7,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from app.actions import envelopes
-from app.actions.errors import Conflict, InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.models import KeyBackup, Membership, PublicKey, RoomKind, User
 from app.realtime.events import KeyPublished
 from app.realtime.publish import in_transaction, publish

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -39,7 +40,7 @@ async def _withdraw_invitations_sent_by(room: Room, departed: User,
     Returns the ids of the users whose invitations were withdrawn.
     """
     sent = Invitation.filter(room_id=room.id, inviter_id=departed.id).using_db(conn)
-    invitees = list(await sent.values_list("invitee_id", flat=True))
+    invitees = cast(list[int], await sent.values_list("invitee_id", flat=True))  # flat: values
     await sent.delete()
     return invitees
 
@@ -62,8 +63,8 @@ async def _settle_after_departure(room: Room, departed: User,
         # Archived, not deleted: the history is kept, but nobody can reach it any more.
         room.archived_at = datetime.now(UTC)
         changed.append("archived_at")
-        invitees = list(await Invitation.filter(room_id=room.id).using_db(conn)
-                        .values_list("invitee_id", flat=True))
+        invitees = cast(list[int], await Invitation.filter(room_id=room.id).using_db(conn)
+                        .values_list("invitee_id", flat=True))  # flat: the values
         await Invitation.filter(room_id=room.id).using_db(conn).delete()
     if changed:
         await room.save(update_fields=changed, using_db=conn)

@@ -7,8 +7,8 @@ from pathlib import Path
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.timezone import now
 
-from app.actions.errors import Conflict
 from app.actions.messages import clean_body
+from app.errors import Conflict
 from app.media.storage import delete_files
 from app.models import Attachment, MediaFile, Message, MessageRevision, Reaction
 from app.realtime.events import MessageChanged
@@ -40,14 +40,14 @@ async def delete_message(message: Message, media_root: Path) -> Message:
         current = await lock_message(message, conn)
         if current.deleted_at is not None:
             return current
-        media = await MediaFile.get_or_none(id=current.image_id).using_db(conn) \
+        media = await MediaFile.get_or_none(id=current.image_id, using_db=conn) \
             if current.image_id else None
-        attachment = await Attachment.get_or_none(id=current.attachment_id).using_db(conn) \
+        attachment = await Attachment.get_or_none(id=current.attachment_id, using_db=conn) \
             if current.attachment_id else None
         await MessageRevision.filter(message_id=current.id).using_db(conn).delete()
         await Reaction.filter(message_id=current.id).using_db(conn).delete()
-        current.body, current.deleted_at, current.image_id = "", now(), None  # type: ignore[assignment]
-        current.envelope, current.attachment_id = None, None  # type: ignore[assignment]
+        current.body, current.deleted_at, current.image_id = "", now(), None
+        current.envelope, current.attachment_id = None, None
         await record_change(current, conn, "body", "envelope", "deleted_at", "image_id",
                             "attachment_id")
         if media is not None:
@@ -63,7 +63,7 @@ async def delete_message(message: Message, media_root: Path) -> Message:
 async def lock_message(message: Message, conn: BaseDBAsyncClient) -> Message:
     """Take the room's row lock (changes are numbered in commit order), then re-read the message."""
     await conn.execute_query("SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE", [message.room_id])
-    return await Message.get(id=message.id).using_db(conn)
+    return await Message.get(id=message.id, using_db=conn)
 
 
 async def record_change(message: Message, conn: BaseDBAsyncClient, *changed: str) -> None:

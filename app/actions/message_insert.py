@@ -24,8 +24,8 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.queries.presence import STALE_AFTER
 from app.realtime.events import MessageCreated
-from app.realtime.presence import STALE_AFTER
 from app.realtime.publish import BUS_CHANNEL, notifies_in_sql, publish
 
 POST_MESSAGE = """

@@ -15,9 +15,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from app.actions import envelopes
-from app.actions.errors import Conflict, DomainError, InvalidInput
 from app.actions.message_insert import Posted, post_message
 from app.db import posting_connection
+from app.errors import Conflict, DomainError, InvalidInput
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
 from app.media.uploads import (

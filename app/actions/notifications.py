@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.actions.accounts import account_changed
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.mail.tokens import Unsubscribe
 from app.models import EmailMode, Membership, Notification, NotificationStatus, User
 

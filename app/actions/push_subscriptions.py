@@ -8,7 +8,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.models import PushSubscription, User
 
 P256_POINT_BYTES = 65  # an uncompressed P-256 public key: 0x04, x, y

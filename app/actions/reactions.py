@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.actions.errors import Conflict, InvalidInput
 from app.actions.message_changes import lock_message, record_change
 from app.emoji_set import is_reaction
+from app.errors import Conflict, InvalidInput
 from app.models import Message, Reaction, User
 from app.realtime.publish import in_transaction
 

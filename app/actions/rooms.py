@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
-from app.actions.errors import InvalidInput
+from app.errors import InvalidInput
 from app.models import Membership, Room, RoomKind, User
 from app.realtime.events import MembersChanged, MembershipChanged, RoomRead
 from app.realtime.publish import in_transaction, publish

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.actions.accounts import account_changed, revoke_sessions
-from app.actions.errors import Forbidden
+from app.errors import Forbidden
 from app.models import User
 
 

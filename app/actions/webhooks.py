@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from app.actions.errors import InvalidInput
 from app.actions.messages import create_message
+from app.errors import InvalidInput
 from app.mail.config import presence_grace
 from app.models import Membership, Message, Room, User, Webhook
 from app.realtime.publish import in_transaction

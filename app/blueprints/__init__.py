@@ -11,9 +11,9 @@ from quart import request
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.routing import IntegerConverter
 
-from app.actions.errors import InvalidInput, RateLimited
+from app.errors import InvalidInput, RateLimited
 from app.media.uploads import UploadedFile, format_bytes
-from app.models import User
+from app.queries.records import User
 from app.security import throttle
 from config.settings import current_settings
 

@@ -8,11 +8,11 @@ from typing import Any
 from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from app.actions.addresses import change_email, resend_verification, verify_email
-from app.actions.errors import InvalidInput
 from app.auth import login_required, require_account
 from app.blueprints.profile import render_profile_page
+from app.errors import InvalidInput
 from app.mail.tokens import user_for_verification_token
-from app.models import User
+from app.queries.records import User
 from app.security import throttle
 from config.settings import current_settings
 

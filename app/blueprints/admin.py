@@ -8,7 +8,6 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
-from app.actions.errors import InvalidInput
 from app.actions.instance import (
     effective_policy,
     get_instance,
@@ -17,8 +16,9 @@ from app.actions.instance import (
 )
 from app.actions.users import deactivate_user, reactivate_user, set_administrator
 from app.auth import login_required, require_account
-from app.models import SignupPolicy, User
+from app.errors import InvalidInput
 from app.queries.admin import all_people, all_rooms
+from app.queries.records import SignupPolicy, User
 from config.settings import current_settings
 
 blueprint = Blueprint("admin", __name__)

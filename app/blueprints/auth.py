@@ -16,9 +16,9 @@ from app.actions.accounts import (
     register_user,
     signup_refusal,
 )
-from app.actions.errors import Forbidden, InvalidInput
 from app.actions.instance import get_instance
 from app.blueprints import is_htmx, safe_next
+from app.errors import Forbidden, InvalidInput
 from app.security import client_ip, rotate_csrf_token, throttle
 from config.settings import current_settings
 

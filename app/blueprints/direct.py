@@ -12,9 +12,9 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import find_contact, find_contact_or_none, require_direct_member
 from app.actions.direct_rooms import add_direct_member, start_direct_room
-from app.actions.errors import InvalidInput
 from app.auth import login_required, require_account
 from app.blueprints import refusal_status
+from app.errors import InvalidInput
 from app.queries.direct_rooms import MAX_MEMBERS, contacts_of, find_direct_room, my_direct_rooms
 from app.queries.keys import current_key
 

@@ -1,6 +1,6 @@
 """The one place refusals become HTTP responses: domain errors, HTTP errors and bugs.
 
-Domain errors (app/actions/errors.py) carry their status and message; werkzeug's HTTP errors
+Domain errors (app/errors.py) carry their status and message; werkzeug's HTTP errors
 (routing, `abort`) carry theirs. Both become the error page, or the bare message for htmx.
 Forms that show a refusal next to a field catch the domain error in their own route.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from quart import Quart, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from app.actions.errors import DomainError
+from app.errors import DomainError
 
 log = logging.getLogger("parley.errors")
 UNEXPECTED = "Parley hit an unexpected error. It was logged; please try again."

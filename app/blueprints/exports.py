@@ -14,8 +14,8 @@ from quart import Blueprint, Response, current_app
 from app.access import require_exportable
 from app.auth import login_required, require_account
 from app.media.storage import media_path
-from app.models import Message, Room
 from app.queries.exports import history_pages
+from app.queries.records import Message, Room
 from config.settings import current_settings
 
 blueprint = Blueprint("exports", __name__)

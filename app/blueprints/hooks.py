@@ -15,8 +15,8 @@ from quart import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.access import find_webhook_by_token
-from app.actions.errors import DomainError, InvalidInput
 from app.actions.webhooks import post_webhook_message
+from app.errors import DomainError, InvalidInput
 from app.security import throttle
 from config.settings import current_settings
 
@@ -56,7 +56,7 @@ async def plain_refusal(error: DomainError) -> Any:
 async def _payload_text() -> str:
     """`text` from Slack's JSON payload, a form's `payload` JSON, or a plain form field."""
     # The app already holds every body to FORM_MAX_BYTES; a webhook's is held to less.
-    raw = await request.get_data()
+    raw = await request.get_data(cache=True, as_text=False, parse_form_data=False)
     if (request.content_length or 0) > PAYLOAD_MAX_BYTES or len(raw) > PAYLOAD_MAX_BYTES:
         abort(413, f"payload_too_large: at most {PAYLOAD_MAX_BYTES // 1024} KiB.")
     if request.mimetype == "application/json":

@@ -7,11 +7,11 @@ from typing import Any
 from quart import Blueprint, flash, redirect, request, url_for
 
 from app.access import require_invitee, require_inviter, require_revoker
-from app.actions.errors import InvalidInput
 from app.actions.invitations import accept_invitation, decline_invitation, invite_member, revoke_invitation
 from app.auth import login_required, require_account
 from app.blueprints import refusal_status
 from app.blueprints.rooms import render_room_page
+from app.errors import InvalidInput
 from app.mail.config import presence_grace
 from config.settings import current_settings
 

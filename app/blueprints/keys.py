@@ -7,11 +7,11 @@ from typing import Any
 from quart import Blueprint, request
 
 from app.access import find_key_owner, require_direct_member
-from app.actions.errors import Conflict, InvalidInput, NotFound
 from app.actions.keys import back_up_key, publish_key
 from app.auth import login_required, require_account
-from app.models import KeyBackup, PublicKey
-from app.queries.keys import keys_of, room_keys
+from app.errors import Conflict, InvalidInput, NotFound
+from app.queries.keys import key_backups_of, keys_of, own_key, room_keys
+from app.queries.records import PublicKey
 
 blueprint = Blueprint("keys", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -32,7 +32,7 @@ async def publish() -> Any:
 @login_required
 async def back_up(key_id: int) -> Any:
     user = await require_account()
-    key = await PublicKey.get_or_none(id=key_id, user_id=user.id)
+    key = await own_key(user, key_id)
     if key is None:
         raise NotFound()
     try:
@@ -72,7 +72,7 @@ async def user_keys(username: str) -> Any:
 @login_required
 async def backups() -> Any:
     user = await require_account()
-    rows = await KeyBackup.filter(key__user_id=user.id).order_by("key_id").prefetch_related("key")
+    rows = await key_backups_of(user)
     return {"backups": [{**_key_json(b.key), "wrapped_key": b.wrapped_key, "salt": b.salt,
                          "iv": b.iv, "iterations": b.iterations} for b in rows]}, 200, NO_STORE
 

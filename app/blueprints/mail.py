@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 from quart import Blueprint, current_app, render_template, request
 
-from app.actions.errors import NotFound
 from app.actions.notifications import unsubscribe
+from app.errors import NotFound
 from app.mail.config import MailConfig
 from app.mail.tokens import read_unsubscribe_token
 from app.security import is_loopback_host

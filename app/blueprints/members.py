@@ -7,10 +7,10 @@ from typing import Any
 from quart import Blueprint, flash, redirect, url_for
 
 from app.access import find_visible_room, require_owner
-from app.actions.errors import InvalidInput, NotFound
 from app.actions.memberships import leave_room, remove_member
 from app.auth import login_required, require_account
-from app.models import Membership
+from app.errors import InvalidInput, NotFound
+from app.queries.members import member_of
 
 blueprint = Blueprint("members", __name__)
 
@@ -36,8 +36,7 @@ async def remove(room_id: int, user_id: int) -> Any:
     room, _ = await require_owner(user, room_id)
     if user_id == user.id:
         raise InvalidInput({"form": "To leave your own room, use “Leave room”."})
-    membership = await Membership.get_or_none(room_id=room.id, user_id=user_id) \
-        .prefetch_related("user")
+    membership = await member_of(room, user_id)
     if membership is None:
         raise NotFound("That person is not a member of this room.")
     await remove_member(room, membership.user)

@@ -13,11 +13,11 @@ from app.access import (
     require_message_author,
     require_message_remover,
 )
-from app.actions.errors import DomainError
 from app.actions.message_changes import delete_message, edit_message
 from app.actions.reactions import toggle_reaction
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, refusal_status
+from app.errors import DomainError
 from app.queries.messages import find_revisions, message_for_display
 from app.rendering import render_fragment
 from config.settings import current_settings

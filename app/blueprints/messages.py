@@ -8,7 +8,6 @@ from quart import Blueprint, make_response, redirect, render_template, request, 
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
-from app.actions.errors import DomainError, InvalidInput
 from app.actions.messages import KeyChanged, create_message, create_sealed_message, post_text
 from app.auth import login_required, require_account
 from app.blueprints import (
@@ -20,6 +19,7 @@ from app.blueprints import (
 )
 from app.blueprints.errors import error_response
 from app.blueprints.rooms import render_room_page
+from app.errors import DomainError, InvalidInput
 from app.live_views.frames import message_fragment
 from app.mail.config import presence_grace
 from app.media.uploads import media_settings

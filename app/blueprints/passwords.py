@@ -8,7 +8,7 @@ from typing import Any
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.actions.accounts import request_password_reset, reset_password
-from app.actions.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.mail.tokens import user_for_reset_token
 from app.security import client_ip, throttle
 from config.settings import current_settings

@@ -8,12 +8,13 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.actions.avatars import update_avatar
-from app.actions.errors import DomainError, InvalidInput
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
 from app.blueprints import read_upload, require_upload_allowance, upload_too_large
+from app.errors import DomainError, InvalidInput
 from app.media.uploads import media_settings
-from app.models import PushSubscription, User
+from app.queries.push import devices_of
+from app.queries.records import User
 from config.settings import current_settings
 
 blueprint = Blueprint("profile", __name__)
@@ -64,6 +65,6 @@ async def photo_too_large(_error: RequestEntityTooLarge) -> Any:
 async def render_profile_page(user: User, errors: dict[str, str] | None = None,
                               status: int = 200) -> Any:
     """The profile page, with an error next to the photo form when an upload was refused."""
-    devices = await PushSubscription.filter(user_id=user.id).order_by("created_at")
+    devices = await devices_of(user)
     return await render_template("profile/show.html", user=user, errors=errors or {},
                                  delay_choices=DELAY_CHOICES, devices=devices), status

@@ -6,10 +6,10 @@ from typing import Any
 
 from quart import Blueprint, abort, flash, redirect, request, url_for
 
-from app.actions.errors import InvalidInput
 from app.actions.push_subscriptions import delete_subscription, save_subscription
 from app.auth import login_required, require_account
-from app.models import PushSubscription
+from app.errors import InvalidInput
+from app.queries.push import own_device
 from config.settings import current_settings
 
 blueprint = Blueprint("push", __name__)
@@ -33,7 +33,7 @@ async def subscribe() -> Any:
 @login_required
 async def remove(subscription_id: int) -> Any:
     user = await require_account()
-    device = await PushSubscription.get_or_none(id=subscription_id, user_id=user.id)
+    device = await own_device(user, subscription_id)
     if device is None:  # someone else's device is none of this user's business: 404, not 403
         abort(404, "That device is not in your list; it may have been removed already.")
     await delete_subscription(device)

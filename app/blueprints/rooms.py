@@ -7,20 +7,20 @@ from typing import Any
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import can_join, find_visible_room, require_membership, require_renamer
-from app.actions.errors import InvalidInput
 from app.actions.messages import clean_reply_to, new_client_msg_id
 from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import login_required, require_account
 from app.blueprints import int_arg, is_htmx, refusal_status
+from app.errors import InvalidInput
 from app.mail.config import presence_grace
 from app.mail.outbox import would_email
-from app.models import EmailMode
 from app.queries.direct_rooms import has_earlier_messages
 from app.queries.members import invitations_for, pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before, reply_target
+from app.queries.presence import online_user_ids
+from app.queries.records import EmailMode
 from app.queries.rooms import my_rooms, public_rooms
-from app.realtime.presence import online_user_ids
 from config.settings import current_settings
 
 blueprint = Blueprint("rooms", __name__)

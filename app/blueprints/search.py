@@ -6,9 +6,9 @@ from typing import Any
 
 from quart import Blueprint, current_app, render_template
 
-from app.actions.errors import DomainError, RateLimited
 from app.auth import login_required, require_account
 from app.blueprints import int_arg, text_arg
+from app.errors import DomainError, RateLimited
 from app.queries.search import search_messages, searchable_rooms
 
 blueprint = Blueprint("search", __name__)

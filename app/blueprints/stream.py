@@ -7,17 +7,20 @@ from typing import Any
 
 from quart import Blueprint, websocket
 
-from app.actions.errors import DomainError
+from app.actions.presence import forget_connection, record_connection
 from app.actions.rooms import mark_room_read
 from app.actions.typing import announce_typing
 from app.auth import current_account
 from app.blueprints import int_arg
+from app.errors import DomainError
 from app.live_views import frames
-from app.models import Membership, User
+from app.live_views.state import RoomState, Socket
+from app.queries.members import membership_in, read_positions
 from app.queries.mentions import unread_mention_seqs
-from app.realtime import presence
-from app.realtime.connections import Connection, RoomState
-from app.realtime.pump import CLOSE_POLICY, pump
+from app.queries.records import User
+from app.realtime.close_codes import CLOSE_INVALID, CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER
+from app.realtime.connections import Connection
+from app.realtime.pump import pump
 from app.realtime.runtime import realtime
 from app.security import origin_allowed
 
@@ -25,8 +28,7 @@ blueprint = Blueprint("stream", __name__)
 log = logging.getLogger("parley.stream")
 
 TYPING_INTERVAL = 1.0
-CLOSE_INVALID, CLOSE_TRY_AGAIN_LATER = 1007, 1013
-# Domain errors (app/actions/errors.py) as close codes, by their HTTP-like status: the one place.
+# Domain errors (app/errors.py) as close codes, by their HTTP-like status: the one place.
 CLOSE_CODES = {400: CLOSE_INVALID, 403: CLOSE_POLICY, 404: CLOSE_POLICY, 409: CLOSE_POLICY,
                429: CLOSE_TRY_AGAIN_LATER, 503: CLOSE_TRY_AGAIN_LATER}
 
@@ -47,7 +49,7 @@ async def stream() -> None:
         return
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
-    presence_id = await presence.record_connection(user.id, conn.room_id)
+    presence_id = await record_connection(user.id, conn.room_id)
     live.registry.add(conn)
     conn.push(frames.READY)  # from here on no message of its rooms passes it by
     pings = _Pings(conn, user)
@@ -56,7 +58,7 @@ async def stream() -> None:
     finally:
         live.registry.remove(conn)
         try:
-            await presence.forget_connection(presence_id)
+            await forget_connection(presence_id)
             await pings.stop_typing()
         except Exception:  # the socket is gone either way; presence expires by heartbeat
             log.exception("cleaning up after a closed socket failed")
@@ -70,7 +72,7 @@ def close_code(error: DomainError) -> int:
 class _Pings:
     """What a tab may tell us: it is typing (at most once a second), or it read up to a seq."""
 
-    def __init__(self, conn: Connection, user: User) -> None:
+    def __init__(self, conn: Socket, user: User) -> None:
         self.conn, self.user = conn, user
         self.last_typing = 0.0
         self.typing = False
@@ -82,7 +84,7 @@ class _Pings:
             self.last_typing, self.typing = now, True
             await announce_typing(conn.room_id, self.user)
         elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None:
-            membership = await Membership.get_or_none(room_id=conn.room_id, user_id=self.user.id)
+            membership = await membership_in(conn.room_id, self.user.id)
             if membership is not None:
                 await mark_room_read(membership,
                                      min(message["seq"], conn.rooms[conn.room_id].last_seq))
@@ -93,12 +95,11 @@ class _Pings:
             await announce_typing(self.conn.room_id, self.user, stopped=True)
 
 
-async def _open_connection(user: User, room_id: int | None) -> Connection:
-    rows = await Membership.filter(user_id=user.id, room__archived_at=None) \
-        .values("room_id", "last_read_seq", "room__last_seq")
+async def _open_connection(user: User, room_id: int | None) -> Socket:
+    positions = await read_positions(user.id)
     mentions = await unread_mention_seqs(user)
-    rooms = {r["room_id"]: RoomState(r["room__last_seq"], r["last_read_seq"],
-                                     mentions.get(r["room_id"], 0)) for r in rows}
+    rooms = {room: RoomState(last_seq, last_read, mentions.get(room, 0))
+             for room, last_seq, last_read in positions}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
     return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)

@@ -7,10 +7,11 @@ from typing import Any
 from quart import Blueprint, flash, redirect, render_template, request, session, url_for
 
 from app.access import require_webhook_manager, require_webhook_room
-from app.actions.errors import InvalidInput
 from app.actions.webhooks import create_webhook, revoke_webhook
 from app.auth import login_required, require_account
-from app.models import Room, Webhook
+from app.errors import InvalidInput
+from app.queries.records import Room
+from app.queries.webhooks import live_webhooks
 
 blueprint = Blueprint("webhooks", __name__)
 
@@ -50,8 +51,7 @@ async def revoke(room_id: int, webhook_id: int) -> Any:
 
 async def _webhooks_page(room: Room, errors: dict[str, str] | None = None,
                          status: int = 200) -> Any:
-    webhooks = await Webhook.filter(room_id=room.id, revoked_at=None) \
-        .prefetch_related("creator").order_by("id")
+    webhooks = await live_webhooks(room)
     html = await render_template("webhooks/index.html", room=room, webhooks=webhooks,
                                  errors=errors or {}, new_url=session.pop("new_webhook_url", None))
     return html, status

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from functools import partial
 from typing import Any
 
 from quart import Quart
 
 from app.live_views import accounts, keys, messages, rooms, typing
-from app.realtime.dispatch import View, ViewTable
+from app.live_views.state import TYPING_TICK, expire_typing
+from app.realtime.dispatch import Dispatcher, View, ViewTable
 from app.realtime.events import (
     AccountChanged,
     InvitationsChanged,
@@ -27,6 +29,7 @@ from app.realtime.events import (
     RoomRead,
     Typing,
 )
+from app.realtime.runtime import Job
 
 VIEWS: ViewTable = {
     MessageCreated: View(messages.message_created, load=messages.load_messages),
@@ -44,3 +47,8 @@ VIEWS: ViewTable = {
 def fragment_context(app: Quart) -> Callable[[], AbstractAsyncContextManager[Any]]:
     """What views render in: the app's context (templates, URL map), never a request's."""
     return app.app_context
+
+
+def view_jobs(dispatcher: Dispatcher) -> list[Job]:
+    """The views' own loop: typing notices whose pings stopped are taken down."""
+    return [(TYPING_TICK, partial(expire_typing, dispatcher))]

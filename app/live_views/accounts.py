@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from app.auth import session_cache
-from app.realtime.connections import Connection
-from app.realtime.dispatch import Live
+from app.live_views.state import Live, Socket
+from app.realtime.close_codes import CLOSE_POLICY
 from app.realtime.events import AccountChanged
-from app.realtime.pump import CLOSE_POLICY
 
 
-async def account_changed(event: AccountChanged, conns: list[Connection], live: Live,
+async def account_changed(event: AccountChanged, conns: list[Socket], live: Live,
                           _: None) -> None:
     session_cache().forget_user(event.user_id)
     if event.signed_out:

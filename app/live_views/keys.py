@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from app.live_views import frames
-from app.realtime.connections import Connection
-from app.realtime.dispatch import Live
+from app.live_views.state import Live, Socket
 from app.realtime.events import KeyPublished
 from app.rendering import dom_id_for
 
 
-async def key_published(event: KeyPublished, conns: list[Connection], live: Live,
+async def key_published(event: KeyPublished, conns: list[Socket], live: Live,
                         _: None) -> None:
     """The notice above the conversation (static/js/e2e/room.js then fetches the keys again)."""
     viewers = [c for c in conns if c.room_id == event.room_id]

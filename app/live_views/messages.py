@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from app.live_views import frames, notices
+from app.live_views.state import Live, RoomState, Socket
 from app.live_views.typing import push_typing, room_scope
 from app.mentions import mentioned_names
 from app.models import Message
 from app.queries.messages import MESSAGE_RELATIONS
-from app.realtime.connections import Connection, RoomState
-from app.realtime.dispatch import Live
 from app.realtime.events import MessageChanged, MessageCreated
 from app.rendering import dom_id_for
 
@@ -24,7 +23,7 @@ async def load_messages(events: list[MessageCreated]) -> dict[int, Message]:
     return {m.id: m for m in rows}
 
 
-async def message_created(event: MessageCreated, conns: list[Connection], live: Live,
+async def message_created(event: MessageCreated, conns: list[Socket], live: Live,
                           messages: dict[int, Message]) -> None:
     message = messages.get(event.message_id)
     if message is None:  # deleted since (its deletion follows on the bus) — or a bug
@@ -58,7 +57,7 @@ async def message_created(event: MessageCreated, conns: list[Connection], live: 
                           [c for c in conns if c.room_id == event.room_id])
 
 
-async def message_changed(event: MessageChanged, conns: list[Connection], live: Live,
+async def message_changed(event: MessageChanged, conns: list[Socket], live: Live,
                           _: None) -> None:
     viewers = [c for c in conns if c.room_id == event.room_id]
     if not viewers:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from app.live_views import frames
 from app.live_views.messages import unread_badge
+from app.live_views.state import Live, RoomState, Socket
 from app.models import Membership, Room, RoomKind
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.members import invitations_for_user, room_members
-from app.realtime.connections import Connection, RoomState
-from app.realtime.dispatch import Live
+from app.queries.presence import online_user_ids
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged, RoomRead
-from app.realtime.presence import online_user_ids
 
 
-async def room_read(event: RoomRead, conns: list[Connection], live: Live, _: None) -> None:
+async def room_read(event: RoomRead, conns: list[Socket], live: Live, _: None) -> None:
     """The user read a room in one tab: their other tabs clear its badge."""
     badges: dict[tuple[int, bool], str] = {}
     for conn in conns:
@@ -23,7 +22,7 @@ async def room_read(event: RoomRead, conns: list[Connection], live: Live, _: Non
             conn.push(await unread_badge(event.room_id, state, badges))
 
 
-async def membership_changed(event: MembershipChanged, conns: list[Connection], live: Live,
+async def membership_changed(event: MembershipChanged, conns: list[Socket], live: Live,
                              _: None) -> None:
     """Joining starts a user's sockets hearing the room at once; removal stops it at once.
 
@@ -47,14 +46,14 @@ async def membership_changed(event: MembershipChanged, conns: list[Connection], 
                 membership.room.last_seq, membership.last_read_seq))
 
 
-async def _direct_sidebar(user_id: int, conns: list[Connection]) -> None:
+async def _direct_sidebar(user_id: int, conns: list[Socket]) -> None:
     rooms = await my_direct_rooms(user_id)
     for conn in conns:
         conn.push(await frames.render("direct/_sidebar_section.html", direct_sidebar=rooms,
                                       current_room_id=conn.room_id, oob=True))
 
 
-async def invitations_changed(event: InvitationsChanged, conns: list[Connection], live: Live,
+async def invitations_changed(event: InvitationsChanged, conns: list[Socket], live: Live,
                               _: None) -> None:
     invitations = await invitations_for_user(event.user_id)
     frame = await frames.render("invitations/_received.html", invitations=invitations,
@@ -63,7 +62,7 @@ async def invitations_changed(event: InvitationsChanged, conns: list[Connection]
         conn.push(frame)
 
 
-async def members_changed(event: MembersChanged, conns: list[Connection], live: Live,
+async def members_changed(event: MembersChanged, conns: list[Socket], live: Live,
                           _: None) -> None:
     viewers = [c for c in conns if c.room_id == event.room_id]
     room = await Room.get_or_none(id=event.room_id) if viewers else None

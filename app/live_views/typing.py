@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from app.live_views import frames
-from app.realtime.connections import Connection
-from app.realtime.dispatch import Live
+from app.live_views.state import Live, Socket
 from app.realtime.events import Typing
 from app.rendering import dom_id_for, typing_sentence
 
@@ -16,7 +15,7 @@ def room_scope(room_id: int) -> tuple[str, int]:
     return ("room", room_id)
 
 
-async def room_typing(event: Typing, conns: list[Connection], live: Live, _: None) -> None:
+async def room_typing(event: Typing, conns: list[Socket], live: Live, _: None) -> None:
     scope = room_scope(event.room_id)
     if live.typing.update(scope, event):
         await push_typing(live, scope, dom_id_for("room", event.room_id, "typing"),
@@ -24,7 +23,7 @@ async def room_typing(event: Typing, conns: list[Connection], live: Live, _: Non
 
 
 async def push_typing(live: Live, scope: Hashable, typing_id: str,
-                      viewers: list[Connection]) -> None:
+                      viewers: list[Socket]) -> None:
     """Send the notice: one render per distinct viewer group (typists see the others)."""
     rendered: dict[int | None, str] = {}
     for conn in viewers:

@@ -16,7 +16,7 @@ from app.models import (
     User,
 )
 from app.push.outbox import enqueue_push
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 
 async def enqueue_room_message(message: Message, author: User, conn: Any,
@@ -58,7 +58,7 @@ async def enqueue_private_request(user: User, actor: User, room_id: int, conn: A
 
 async def enqueue_invitation(invitation: Invitation, conn: Any, grace: timedelta) -> None:
     """A row for an offline invitee."""
-    invitee = await User.get(id=invitation.invitee_id).using_db(conn)
+    invitee = await User.get(id=invitation.invitee_id, using_db=conn)
     if await would_email(invitee, grace):
         await Notification.create(user_id=invitee.id, kind=NotificationKind.INVITATION,
                                   actor_id=invitation.inviter_id, room_id=invitation.room_id,

@@ -17,7 +17,7 @@ from app.models import (
     PublicKey,
     User,
 )
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
               NotificationKind.DIRECT_MESSAGE)
@@ -45,6 +45,7 @@ async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
         if not await _still_unread(user, row):
             checked.skip.append(row)
         elif row.kind == NotificationKind.DIRECT_MESSAGE:
+            assert row.room_id is not None, "a direct message is in a room"
             dm_lines.setdefault(row.room_id, []).append(row)
         else:
             checked.send.append(row)
@@ -67,7 +68,7 @@ async def _still_unread(user: User, row: Notification) -> bool:
         await row.fetch_related("message")
         if membership is None or membership.email_held or membership.email_mode == EmailMode.NONE:
             return False
-        if row.message.deleted_at is not None:
+        if row.message is None or row.message.deleted_at is not None:
             return False  # deleted since: left out (an edit needs nothing: the excerpt is read now)
         if row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL:
             return False
@@ -78,13 +79,16 @@ async def _still_unread(user: User, row: Notification) -> bool:
 async def _room_item(user: User, row: Notification, cfg: MailConfig, secret: str) -> Item:
     await row.fetch_related("room", "actor")
     actor = row.actor.username if row.actor else "someone"
-    if row.kind == NotificationKind.INVITATION:
-        return Item(row.kind, actor, row.room.name, "", f"{cfg.base_url}/rooms")
     if row.kind == NotificationKind.PRIVATE_REQUEST:
         return Item(row.kind, actor, "", "", f"{cfg.base_url}/rooms/{row.room_id}")
+    room, message = row.room, row.message
+    assert room is not None, "an invitation or a message notification names its room"
+    if row.kind == NotificationKind.INVITATION:
+        return Item(row.kind, actor, room.name, "", f"{cfg.base_url}/rooms")
     mute = f"{cfg.base_url}/unsubscribe/{unsubscribe_token(secret, user.id, row.room_id)}"
-    attachment = await Attachment.get_or_none(id=row.message.attachment_id) \
-        if row.message.attachment_id else None
-    return Item(row.kind, actor, row.room.name, excerpt(row.message.body),
+    assert message is not None, "a room notification is about a message"
+    attachment = await Attachment.get_or_none(id=message.attachment_id) \
+        if message.attachment_id else None
+    return Item(row.kind, actor, room.name, excerpt(message.body),
                 f"{cfg.base_url}/rooms/{row.room_id}", mute,
                 file_name=attachment.name if attachment else "")

@@ -81,7 +81,7 @@ class Mailer:
             rows = await conn.execute_query_dict(CLAIM_USER, [self.cfg.notify_delay])
             if not rows:
                 return False
-            user = await User.get(id=rows[0]["user_id"]).using_db(conn)
+            user = await User.get(id=rows[0]["user_id"], using_db=conn)
             ids = [r["id"] for r in await conn.execute_query_dict(CLAIM_BATCH, [user.id])]
             batch = await Notification.filter(id__in=ids).using_db(conn).order_by("id")
             await self._send_batch(user, list(batch), conn)

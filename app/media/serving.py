@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from quart import Response, send_file
 
-from app.actions.errors import NotFound
+from app.errors import NotFound
 from app.media.storage import media_path
 from config.settings import current_settings
 

@@ -38,8 +38,11 @@ async def write_files(root: Path, blobs: Sequence[bytes]) -> list[str]:
         return await asyncio.shield(job)
     except asyncio.CancelledError:
         # The thread cannot be stopped, so delete its files once it finishes.
-        job.add_done_callback(lambda done: done.cancelled() or done.exception()
-                              or delete_files(root, done.result()))
+        def delete_written(done: asyncio.Future[list[str]]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                delete_files(root, done.result())
+
+        job.add_done_callback(delete_written)
         raise
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from app.media.files import extension, file_kind
+
+if TYPE_CHECKING:  # the related models, for the relation types only
+    from app.models.room import Room
+    from app.models.user import User
+
 
 
 class Attachment(Model):
@@ -21,10 +28,14 @@ class Attachment(Model):
     name = fields.CharField(max_length=255)
     byte_size = fields.BigIntField()
     content_type = fields.CharField(max_length=100)
-    owner = fields.ForeignKeyField("models.User", related_name="attachments",
-                                   on_delete=fields.CASCADE)
-    room = fields.ForeignKeyField("models.Room", related_name="attachments", null=True,
-                                  on_delete=fields.CASCADE)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="attachments", on_delete=fields.CASCADE
+    )
+    owner_id: int
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="attachments", null=True, on_delete=fields.CASCADE
+    )
+    room_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

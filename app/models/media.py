@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # the related models, for the relation types only
+    from app.models.room import Room
+    from app.models.user import User
+
 
 DISPLAY_BOX = 320  # CSS pixels a thumbnail may take in the message list
 
@@ -31,10 +37,14 @@ class MediaFile(Model):
     height = fields.IntField()
     thumb_width = fields.IntField()
     thumb_height = fields.IntField()
-    owner = fields.ForeignKeyField("models.User", related_name="media_files",
-                                   on_delete=fields.CASCADE)
-    room = fields.ForeignKeyField("models.Room", related_name="media_files", null=True,
-                                  on_delete=fields.CASCADE)
+    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="media_files", on_delete=fields.CASCADE
+    )
+    owner_id: int
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="media_files", null=True, on_delete=fields.CASCADE
+    )
+    room_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

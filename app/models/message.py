@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from app.emoji_set import emoji_name
+
+if TYPE_CHECKING:  # the related models, for the relation types only
+    from app.models.attachment import Attachment
+    from app.models.media import MediaFile
+    from app.models.room import Room
+    from app.models.user import User
+
 
 # The fixed reaction set: (emoji, accessible name). Headless browsers may lack an emoji font,
 # so every reaction is shown with its name too.
@@ -30,24 +39,37 @@ class Message(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    room = fields.ForeignKeyField("models.Room", related_name="messages", on_delete=fields.CASCADE)
-    author = fields.ForeignKeyField("models.User", related_name="messages", on_delete=fields.CASCADE)
+    room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="messages", on_delete=fields.CASCADE
+    )
+    room_id: int
+    author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="messages", on_delete=fields.CASCADE
+    )
+    author_id: int
     seq = fields.BigIntField()
     client_msg_id = fields.CharField(max_length=64)
     body = fields.TextField()  # may be empty with an image or a file, or once deleted
-    envelope = fields.JSONField(null=True)  # direct rooms only; None once deleted
-    image = fields.ForeignKeyField("models.MediaFile", related_name="messages", null=True,
-                                   on_delete=fields.SET_NULL)
-    attachment = fields.ForeignKeyField("models.Attachment", related_name="messages", null=True,
-                                        on_delete=fields.SET_NULL)
+    # Direct rooms only; None once deleted.
+    envelope: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    image: fields.ForeignKeyNullableRelation[MediaFile] = fields.ForeignKeyField(
+        "models.MediaFile", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    image_id: int | None
+    attachment: fields.ForeignKeyNullableRelation[Attachment] = fields.ForeignKeyField(
+        "models.Attachment", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    attachment_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     edited_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
     change_seq = fields.BigIntField(default=0)
     # The message this one replies to (same room; checked when posting). Its fragment shows a
     # compact quote of it; deleting the original's row leaves the reply, quoting nothing.
-    reply_to = fields.ForeignKeyField("models.Message", related_name="replies", null=True,
-                                      on_delete=fields.SET_NULL)
+    reply_to: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
+    reply_to_id: int | None
 
     class Meta:
         table = "messages"
@@ -82,8 +104,10 @@ class MessageRevision(Model):
     """A message's text before an edit: the edit history room members may read."""
 
     id = fields.BigIntField(primary_key=True)
-    message = fields.ForeignKeyField("models.Message", related_name="revisions",
-                                     on_delete=fields.CASCADE)
+    message: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="revisions", on_delete=fields.CASCADE
+    )
+    message_id: int
     body = fields.TextField()
     written_at = fields.DatetimeField()  # when this text was posted or last edited
     replaced_at = fields.DatetimeField(auto_now_add=True)
@@ -96,10 +120,14 @@ class Reaction(Model):
     """One person's emoji on one message (toggled: given once, taken back the same way)."""
 
     id = fields.BigIntField(primary_key=True)
-    message = fields.ForeignKeyField("models.Message", related_name="reactions",
-                                     on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="reactions",
-                                  on_delete=fields.CASCADE)
+    message: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="reactions", on_delete=fields.CASCADE
+    )
+    message_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reactions", on_delete=fields.CASCADE
+    )
+    user_id: int
     emoji = fields.CharField(max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
 

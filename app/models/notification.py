@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # the related models, for the relation types only
+    from app.models.invitation import Invitation
+    from app.models.message import Message
+    from app.models.room import Room
+    from app.models.user import User
+
 
 
 class NotificationKind(StrEnum):
@@ -37,19 +45,29 @@ class Notification(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="notifications",
-                                  on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", on_delete=fields.CASCADE
+    )
+    user_id: int
     kind = fields.CharEnumField(NotificationKind, max_length=16)
     status = fields.CharEnumField(NotificationStatus, max_length=8,
                                   default=NotificationStatus.PENDING)
-    actor = fields.ForeignKeyField("models.User", related_name="notifications_caused", null=True,
-                                   on_delete=fields.SET_NULL)
-    room = fields.ForeignKeyField("models.Room", related_name="notifications", null=True,
-                                  on_delete=fields.CASCADE)
-    message = fields.ForeignKeyField("models.Message", related_name="notifications", null=True,
-                                     on_delete=fields.CASCADE)
-    invitation = fields.ForeignKeyField("models.Invitation", related_name="notifications",
-                                        null=True, on_delete=fields.CASCADE)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications_caused", null=True, on_delete=fields.SET_NULL
+    )
+    actor_id: int | None
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    room_id: int | None
+    message: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    message_id: int | None
+    invitation: fields.ForeignKeyNullableRelation[Invitation] = fields.ForeignKeyField(
+        "models.Invitation", related_name="notifications", null=True, on_delete=fields.CASCADE
+    )
+    invitation_id: int | None
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField(auto_now_add=True)  # moved later by retry back-off
     last_error = fields.CharField(max_length=500, default="")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from app.models.notification import NotificationKind
+
+if TYPE_CHECKING:  # the related models, for the relation types only
+    from app.models.message import Message
+    from app.models.room import Room
+    from app.models.user import User
+
 
 
 class PushStatus(StrEnum):
@@ -27,8 +34,10 @@ class PushSubscription(Model):
     """
 
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="push_subscriptions",
-                                  on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="push_subscriptions", on_delete=fields.CASCADE
+    )
+    user_id: int
     endpoint = fields.CharField(max_length=1024, unique=True)
     p256dh = fields.CharField(max_length=128)
     auth = fields.CharField(max_length=64)
@@ -49,16 +58,24 @@ class PushDelivery(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="push_deliveries",
-                                  on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="push_deliveries", on_delete=fields.CASCADE
+    )
+    user_id: int
     kind = fields.CharEnumField(NotificationKind, max_length=16)
     status = fields.CharEnumField(PushStatus, max_length=8, default=PushStatus.PENDING)
-    actor = fields.ForeignKeyField("models.User", related_name="push_deliveries_caused",
-                                   null=True, on_delete=fields.SET_NULL)
-    room = fields.ForeignKeyField("models.Room", related_name="push_deliveries", null=True,
-                                  on_delete=fields.CASCADE)
-    message = fields.ForeignKeyField("models.Message", related_name="push_deliveries",
-                                     null=True, on_delete=fields.CASCADE)
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="push_deliveries_caused", null=True, on_delete=fields.SET_NULL
+    )
+    actor_id: int | None
+    room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="push_deliveries", null=True, on_delete=fields.CASCADE
+    )
+    room_id: int | None
+    message: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="push_deliveries", null=True, on_delete=fields.CASCADE
+    )
+    message_id: int | None
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField(auto_now_add=True)  # moved later by retry back-off
     last_error = fields.CharField(max_length=500, default="")

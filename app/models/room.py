@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:  # the related models, for the relation types only
+    from app.models.user import User
+
 
 
 class RoomKind(StrEnum):
@@ -28,8 +33,10 @@ class Room(Model):
     name = fields.CharField(max_length=80)
     topic = fields.CharField(max_length=250, default="")
     kind = fields.CharEnumField(RoomKind, max_length=16, default=RoomKind.PUBLIC)
-    owner = fields.ForeignKeyField("models.User", related_name="owned_rooms", null=True,
-                                   on_delete=fields.SET_NULL)
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="owned_rooms", null=True, on_delete=fields.SET_NULL
+    )
+    owner_id: int | None
     last_seq = fields.BigIntField(default=0)
     last_change_seq = fields.BigIntField(default=0)  # bumped by each edit, deletion, reaction
     last_message_at = fields.DatetimeField(null=True)
@@ -57,8 +64,14 @@ class Membership(Model):
     """A user's place in a room; `last_read_seq` drives unread counts."""
 
     id = fields.IntField(primary_key=True)
-    room = fields.ForeignKeyField("models.Room", related_name="memberships", on_delete=fields.CASCADE)
-    user = fields.ForeignKeyField("models.User", related_name="memberships", on_delete=fields.CASCADE)
+    room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
+        "models.Room", related_name="memberships", on_delete=fields.CASCADE
+    )
+    room_id: int
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    user_id: int
     joined_at = fields.DatetimeField(auto_now_add=True)
     last_read_seq = fields.BigIntField(default=0)
     email_mode = fields.CharEnumField(EmailMode, max_length=8, default=EmailMode.MENTIONS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.models import NotificationKind, PushDelivery, PushSubscription
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 PUSHED_KINDS = (NotificationKind.MENTION, NotificationKind.DIRECT_MESSAGE)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.models import EmailMode, Membership, PushDelivery
-from app.realtime.presence import is_online
+from app.queries.presence import is_online
 
 
 async def reason_to_skip(row: PushDelivery) -> str | None:
@@ -19,7 +19,7 @@ async def reason_to_skip(row: PushDelivery) -> str | None:
         return "left the room"
     if membership.email_mode == EmailMode.NONE:
         return "muted"
-    if row.message.deleted_at is not None:
+    if row.message is None or row.message.deleted_at is not None:
         return "deleted"
     if membership.last_read_seq >= row.message.seq:
         return "read"

@@ -69,11 +69,6 @@ async def contacts_of(user: User) -> list[User]:
     return await User.filter(id__in=list(ids)).order_by("username_key")
 
 
-async def members_of(room: Room) -> list[User]:
-    """A direct room's members, alphabetical."""
-    return await User.filter(memberships__room_id=room.id).order_by("username_key")
-
-
 async def has_earlier_messages(room: Room, membership: Membership) -> bool:
     """True when the room had messages before this member joined (sealed for others only)."""
     return await Message.filter(room_id=room.id, created_at__lt=membership.joined_at).exists()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
+
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.models import KeyBackup, Membership, Message, PublicKey, Room, User
 
@@ -30,7 +33,8 @@ async def current_key(user: User) -> PublicKey | None:
     return await PublicKey.filter(user_id=user.id).order_by("-id").first()
 
 
-async def current_key_ids(user_ids: Iterable[int], using_db: object = None) -> dict[int, int]:
+async def current_key_ids(user_ids: Iterable[int],
+                          using_db: BaseDBAsyncClient | None = None) -> dict[int, int]:
     """Each user's current key id; users with no key yet are missing from the result."""
     rows = await PublicKey.filter(user_id__in=list(user_ids)).using_db(using_db) \
         .order_by("id").values("id", "user_id")
@@ -52,9 +56,11 @@ async def key_state(user: User) -> KeyState:
 
 async def room_keys(room: Room) -> tuple[list[int], dict[int, PersonKeys]]:
     """A direct room's member ids, and the keys of its members and of everyone who wrote in it."""
-    members = list(await Membership.filter(room_id=room.id).order_by("user_id")
+    # values_list(flat=True) yields the values; Tortoise types every values_list as tuples.
+    members = cast(list[int], await Membership.filter(room_id=room.id).order_by("user_id")
                    .values_list("user_id", flat=True))
-    authors = await Message.filter(room_id=room.id).distinct().values_list("author_id", flat=True)
+    authors = cast(list[int], await Message.filter(room_id=room.id).distinct()
+                   .values_list("author_id", flat=True))
     ids = sorted(set(members) | set(authors))
     names = dict(await User.filter(id__in=ids).values_list("id", "username"))
     keys: dict[int, list[PublicKey]] = {uid: [] for uid in ids}
@@ -62,3 +68,13 @@ async def room_keys(room: Room) -> tuple[list[int], dict[int, PersonKeys]]:
         keys[key.user_id].append(key)
     return members, {uid: PersonKeys(names.get(uid, "?"), keys[uid][-1].id if keys[uid] else None,
                                      keys[uid]) for uid in ids}
+
+
+async def own_key(user: User, key_id: int) -> PublicKey | None:
+    """One of the user's own keys by id; None for an unknown id or someone else's key."""
+    return await PublicKey.get_or_none(id=key_id, user_id=user.id)
+
+
+async def key_backups_of(user: User) -> list[KeyBackup]:
+    """The user's key backups with their keys, oldest key first."""
+    return await KeyBackup.filter(key__user_id=user.id).order_by("key_id").prefetch_related("key")

@@ -11,6 +11,23 @@ async def room_members(room: Room) -> list[Membership]:
         .prefetch_related("user")
 
 
+async def member_of(room: Room, user_id: int) -> Membership | None:
+    """`user_id`'s membership of the room with its user, or None if they are not a member."""
+    return await Membership.get_or_none(room_id=room.id, user_id=user_id).prefetch_related("user")
+
+
+async def membership_in(room_id: int, user_id: int) -> Membership | None:
+    """`user_id`'s membership of a room by ids (a socket's read mark), or None."""
+    return await Membership.get_or_none(room_id=room_id, user_id=user_id)
+
+
+async def read_positions(user_id: int) -> list[tuple[int, int, int]]:
+    """(room id, its last seq, the user's last read seq) for each live room the user is in."""
+    rows = await Membership.filter(user_id=user_id, room__archived_at=None) \
+        .values("room_id", "last_read_seq", "room__last_seq")
+    return [(r["room_id"], r["room__last_seq"], r["last_read_seq"]) for r in rows]
+
+
 async def pending_invitations(room: Room) -> list[Invitation]:
     """Open invitations into the room, oldest first, with invitee and sender loaded."""
     return await Invitation.filter(room_id=room.id).order_by("created_at", "id") \

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from app.actions.errors import InvalidInput, Unavailable
+from app.errors import InvalidInput, Unavailable
 from app.formatting import plain_text
 from app.models import Room, RoomKind, User
 

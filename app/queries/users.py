@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from app.models import User
 
 SUGGESTIONS_MAX = 8
@@ -14,5 +16,6 @@ async def usernames_starting_with(prefix: str, excluding: User,
     if not prefix:
         return []
     # username_key is the lower-cased name, so a prefix match on it ignores case.
-    return await User.filter(username_key__startswith=prefix).exclude(id=excluding.id) \
+    names = await User.filter(username_key__startswith=prefix).exclude(id=excluding.id) \
         .order_by("username_key").limit(limit).values_list("username", flat=True)
+    return cast(list[str], names)  # flat: the values (Tortoise types them as tuples)

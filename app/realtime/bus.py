@@ -57,7 +57,8 @@ class Bus:
     async def _receive(self) -> None:
         async with self._broadcast.subscribe(self.channel) as subscriber:
             self._ready.set()
-            async for message in subscriber:
+            # broadcaster annotates Subscriber.__aiter__ as returning Optional[AsyncGenerator]
+            async for message in subscriber:  # type: ignore[union-attr]
                 if message is not None:
                     self._pending.append(message.message)
                     self._arrived.set()

@@ -8,32 +8,18 @@ needs once and pushes frames to the connections it is handed.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from app.realtime.connections import (
-    CLOSE_SERVICE_RESTART,
-    QUEUE_FRAMES,
-    Connection,
-    Registry,
-)
+from app.realtime.close_codes import CLOSE_SERVICE_RESTART
+from app.realtime.connections import QUEUE_FRAMES, Connection, Registry
 from app.realtime.events import Event
-from app.realtime.typing import TypingState
 
 # A few frames per event reach a socket at most (the message, a badge, a notice, typing): a
 # slice stays well under what a socket may have waiting.
 SLICE_EVENTS = QUEUE_FRAMES // 4
-
-
-@dataclass
-class Live:
-    """The process-local state views may read and update: routing and typing notices."""
-
-    registry: Registry
-    typing: TypingState
 
 
 @dataclass(frozen=True)
@@ -41,10 +27,12 @@ class View:
     """How one event type reaches its audience's sockets.
 
     `load(events)` runs once per batch for the events of this type that have listeners here
-    (one query for many messages); `show(event, connections, live, loaded)` pushes frames.
+    (one query for many messages); `show(event, connections, live, loaded)` pushes frames,
+    where `live` is what the views keep between events in this process (made by the app's
+    `live` factory; the transport hands it over unread).
     """
 
-    show: Callable[[Any, list[Connection], Live, Any], Awaitable[None]]
+    show: Callable[[Any, list[Connection[Any]], Any, Any], Awaitable[None]]
     load: Callable[[list[Any]], Awaitable[Any]] | None = None
 
 
@@ -54,12 +42,13 @@ ViewTable = Mapping[type[Event], View]
 class Dispatcher:
     """Hands each event of a batch, in order, to its view with the sockets that hear it."""
 
-    def __init__(self, live: Live, views: ViewTable,
+    def __init__(self, registry: Registry, live: Any, views: ViewTable,
                  context: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
         missing = [kind.__name__ for kind in Event.types.values() if kind not in views]
         if missing:
             raise ValueError(f"no view for {', '.join(missing)}")
-        self.live = live
+        self.registry = registry
+        self.live = live  # handed to every view, never read here
         self._views = views
         self._context = context  # what views need around them (the app's rendering context)
 
@@ -75,7 +64,7 @@ class Dispatcher:
     async def _deliver(self, events: list[Event]) -> None:
         """Deliver a slice; events nobody here listens to cost nothing."""
         routed = [(event, conns) for event in events
-                  if (conns := self.live.registry.audience(event.audience))
+                  if (conns := self.registry.audience(event.audience))
                   or event.audience.every_process]
         if not routed:
             return
@@ -85,20 +74,12 @@ class Dispatcher:
                 await self._views[type(event)].show(event, conns, self.live,
                                                     loaded.get(type(event)))
 
-    async def expire_typing(self) -> None:
-        """Notices whose pings stopped are handled as if their typists had stopped."""
-        now = time.monotonic()
-        expired = self.live.typing.expired(now)
-        if expired:
-            await self.deliver(expired)  # type: ignore[arg-type]
-            self.live.typing.purge(now)
-
     async def resync(self) -> None:
         """The bus lost events: every local client reconnects and catches up from the table."""
-        for conn in self.live.registry.all():
+        for conn in self.registry.all():
             conn.close(CLOSE_SERVICE_RESTART)
 
-    async def _load(self, routed: list[tuple[Event, list[Connection]]]) -> dict[type, Any]:
+    async def _load(self, routed: list[tuple[Event, list[Connection[Any]]]]) -> dict[type, Any]:
         by_type: dict[type[Event], list[Event]] = {}
         for event, _ in routed:
             by_type.setdefault(type(event), []).append(event)

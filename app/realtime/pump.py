@@ -15,23 +15,22 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
 from typing import Any, Protocol
 
 from quart.wrappers.base import ClientDisconnectedError
 
+from app.realtime.close_codes import CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_TOO_BIG
 from app.realtime.connections import Connection
 
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_INTERNAL_ERROR = 1011
 FRAME_MAX = 64 * 1024
 BATCH_CHARS = 32 * 1024
 INBOUND_PER_SECOND = 5  # typing pings are at most 1/s; this leaves room for read marks
 
 log = logging.getLogger("parley.realtime")
 OnMessage = Callable[[dict[str, Any], float], Awaitable[None]]
-Send = Callable[[str], Awaitable[None]]
+Send = Callable[[str], Coroutine[Any, Any, None]]
 
 
 class Socket(Protocol):
@@ -96,7 +95,7 @@ class Writer:
             task = asyncio.eager_task_factory(asyncio.get_running_loop(), send(data))
             if not task.done():
                 self._in_flight[conn] = task
-                task.add_done_callback(lambda t, c=conn: self._sent(c, t))
+                task.add_done_callback(partial(self._sent, conn))
             else:
                 self._check(conn, task)
 

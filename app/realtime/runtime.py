@@ -11,15 +11,18 @@ from typing import Any
 
 from quart import Quart, current_app
 
-from app.realtime import presence
 from app.realtime.bus import Bus
-from app.realtime.connections import CLOSE_SERVICE_RESTART, Registry
-from app.realtime.dispatch import Dispatcher, Live, ViewTable
+from app.realtime.close_codes import CLOSE_SERVICE_RESTART
+from app.realtime.connections import Registry
+from app.realtime.dispatch import Dispatcher, ViewTable
 from app.realtime.publish import send_events_with
 from app.realtime.pump import Writer
-from app.realtime.typing import TypingState
 
 log = logging.getLogger("parley.realtime")
+
+# A background job of the live layer: every so many seconds, run this (a failure is logged
+# and the job runs again next time).
+Job = tuple[float, Callable[[], Awaitable[None]]]
 
 
 @dataclass
@@ -36,15 +39,21 @@ class Realtime:
 async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
                          context: Callable[[], AbstractAsyncContextManager[Any]],
                          namespace: str = "",
-                         on_resync: Callable[[], None] = lambda: None) -> Realtime:
-    """Connect the bus and start the heartbeat and typing-expiry loops.
+                         on_resync: Callable[[], None] = lambda: None,
+                         live: Callable[[Registry], Any] = lambda registry: None,
+                         jobs: Callable[[Dispatcher], list[Job]] = lambda dispatcher: [],
+                         ) -> Realtime:
+    """Connect the bus and start the background jobs.
 
-    `views` says how each event type is shown, `context` what views need around them;
+    `views` says how each event type is shown, `context` what views need around them, and
+    `live(registry)` makes what views keep between events (handed to each, unread here);
     `namespace` (the database's name) keeps deployments apart on a shared Redis;
-    `on_resync` drops what this process derived from events it may have missed.
+    `on_resync` drops what this process derived from events it may have missed;
+    `jobs(dispatcher)` lists the loops to run while the layer is up (presence heartbeats,
+    typing expiry): the app supplies them, so the transport needs nothing above it.
     """
     registry = Registry()
-    dispatcher = Dispatcher(Live(registry, TypingState()), views, context)
+    dispatcher = Dispatcher(registry, live(registry), views, context)
 
     async def resync() -> None:
         on_resync()
@@ -54,11 +63,10 @@ async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
     await bus.start()
     if not bus.backend.publishes_in_transaction:
         send_events_with(bus.publish)
-    live = Realtime(registry, dispatcher, bus)
-    live.tasks = [asyncio.create_task(_every(presence.HEARTBEAT_SECONDS, presence.heartbeat)),
-                  asyncio.create_task(_every(1.0, dispatcher.expire_typing))]
-    app.extensions["realtime"] = live
-    return live
+    layer = Realtime(registry, dispatcher, bus)
+    layer.tasks = [asyncio.create_task(_every(seconds, job)) for seconds, job in jobs(dispatcher)]
+    app.extensions["realtime"] = layer
+    return layer
 
 
 async def stop_realtime(app: Quart) -> None:

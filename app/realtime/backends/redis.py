@@ -37,9 +37,9 @@ class RedisBusBackend(SupervisedBackend):
 
     async def _open(self) -> None:
         # No retries inside redis-py: a retry there reconnects without telling us.
-        client = redis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0),
-                                      **({} if "client_name=" in self.url
-                                         else {"client_name": BUS_CLIENT_NAME}))
+        named: dict[str, Any] = {} if "client_name=" in self.url \
+            else {"client_name": BUS_CLIENT_NAME}
+        client = redis.Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), **named)
         self._client, self._pubsub = client, client.pubsub()
         self._pong = asyncio.Event()
         await client.ping()

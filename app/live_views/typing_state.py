@@ -5,13 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 TYPING_TTL = 5.0  # seconds a typing notice lives without a fresh ping
 
 
 class TypingEvent(Protocol):
-    """What a typing event carries (Typing in a room, and the like)."""
+    """What a typing event carries (Typing in a room, and the like): a dataclass, so a stop
+    is the same event with `stopped` set."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
 
     @property
     def user_id(self) -> int: ...
@@ -63,7 +66,7 @@ class TypingState:
 
     def expired(self, now: float) -> list[TypingEvent]:
         """Stop events for every notice past its time, to be handled like the typist's own."""
-        return [replace(notice.event, stopped=True)  # type: ignore[type-var]
+        return [replace(notice.event, stopped=True)
                 for typists in self._scopes.values()
                 for notice in typists.values() if notice.until <= now]
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from app.models import Presence
+from app.queries.presence import STALE_AFTER
 
 INSTANCE_ID = str(uuid.uuid4())  # this process; rows of a dead process go stale and are ignored
-HEARTBEAT_SECONDS = 20
-STALE_AFTER = timedelta(seconds=HEARTBEAT_SECONDS * 3)
 
 
 async def record_connection(user_id: int, room_id: int | None) -> int:
@@ -28,17 +27,3 @@ async def heartbeat() -> None:
     now = datetime.now(UTC)
     await Presence.filter(instance_id=INSTANCE_ID).update(heartbeat_at=now)
     await Presence.filter(heartbeat_at__lt=now - STALE_AFTER * 10).delete()
-
-
-async def is_online(user_id: int, grace: timedelta = timedelta(0)) -> bool:
-    """True if the user has a live connection anywhere (or had one within `grace`)."""
-    return await Presence.filter(user_id=user_id,
-                                 heartbeat_at__gte=datetime.now(UTC) - STALE_AFTER - grace).exists()
-
-
-async def online_user_ids(user_ids: list[int]) -> set[int]:
-    """Which of these users are online now (for member lists)."""
-    rows = await Presence.filter(user_id__in=user_ids,
-                                 heartbeat_at__gte=datetime.now(UTC) - STALE_AFTER) \
-        .distinct().values_list("user_id", flat=True)
-    return set(rows)
