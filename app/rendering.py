@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from quart import current_app
@@ -72,6 +74,7 @@ def register_filters(app: Any) -> None:
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id
     app.jinja_env.globals["REACTIONS"] = REACTIONS
+    app.jinja_env.globals["timeline"] = timeline
 
 
 def mentions_attribute(body: str) -> str:
@@ -81,3 +84,42 @@ def mentions_attribute(body: str) -> str:
     `username_key` is unique, so a tab tells "me" by its own name as surely as by its id.
     """
     return " ".join(sorted(mentioned_names(body)))
+
+
+GROUP_WITHIN = timedelta(minutes=5)  # the same as GROUP_MS in static/js/message_list.js
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """A message as the list shows it: under a day heading (`day` set on the first message of a
+    UTC day) and under the header of the same author's run (`continued`)."""
+
+    message: Any
+    day: str | None
+    day_label: str
+    continued: bool
+
+
+def timeline(messages: list[Any]) -> list[TimelineEntry]:
+    """The page's messages with their day headings and runs worked out on the server, by the
+    rules static/js/timeline.js and message_list.js apply in the browser (the browser relabels
+    days in the reader's time zone), so a page does not move when its script runs."""
+    entries: list[TimelineEntry] = []
+    previous: Any = None
+    run_start: Any = None
+    for message in messages:
+        at = message.created_at
+        day = _day(at)
+        new_day = previous is None or _day(previous.created_at) != day
+        continued = (previous is not None and not message.deleted_at and not previous.deleted_at
+                     and previous.author_id == message.author_id
+                     and run_start <= at < run_start + GROUP_WITHIN)
+        run_start = run_start if continued else at
+        entries.append(TimelineEntry(message, day if new_day else None,
+                                     f"{at:%A} {at.day} {at:%B}", continued))
+        previous = message
+    return entries
+
+
+def _day(at: Any) -> str:
+    return f"{at.year}-{at.month}-{at.day}"

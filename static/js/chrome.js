@@ -21,8 +21,6 @@ function setUpSidebar() {
   const l = layout();
   if (!button || !l || button.dataset.ready) return;
   button.dataset.ready = "1";
-  button.hidden = false;
-  l.classList.add("collapsible");
   setSidebar(false);
   button.addEventListener("click", () => setSidebar(button.getAttribute("aria-expanded") !== "true"));
 }

@@ -160,6 +160,17 @@ function setUpPage() {
   }
 }
 
+// Older messages put above keep what the reader sees where it was, in the same frame as the
+// insertion (and again as the list regroups), so the list never visibly jumps.
+function keepPlace(list) {
+  list.scrollTop = list.scrollHeight - olderAnchor;
+}
+
+document.addEventListener("htmx:afterSwap", () => {
+  const list = listEl();
+  if (list && olderAnchor !== null) { regroup(list); keepPlace(list); }
+});
+
 document.addEventListener("htmx:beforeSwap", (evt) => {
   const list = listEl();
   const target = evt.detail.target;
@@ -179,7 +190,7 @@ function arrived(node) {
   refreshDays(list);
   if (!node.isConnected) return;
   refreshTimes(node);
-  if (olderAnchor !== null) return;  // an older page: the place is kept after it settles
+  if (olderAnchor !== null) { keepPlace(list); return; }  // an older page went in above
   if (following || (fresh && node.classList.contains("mine"))) {
     scrollToBottom();
     requestAnimationFrame(() => { if (following) scrollToBottom(); });
@@ -200,7 +211,7 @@ document.addEventListener("htmx:afterSettle", (evt) => {
   }
   const list = listEl();
   if (list && olderAnchor !== null) {
-    list.scrollTop = list.scrollHeight - olderAnchor;
+    keepPlace(list);
     olderAnchor = null;
   }
 });

@@ -76,7 +76,10 @@ function showBanner() {
   let wanted = null;
   if (!have) wanted = "restore";
   else if (!state.backedUp && state.privateKeys.get(state.currentKeyId).extractable) wanted = "protect";
-  b.hidden = wanted === null || snoozed;
+  // Only where private messages are read or written (a direct room, the private-messages
+  // pages, the profile): anywhere else it would only push the page around.
+  const matters = document.querySelector(".room.direct, [data-key-prompt]");
+  b.hidden = wanted === null || snoozed || !matters;
   b.querySelectorAll("[data-state]").forEach((part) => { part.hidden = part.dataset.state !== wanted; });
   wire(b);
 }
