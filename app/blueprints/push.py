@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, request, url_for
+from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
+from quart_auth import current_user
 
 from app.actions.errors import InvalidInput
 from app.actions.push_subscriptions import delete_subscription, save_subscription
 from app.auth import login_required, require_account
 from app.models import PushSubscription
-from config.settings import current_settings
 
 blueprint = Blueprint("push", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -21,9 +21,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 async def subscribe() -> Any:
     user = await require_account()
     try:
-        device = await save_subscription(user, await request.form,
+        device = await save_subscription(user, current_user.auth_id, await request.form,
                                          request.headers.get("User-Agent", ""),
-                                         current_settings().testing)
+                                         current_app.extensions["outbound"])
     except InvalidInput as exc:
         return {"errors": exc.errors}, 400, NO_STORE
     return {"id": device.id, "device": device.device}, 201, NO_STORE

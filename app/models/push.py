@@ -23,12 +23,16 @@ class PushSubscription(Model):
     """One browser's push endpoint for `user`, with the keys that encrypt what it is sent.
 
     The endpoint is a capability URL at the browser vendor's push service; `p256dh` and `auth`
-    (base64url, from PushSubscription.getKey) let only that browser read a payload.
+    (base64url, from PushSubscription.getKey) let only that browser read a payload. It belongs
+    to the login `session` that subscribed: when that session ends (logout, log-out-everywhere,
+    a password reset, deactivation) the database deletes the subscription with it.
     """
 
     id = fields.IntField(primary_key=True)
     user = fields.ForeignKeyField("models.User", related_name="push_subscriptions",
                                   on_delete=fields.CASCADE)
+    session = fields.ForeignKeyField("models.Session", related_name="push_subscriptions",
+                                     on_delete=fields.CASCADE)
     endpoint = fields.CharField(max_length=1024, unique=True)
     p256dh = fields.CharField(max_length=128)
     auth = fields.CharField(max_length=64)
