@@ -251,7 +251,7 @@ def _pinned_pool(pool: type[Any], connection: type[Any], adapter: PinnedAdapter)
 
     class PinnedConnection(connection):  # type: ignore[misc, valid-type]
         def _new_conn(self) -> socket.socket:
-            if (self.host.lower(), self.port) != (destination.host, destination.port):
+            if (self.host.lower().strip("[]"), self.port) != (destination.host, destination.port):
                 raise NewConnectionError(self, f"{self.host}:{self.port} is not the checked "
                                                f"destination {destination.host}")
             timeout = self.timeout if isinstance(self.timeout, int | float) else None

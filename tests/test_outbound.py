@@ -14,13 +14,14 @@ import pytest
 import pytest_asyncio
 from quart import Quart
 
-from app.models import PushStatus, PushSubscription
+from app.models import PushDelivery, PushStatus, PushSubscription
 from app.outbound import OutboundGuard, OutboundRefused, guard_for, inet_aton
 from config.settings import Settings, SettingsError
 from tests.helpers import Person
+from tests.mailbox import eventually
 from tests.outbound import Connections, StubDns
 from tests.pushservice import BrowserKeys, PushService
-from tests.test_push import delivered
+from tests.test_push import delivered, subscribe
 
 METADATA = "169.254.169.254"
 
@@ -218,6 +219,20 @@ async def test_a_push_goes_to_the_address_that_was_checked_not_to_a_second_looku
     assert request.headers["host"] == f"pinned.example:{port}"
     assert connections.attempts == [("127.0.0.1", port)]
     assert dns.asked == ["pinned.example", "pinned.example"]  # at subscription, and at send
+
+
+async def test_a_push_service_redirecting_elsewhere_is_not_followed(
+        alice: Person, bob: Person, room_id: int, push_service: PushService,
+        listener: Listener) -> None:
+    await subscribe(bob, push_service)
+    push_service.status, push_service.location = 307, f"http://127.0.0.1:{listener.port}/"
+
+    await alice.say(room_id, "@bob follow me")
+    await eventually(lambda: PushDelivery.exists(user_id=bob.user_id, attempts__gte=1))
+
+    row = await PushDelivery.get(user_id=bob.user_id)
+    assert "TooManyRedirects" in row.last_error
+    assert listener.accepted == []
 
 
 async def test_plain_http_is_refused_for_a_public_push_service(bob: Person,
