@@ -7,10 +7,10 @@ from quart import Quart
 
 from app.actions.accounts import revoke_sessions
 from app.mail.tokens import password_reset_token
-from app.models import PushDelivery, PushStatus, PushSubscription, User
+from app.models import PushDelivery, PushStatus, PushSubscription, Session, User
 from config.settings import settings_of
 from tests.helpers import Person, signed_in
-from tests.pushservice import PushService
+from tests.pushservice import BrowserKeys, PushService
 from tests.test_push import delivered, sender_paused, subscribe
 
 
@@ -97,3 +97,16 @@ async def test_a_push_queued_before_bob_logged_out_is_not_sent_after(
     row = await PushDelivery.get(user_id=bob.user_id)
     assert (row.status, row.last_error) == (PushStatus.SKIPPED, "signed out")
     assert push_service.received == []
+
+
+async def test_a_session_ended_on_another_process_cannot_subscribe_a_device(
+        bob: Person, push_service: PushService) -> None:
+    await bob.get("/rooms")  # this process now remembers bob's session for a while
+    await Session.filter(user_id=bob.user_id).delete()  # as another process's logout does
+
+    response = await bob.post("/push/subscriptions",
+                              BrowserKeys().form(push_service.endpoint("phone")))
+
+    assert response.status_code == 403
+    assert (await response.get_json())["errors"]["form"].startswith("You were logged out")
+    assert not await PushSubscription.exists()

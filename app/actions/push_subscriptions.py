@@ -6,13 +6,16 @@ import base64
 import binascii
 from typing import Any
 
-from app.actions.errors import InvalidInput
-from app.models import PushSubscription, User
+from tortoise.exceptions import IntegrityError
+
+from app.actions.errors import Forbidden, InvalidInput
+from app.models import PushSubscription, Session, User
 from app.outbound import OutboundGuard, OutboundRefused
 
 P256_POINT_BYTES = 65  # an uncompressed P-256 public key: 0x04, x, y
 AUTH_SECRET_BYTES = 16
 MAX_DEVICES = 20  # the oldest goes when a 21st subscribes
+SESSION_ENDED = "You were logged out, so this device cannot be subscribed. Log in again."
 
 
 async def save_subscription(user: User, session_id: str, form: Any, user_agent: str,
@@ -24,12 +27,18 @@ async def save_subscription(user: User, session_id: str, form: Any, user_agent: 
     plain http only to a network OUTBOUND_ALLOWED_NETWORKS lets through (an intranet's push
     service, the test suite's local one).
     """
-    endpoint = await _endpoint(form.get("endpoint") or "", guard)
     keys = {"p256dh": _key(form.get("p256dh"), "p256dh", P256_POINT_BYTES),
             "auth": _key(form.get("auth"), "auth", AUTH_SECRET_BYTES),
             "device": device_name(user_agent), "user_id": user.id, "session_id": session_id}
-    # A browser signed into another account before is this user's device now.
-    subscription, _ = await PushSubscription.update_or_create(keys, endpoint=endpoint)
+    endpoint = await _endpoint(form.get("endpoint") or "", guard)  # last: it may ask DNS
+    try:
+        # A browser signed into another account before is this user's device now.
+        subscription, _ = await PushSubscription.update_or_create(keys, endpoint=endpoint)
+    except IntegrityError:
+        if not await Session.exists(id=session_id):  # ended meanwhile (on another process)
+            raise Forbidden(SESSION_ENDED) from None
+        raise InvalidInput({"endpoint": "This device was just subscribed by another request; "
+                                        "try again."}) from None
     extra = await PushSubscription.filter(user_id=user.id).order_by("-created_at") \
         .offset(MAX_DEVICES).values_list("id", flat=True)
     if extra:

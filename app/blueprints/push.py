@@ -7,7 +7,7 @@ from typing import Any
 from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
 from quart_auth import current_user
 
-from app.actions.errors import InvalidInput
+from app.actions.errors import DomainError
 from app.actions.push_subscriptions import delete_subscription, save_subscription
 from app.auth import login_required, require_account
 from app.models import PushSubscription
@@ -24,8 +24,8 @@ async def subscribe() -> Any:
         device = await save_subscription(user, current_user.auth_id, await request.form,
                                          request.headers.get("User-Agent", ""),
                                          current_app.extensions["outbound"])
-    except InvalidInput as exc:
-        return {"errors": exc.errors}, 400, NO_STORE
+    except DomainError as exc:  # a bad field (400), or the session ended meanwhile (403)
+        return {"errors": exc.errors}, exc.status, NO_STORE
     return {"id": device.id, "device": device.device}, 201, NO_STORE
 
 
