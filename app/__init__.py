@@ -22,12 +22,14 @@ from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context, view_jobs
 from app.live_views.state import Live
 from app.mail.sender import start_mail, stop_mail
+from app.outbound import guard_for
 from app.push.sender import start_push, stop_push
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.keys import key_state
 from app.queries.presence import HEARTBEAT_SECONDS
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
+from app.queries.users import LOOKUPS_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import compile_templates, register_filters
 from app.security import (
@@ -72,6 +74,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.extensions["login_slots"] = asyncio.Semaphore(LOGIN_SLOTS)
     app.extensions["search_limiter"] = SlidingWindow(SEARCHES_PER_MINUTE, 60,
                                                      enabled=settings.rate_limits)
+    app.extensions["people_search_limiter"] = SlidingWindow(LOOKUPS_PER_MINUTE, 60,
+                                                            enabled=settings.rate_limits)
+    # Every connection to an address a user gave (push endpoints) is checked by this guard.
+    app.extensions["outbound"] = guard_for(settings.outbound_allowed_networks,
+                                           settings.outbound_hosts)
     register_filters(app)
     _register_blueprints(app)
     _register_hooks(app)

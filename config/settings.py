@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -84,6 +85,10 @@ class Settings:
     push_poll_seconds: float = 2.0
     push_timeout_seconds: float = 10.0
     push_retry_seconds: float = 30.0
+    # Private networks Parley may connect to at a user's behest (push endpoints): none by default.
+    outbound_allowed_networks: tuple[str, ...] = ()
+    # name -> address pairs resolved without DNS for those connections (a private hosts file).
+    outbound_hosts: tuple[tuple[str, str], ...] = ()
     testing: bool = False
 
     def __post_init__(self) -> None:
@@ -219,6 +224,32 @@ def _host_names(raw: str) -> tuple[str, ...]:
     return names
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    networks = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"expected networks separated by commas, e.g. 10.0.0.0/8,fd00::/8 "
+                             f"({network!r} is not one)") from None
+    return networks
+
+
+def _host_addresses(raw: str) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        name, _, address = (text.strip() for text in part.partition("="))
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            name = ""
+        if not name or "/" in name or " " in name:
+            raise ValueError(f"expected name=address pairs separated by commas, e.g. "
+                             f"push.internal=10.0.0.7 ({part!r} is not one)") from None
+        pairs.append((name.lower().removesuffix("."), address))
+    return tuple(pairs)
+
+
 # Environment variable -> (Settings field, parser). SECRET_KEY is read in from_env itself.
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("database_url", _text),
@@ -250,6 +281,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUSH_POLL_SECONDS": ("push_poll_seconds", _seconds),
     "PUSH_TIMEOUT_SECONDS": ("push_timeout_seconds", _seconds),
     "PUSH_RETRY_SECONDS": ("push_retry_seconds", _seconds),
+    "OUTBOUND_ALLOWED_NETWORKS": ("outbound_allowed_networks", _networks),
+    "OUTBOUND_HOSTS": ("outbound_hosts", _host_addresses),
 }
 
 

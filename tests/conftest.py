@@ -24,6 +24,7 @@ from tests.database import create_database, drop_database, migrate_in_child, tes
 from tests.helpers import Person, select_one
 from tests.live import RecordingClient
 from tests.mailbox import SmtpServer, calm_mailer, send_mail_to, wake_mailer
+from tests.outbound import Connections, StubDns
 from tests.pushservice import PushService
 from tests.server import running_server
 
@@ -46,8 +47,10 @@ async def database_url(database_server: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # The local push service (tests/pushservice.py) is on 127.0.0.1: allowed here, explicitly.
     return Settings(secret_key="test-secret", var_dir=Path(tmp_path_factory.mktemp("var")),
-                    testing=True, history_page_size=50)
+                    testing=True, history_page_size=50,
+                    outbound_allowed_networks=("127.0.0.1/32",))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,6 +68,9 @@ def cheap_password_hashing() -> Iterator[None]:
 async def app(settings: Settings, database_url: str) -> AsyncIterator[Quart]:
     application = create_app(settings, database_url=database_url)
     application.test_client_class = RecordingClient
+    # Names resolve from a table, never through DNS; connections go to loopback only.
+    application.extensions["outbound"] = replace(application.extensions["outbound"],
+                                                 resolve=StubDns(), connect=Connections())
     # Quart's default 6 s for after_serving is too tight on a loaded 2-core machine.
     async with TestApp(application, startup_timeout=60, shutdown_timeout=60):
         yield application
@@ -75,6 +81,7 @@ async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Every test starts from empty tables and no media files (only for tests that use the app)."""
     if "app" in request.fixturenames:
         request.getfixturevalue("app").extensions["search_limiter"].clear()
+        request.getfixturevalue("app").extensions["people_search_limiter"].clear()
         shutil.rmtree(settings_of(request.getfixturevalue("app")).media_dir, ignore_errors=True)
         await _empty_tables(connections.get("default"))
     yield

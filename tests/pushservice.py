@@ -44,6 +44,7 @@ class PushService:
 
     status: int = 201
     stall: bool = False
+    location: str | None = None  # sent as Location: (a redirect)
     received: list[PushRequest] = field(default_factory=list)
     server: asyncio.Server | None = None
     released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -76,7 +77,8 @@ class PushService:
             self.received.append(PushRequest(path, headers, body))
             if self.stall:
                 await self.released.wait()  # until the test ends; the sender's timeout fires
-            writer.write(f"HTTP/1.1 {self.status} X\r\nContent-Length: 0\r\n"
+            location = f"Location: {self.location}\r\n" if self.location else ""
+            writer.write(f"HTTP/1.1 {self.status} X\r\nContent-Length: 0\r\n{location}"
                          "Connection: close\r\n\r\n".encode())
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 from quart import Quart
 
+from app.actions.accounts import create_session
 from app.actions.direct_rooms import start_direct_room
 from app.actions.instance import get_instance
 from app.actions.invitations import accept_invitation, invite_member
@@ -331,7 +332,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
                              "message_id": photo.id, "subscription_id": (
                                  await PushSubscription.create(
-                                     user=users["bob"], endpoint="https://push.example.com/bob",
+                                     user=users["bob"], session=await create_session(users["bob"]),
+                                     endpoint="https://push.example.com/bob",
                                      p256dh="BP" + "A" * 85, auth="A" * 22)).id,
                              "image_key": (await MediaFile.get(id=photo.image_id)).key,
                              "file_key": (await Attachment.get(id=notes.attachment_id)).key,

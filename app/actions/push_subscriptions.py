@@ -4,31 +4,41 @@ from __future__ import annotations
 
 import base64
 import binascii
-import ipaddress
 from typing import Any
-from urllib.parse import urlsplit
 
-from app.errors import InvalidInput
-from app.models import PushSubscription, User
+from tortoise.exceptions import IntegrityError
+
+from app.errors import Forbidden, InvalidInput
+from app.models import PushSubscription, Session, User
+from app.outbound import OutboundGuard, OutboundRefused
 
 P256_POINT_BYTES = 65  # an uncompressed P-256 public key: 0x04, x, y
 AUTH_SECRET_BYTES = 16
 MAX_DEVICES = 20  # the oldest goes when a 21st subscribes
+SESSION_ENDED = "You were logged out, so this device cannot be subscribed. Log in again."
 
 
-async def save_subscription(user: User, form: Any, user_agent: str,
-                            allow_loopback: bool = False) -> PushSubscription:
-    """Store this browser's subscription for `user` (the same endpoint again updates its keys).
+async def save_subscription(user: User, session_id: str, form: Any, user_agent: str,
+                            guard: OutboundGuard) -> PushSubscription:
+    """Store this browser's subscription for `user`, tied to the login session `session_id`
+    that made it (the same endpoint again updates its keys and session).
 
-    Parley POSTs to the endpoint, so only https URLs of named hosts are taken; plain http to
-    127.0.0.1 only when `allow_loopback` (the test suite's local push service).
+    Parley POSTs to the endpoint, so `guard` must accept it: https to a public address, or
+    plain http only to a network OUTBOUND_ALLOWED_NETWORKS lets through (an intranet's push
+    service, the test suite's local one).
     """
-    endpoint = _endpoint(form.get("endpoint") or "", allow_loopback)
     keys = {"p256dh": _key(form.get("p256dh"), "p256dh", P256_POINT_BYTES),
             "auth": _key(form.get("auth"), "auth", AUTH_SECRET_BYTES),
-            "device": device_name(user_agent), "user_id": user.id}
-    # A browser signed into another account before is this user's device now.
-    subscription, _ = await PushSubscription.update_or_create(keys, endpoint=endpoint)
+            "device": device_name(user_agent), "user_id": user.id, "session_id": session_id}
+    endpoint = await _endpoint(form.get("endpoint") or "", guard)  # last: it may ask DNS
+    try:
+        # A browser signed into another account before is this user's device now.
+        subscription, _ = await PushSubscription.update_or_create(keys, endpoint=endpoint)
+    except IntegrityError:
+        if not await Session.exists(id=session_id):  # ended meanwhile (on another process)
+            raise Forbidden(SESSION_ENDED) from None
+        raise InvalidInput({"endpoint": "This device was just subscribed by another request; "
+                                        "try again."}) from None
     extra = await PushSubscription.filter(user_id=user.id).order_by("-created_at") \
         .offset(MAX_DEVICES).values_list("id", flat=True)
     if extra:
@@ -53,25 +63,18 @@ def device_name(user_agent: str) -> str:
     return f"{browser} on {system}" if system else browser
 
 
-def _endpoint(url: str, allow_loopback: bool) -> str:
+async def _endpoint(url: str, guard: OutboundGuard) -> str:
+    url = url.strip()
     if len(url) > 1024:
         raise InvalidInput({"endpoint": "The push endpoint is too long."})
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if allow_loopback and parts.scheme == "http" and host == "127.0.0.1":
-        return url.strip()
-    if parts.scheme != "https" or not host or host == "localhost" or _is_ip(host):
-        raise InvalidInput({"endpoint": "The push endpoint must be an https address of a "
-                                        "push service."})
-    return url.strip()
-
-
-def _is_ip(host: str) -> bool:
     try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
+        destination = await guard.check(url, schemes=("https", "http"))
+        if destination.scheme == "http" and not destination.allowed_network:
+            raise OutboundRefused("Only https:// addresses are accepted.")
+    except OutboundRefused as exc:
+        raise InvalidInput({"endpoint": f"The push endpoint must be an https address of a "
+                                        f"push service. {exc}"}) from None
+    return url
 
 
 def _key(value: str | None, field: str, size: int) -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, abort, flash, redirect, request, url_for
+from quart import Blueprint, abort, current_app, flash, redirect, request, url_for
+from quart_auth import current_user
 
 from app.actions.push_subscriptions import delete_subscription, save_subscription
 from app.auth import login_required, require_account
-from app.errors import InvalidInput
+from app.errors import DomainError
 from app.queries.push import own_device
-from config.settings import current_settings
 
 blueprint = Blueprint("push", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -21,11 +21,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 async def subscribe() -> Any:
     user = await require_account()
     try:
-        device = await save_subscription(user, await request.form,
+        device = await save_subscription(user, current_user.auth_id or "", await request.form,
                                          request.headers.get("User-Agent", ""),
-                                         current_settings().testing)
-    except InvalidInput as exc:
-        return {"errors": exc.errors}, 400, NO_STORE
+                                         current_app.extensions["outbound"])
+    except DomainError as exc:  # a bad field (400), or the session ended meanwhile (403)
+        return {"errors": exc.errors}, exc.status, NO_STORE
     return {"id": device.id, "device": device.device}, 201, NO_STORE
 
 

@@ -13,7 +13,7 @@ from app.models.notification import NotificationKind
 if TYPE_CHECKING:  # the related models, for the relation types only
     from app.models.message import Message
     from app.models.room import Room
-    from app.models.user import User
+    from app.models.user import Session, User
 
 
 
@@ -30,7 +30,9 @@ class PushSubscription(Model):
     """One browser's push endpoint for `user`, with the keys that encrypt what it is sent.
 
     The endpoint is a capability URL at the browser vendor's push service; `p256dh` and `auth`
-    (base64url, from PushSubscription.getKey) let only that browser read a payload.
+    (base64url, from PushSubscription.getKey) let only that browser read a payload. It belongs
+    to the login `session` that subscribed: when that session ends (logout, log-out-everywhere,
+    a password reset, deactivation) the database deletes the subscription with it.
     """
 
     id = fields.IntField(primary_key=True)
@@ -38,6 +40,10 @@ class PushSubscription(Model):
         "models.User", related_name="push_subscriptions", on_delete=fields.CASCADE
     )
     user_id: int
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "models.Session", related_name="push_subscriptions", on_delete=fields.CASCADE
+    )
+    session_id: int
     endpoint = fields.CharField(max_length=1024, unique=True)
     p256dh = fields.CharField(max_length=128)
     auth = fields.CharField(max_length=64)

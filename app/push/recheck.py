@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models import EmailMode, Membership, PushDelivery
+from app.models import EmailMode, Membership, PushDelivery, Session
 from app.queries.presence import is_online
 
 
@@ -11,6 +11,8 @@ async def reason_to_skip(row: PushDelivery) -> str | None:
     await row.fetch_related("user")
     if row.user.deactivated_at is not None:
         return "deactivated"  # a closed account is never notified
+    if not await Session.exists(user_id=row.user_id):
+        return "signed out"  # devices end with their sessions; none is left to show it
     if await is_online(row.user_id):
         return "online"  # an open tab shows it, with a browser notification if asked for
     membership = await Membership.get_or_none(room_id=row.room_id, user_id=row.user_id)

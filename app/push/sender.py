@@ -13,6 +13,7 @@ from quart import Quart
 from tortoise.transactions import in_transaction
 
 from app.models import PushDelivery, PushStatus, PushSubscription
+from app.outbound import OutboundGuard, OutboundRefused
 from app.polling import drain_forever, stop_task
 from app.push.payload import push_payload
 from app.push.recheck import reason_to_skip
@@ -27,6 +28,13 @@ CLAIM = """
 SELECT id FROM push_deliveries WHERE status = 'pending' AND not_before <= now()
 ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED
 """
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The outbound address guard would not let a push go to this endpoint."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -69,12 +77,20 @@ class PushSender:
         if reason is not None:
             await _finish(row, conn, PushStatus.SKIPPED, reason)
             return
-        devices = list(await PushSubscription.filter(user_id=row.user_id).using_db(conn))
+        # Only devices whose login session is still alive (ending one deletes its devices;
+        # the join also holds for a session ended while this row waited).
+        devices = list(await PushSubscription.filter(user_id=row.user_id,
+                                                     session__user_id=row.user_id)
+                       .using_db(conn))
         data = await push_payload(row)
-        results = await asyncio.gather(*(self._deliver(device, data) for device in devices))
-        delivered, errors = False, []
+        guard: OutboundGuard = self.app.extensions["outbound"]
+        results = await asyncio.gather(*(self._deliver(device, data, guard)
+                                         for device in devices))
+        delivered, errors, refusals = False, [], []
         for device, result in zip(devices, results, strict=True):
-            if result in GONE:
+            if isinstance(result, Refused):
+                refusals.append(f"refused: {result.reason}")
+            elif result in GONE:
                 await device.delete(using_db=conn)
             elif isinstance(result, int) and result < 300:
                 delivered = True
@@ -84,24 +100,42 @@ class PushSender:
                 errors.append(str(result))
         if delivered:
             await _finish(row, conn, PushStatus.SENT, row.last_error)  # earlier failures kept
-        elif not errors:
-            await _finish(row, conn, PushStatus.SKIPPED, "no subscribed device")
+        elif errors:
+            await self._failed(row, conn, "; ".join(errors + refusals))
+        elif refusals:  # the address guard said no: trying again would only ask it again
+            await _finish(row, conn, PushStatus.FAILED, "; ".join(refusals)[:500])
+            log.warning("push not delivered: %s", "; ".join(refusals))
         else:
-            await self._failed(row, conn, "; ".join(errors))
+            await _finish(row, conn, PushStatus.SKIPPED, "no subscribed device")
 
-    async def _deliver(self, device: PushSubscription, data: bytes) -> int | str:
-        """The push service's status code, or why it could not be reached."""
+    async def _deliver(self, device: PushSubscription, data: bytes,
+                       guard: OutboundGuard) -> int | str | Refused:
+        """The push service's status code, why it could not be reached, or the guard's no.
+
+        The endpoint is checked again now (its name may resolve elsewhere than when it was
+        stored: DNS rebinding) and the connection goes to the address just checked.
+        """
+        try:
+            destination = await guard.check(device.endpoint, schemes=("https", "http"))
+            if destination.scheme == "http" and not destination.allowed_network:
+                raise OutboundRefused("plain http to a public address")
+        except OutboundRefused as exc:
+            return Refused(str(exc))
         info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
+        session = guard.pinned_session(destination)
         try:  # webpush blocks (requests): off the event loop, and never without a timeout
             response = await asyncio.to_thread(
                 webpush, info, data, vapid_private_key=self.keys.vapid,
-                vapid_claims=self.keys.claims(), ttl=TTL_SECONDS, timeout=self.cfg.timeout)
+                vapid_claims=self.keys.claims(), ttl=TTL_SECONDS, timeout=self.cfg.timeout,
+                requests_session=session)
         except WebPushException as exc:
             if exc.response is not None:
                 return int(exc.response.status_code)
             return f"WebPushException: {exc}"
         except Exception as exc:  # unreachable, timed out, or keys the library refuses
             return f"{type(exc).__name__}: {exc}"
+        finally:
+            session.close()
         return int(response.status_code)
 
     async def _failed(self, row: PushDelivery, conn: Any, reason: str) -> None:

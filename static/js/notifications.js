@@ -4,6 +4,8 @@
 // tab to that conversation. The decision uses only data on the frame (author, mentions, kind),
 // since fragments are the same for everyone. An optional chime is synthesized with WebAudio.
 // The same button subscribes this device to Web Push, for when no Parley tab is open.
+// Logging out unsubscribes it again (the server also forgets it with the session), and turns
+// notifications off in this browser, so the next person here gets nothing of the last one's.
 
 import { csrfToken } from "./page.js";
 
@@ -11,6 +13,7 @@ const PREF = "parley.notifications";        // "on" once the person turned them 
 const SOUND = "parley.notificationSound";   // "on" when they want the chime
 const DECRYPT_WAIT_MS = 3000;               // a private message's text, if this tab can read it in time
 const SUBSCRIBE_WAIT_MS = 10000;            // a push service that never answers must not hang the button
+const LOGOUT_WAIT_MS = 3000;                // nor hold up logging out
 const notified = new Set();                 // element ids already notified (a message may arrive twice)
 let audio = null;
 
@@ -155,10 +158,29 @@ async function turnOff(c) {
   render(c);
   setStatus(c, "Notifications are off in this browser.");
   // The push service answers 410 to Parley's next push, and Parley then forgets the device.
+  await unsubscribeThisDevice();
+}
+
+async function unsubscribeThisDevice() {
   const registration = "serviceWorker" in navigator && await navigator.serviceWorker.getRegistration();
   const subscription = registration && registration.pushManager && await registration.pushManager.getSubscription();
   if (subscription) await subscription.unsubscribe().catch(() => {});
 }
+
+// Before the logout form goes (and before htmx sees it: capture phase), unsubscribe this
+// browser from Web Push, then send the form on as it would have gone.
+const loggingOut = new WeakSet();
+document.addEventListener("submit", async (evt) => {
+  const form = evt.target;
+  if (!(form instanceof HTMLFormElement) || !/\/logout$/.test(form.getAttribute("action") || "")) return;
+  if (loggingOut.has(form)) return;
+  evt.preventDefault();
+  evt.stopImmediatePropagation();
+  loggingOut.add(form);
+  localStorage.setItem(PREF, "off");
+  await within(unsubscribeThisDevice(), "unsubscribing took too long", LOGOUT_WAIT_MS).catch(() => {});
+  form.requestSubmit();
+}, true);
 
 // Subscribe this browser to Web Push and tell Parley where to send (throws with the reason).
 export async function subscribePush(c) {
@@ -180,8 +202,8 @@ export async function subscribePush(c) {
   if (!response.ok) throw new Error(`Parley refused the subscription (${response.status})`);
 }
 
-function within(promise, reason) {
-  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(reason)), SUBSCRIBE_WAIT_MS))]);
+function within(promise, reason, ms = SUBSCRIBE_WAIT_MS) {
+  return Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(reason)), ms))]);
 }
 
 function bytes(base64url) {

@@ -45,7 +45,9 @@ async def browser_database(database_server: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def live_server(browser_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    env = {"DATABASE_URL": browser_database, "VAR_DIR": str(tmp_path_factory.mktemp("live-var"))}
+    env = {"DATABASE_URL": browser_database, "VAR_DIR": str(tmp_path_factory.mktemp("live-var")),
+           # Push endpoints the pages subscribe resolve without DNS, to loopback only.
+           "OUTBOUND_HOSTS": "push.example.com=127.0.0.1", "OUTBOUND_ALLOWED_NETWORKS": "127.0.0.1"}
     with running_server(env) as (base, _proc):
         yield LiveServer(base, browser_database)
 
