@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from quart import Blueprint, websocket
+from quart_auth import current_user
 
 from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
@@ -16,10 +17,11 @@ from app.live_views import frames
 from app.models import Membership, User
 from app.queries.mentions import unread_mention_seqs
 from app.realtime import presence
-from app.realtime.connections import Connection, RoomState
+from app.realtime.connections import Connection, RoomState, SocketLimits
 from app.realtime.pump import CLOSE_POLICY, pump
 from app.realtime.runtime import realtime
 from app.security import origin_allowed
+from config.settings import current_settings
 
 blueprint = Blueprint("stream", __name__)
 log = logging.getLogger("parley.stream")
@@ -48,7 +50,9 @@ async def stream() -> None:
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await presence.record_connection(user.id, conn.room_id)
-    live.registry.add(conn)
+    settings = current_settings()
+    # One person's sockets are capped (each holds a file descriptor): the oldest goes first.
+    live.registry.add(conn, SocketLimits(settings.sockets_per_user, settings.sockets_per_session))
     conn.push(frames.READY)  # from here on no message of its rooms passes it by
     pings = _Pings(conn, user)
     try:
@@ -101,4 +105,5 @@ async def _open_connection(user: User, room_id: int | None) -> Connection:
                                      mentions.get(r["room_id"], 0)) for r in rows}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
-    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
+    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms,
+                      session_id=current_user.auth_id)
