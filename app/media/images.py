@@ -171,9 +171,11 @@ async def _job[T](owner: int, work: Callable[..., T], *args: Any) -> T:
         turns.give_back(owner)
         raise
 
-    def finished(_: object) -> None:
+    def finished(done: asyncio.Future[T]) -> None:
         _limit.release()
         turns.give_back(owner)
+        if not done.cancelled():
+            done.exception()  # seen here too: an abandoned job's refusal is not an error to log
 
     future = asyncio.get_running_loop().run_in_executor(None, work, *args)
     future.add_done_callback(finished)
