@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from quart import Response, abort, has_request_context, request, session, websocket
 
+from app.auth import require_account
 from app.errors import Forbidden, InvalidInput
 from app.models import ThrottleHit
 from config.settings import current_settings
@@ -38,6 +39,7 @@ FORM_FIELDS_ALLOWANCE = 256 * 1024
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 UPLOAD_BODY_TIMEOUT = 300  # seconds: Quart's 60 s default cuts off 10 MB on a slow phone link
+FORM_EXPIRED = "Your form expired or was not sent from Parley. Reload the page and try again."
 # A hash to verify against when the username does not exist, so timing does not reveal it.
 _DUMMY_HASH = _hasher.hash("parley-dummy-password")
 
@@ -126,8 +128,10 @@ def rotate_csrf_token() -> str:
 
 
 async def limit_request_body() -> None:
-    """Upload routes get time to receive a large body; all others are held to FORM_MAX_BYTES."""
-    if request.endpoint in UPLOAD_ENDPOINTS:
+    """An upload gets time to send a large body once its sender is known (check_uploader);
+    every other body, a text-only post to an upload route too, is held to FORM_MAX_BYTES."""
+    if is_upload():
+        await check_uploader()
         request.body_timeout = UPLOAD_BODY_TIMEOUT
         return
     request.max_content_length = FORM_MAX_BYTES  # enforced by the multipart parser
@@ -148,16 +152,39 @@ async def refuse_nul_bytes() -> None:
                                        "Parley does not accept."})
 
 
+def is_upload() -> bool:
+    """A multipart POST to a route that takes files: the one kind of body allowed to be large
+    and slow."""
+    return request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST" \
+        and request.mimetype == "multipart/form-data"
+
+
+async def check_uploader() -> None:
+    """Before a byte of an upload's body is read: its sender must be logged in (else the login
+    page) and send this browser's token from this site (else 403), in the X-CSRF-Token header
+    (htmx) or the csrf_token query argument (the no-JS form's action carries it: the field in
+    the body would need the body read). So nobody unknown holds a connection for the long
+    upload timeout by sending slowly."""
+    await require_account()
+    _require_token(request.headers.get("X-CSRF-Token") or request.args.get("csrf_token", ""))
+
+
 async def check_csrf() -> None:
     """Refuse an unsafe request that is cross-site or lacks this browser's token (403)."""
     if request.method not in UNSAFE_METHODS or request.endpoint in CSRF_EXEMPT_ENDPOINTS:
         return
+    if is_upload():
+        return  # checked before its body was read (limit_request_body)
+    _require_token(request.headers.get("X-CSRF-Token")
+                   or (await request.form).get("csrf_token", ""))
+
+
+def _require_token(sent: str) -> None:
     if not is_same_origin_request():
         raise Forbidden("This request came from another site and was refused.")
-    sent = request.headers.get("X-CSRF-Token") or (await request.form).get("csrf_token", "")
     expected = session.get("csrf")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        raise Forbidden("Your form expired or was not sent from Parley. Reload the page and try again.")
+        raise Forbidden(FORM_EXPIRED)
 
 
 def is_same_origin_request() -> bool:

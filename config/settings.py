@@ -70,6 +70,8 @@ class Settings:
     media_root: Path | None = None  # None: var_dir / "media"
     upload_max_bytes: int = 10 * 1024 * 1024
     image_max_pixels: int = 40_000_000
+    sockets_per_user: int = 50  # live sockets one person may keep open per app process
+    sockets_per_session: int = 20  # ... and one browser (log-in session) of theirs
     smtp_url: str | None = field(default=None, repr=False)  # None: the log and GET /dev/mail
     mail_from: str = "Parley <parley@localhost>"
     base_url: str | None = None  # None: http://HOST:PORT
@@ -267,6 +269,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MEDIA_ROOT": ("media_root", Path),
     "UPLOAD_MAX_BYTES": ("upload_max_bytes", _whole(1)),
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _whole(1)),
+    "SOCKETS_PER_USER": ("sockets_per_user", _whole(1)),
+    "SOCKETS_PER_SESSION": ("sockets_per_session", _whole(1)),
     "SMTP_URL": ("smtp_url", _text),
     "MAIL_FROM": ("mail_from", _text),
     "BASE_URL": ("base_url", _text),

@@ -82,3 +82,11 @@ def decode(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def animated(fmt: str, frames: int, size: tuple[int, int]) -> bytes:
+    """A looping animation in `fmt` (WEBP, GIF or PNG) whose frames differ a little each."""
+    images = [Image.new("RGB", size, (n * 7 % 256, 80, 160)) for n in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, format=fmt, save_all=True, append_images=images[1:], duration=50, loop=0)
+    return out.getvalue()

@@ -72,8 +72,10 @@ async def _post(base: str, name: str, room: int | None, body: str, image: bool =
         else:
             await _log_in(user)
         files = {"image": ("photo.png", still("PNG", (40, 30)), "image/png")} if image else None
-        response = await user.http.post(f"/rooms/{room}/messages", files=files, data={
-            "csrf_token": await user.csrf(), "body": body, "client_msg_id": uuid.uuid4().hex})
+        token = await user.csrf()  # in the query too, as the composer's action carries it
+        response = await user.http.post(f"/rooms/{room}/messages", files=files,
+                                        params={"csrf_token": token}, data={
+            "csrf_token": token, "body": body, "client_msg_id": uuid.uuid4().hex})
         assert response.status_code == 303, response.text
         return room
     finally:

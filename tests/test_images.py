@@ -273,12 +273,12 @@ def test_an_animation_still_decoding_at_its_deadline_is_abandoned() -> None:
 
     from PIL import Image
 
-    from app.media.images import TOO_SLOW, ImageRejected, _frames
+    from app.media.images import TOO_SLOW, Allowance, ImageRejected, _frames
 
     animation = Image.open(BytesIO(images.animated_gif(frames=3)))
 
     with pytest.raises(ImageRejected) as refused:
-        _frames(animation, deadline=0.0)  # time.monotonic() is always past 0
+        _frames(animation, Allowance(seconds=-1))  # already over
 
     assert str(refused.value) == TOO_SLOW
 

@@ -19,7 +19,9 @@ async def test_the_profile_page_shows_username_email_and_initials(alice: Person)
     assert select_one(page, ".profile .email .address").text == "alice@example.com"
     assert select_one(page, ".profile .email .email-status").text == "confirmed"
     assert select_one(page, ".profile-head .avatar-initials").text == "A"
-    assert (form["action"], form["enctype"]) == ("/profile/avatar", "multipart/form-data")
+    # The token rides in the action too: the upload's sender is checked before its body is read.
+    assert (form["action"], form["enctype"]) == (
+        f"/profile/avatar?csrf_token={await alice.csrf()}", "multipart/form-data")
     assert select_one(page, "form.avatar-form input[type=file]")["name"] == "avatar"
 
 

@@ -14,7 +14,7 @@ from app.realtime.publish import in_transaction
 async def update_avatar(user: User, data: bytes, media: MediaSettings) -> User:
     """Make `data` the user's profile photo (256 and 64 px squares); raises InvalidInput."""
     try:
-        stored = await store_upload(data, MediaKind.AVATAR, media)
+        stored = await store_upload(data, MediaKind.AVATAR, media, owner=user.id)
     except ImageRejected as exc:
         raise InvalidInput({"avatar": str(exc)}) from None
     try:

@@ -61,7 +61,8 @@ async def create_message(room: Room, author: User, body: str, client_msg_id: str
     body = clean_body(body, max_chars, required=image is None and file is None)
     client_msg_id = _clean_client_msg_id(client_msg_id)
     quoted = clean_reply_to(reply_to)
-    stored = await _store_file(image, file, media) if image is not None or file else None
+    stored = await _store_file(author.id, image, file, media) \
+        if image is not None or file else None
     try:
         message, fresh = await _posted_once(room, author, client_msg_id, grace, body=body,
                                             stored=stored, reply_to=quoted)
@@ -262,15 +263,15 @@ async def _file_row(stored: StoredUpload | StoredAttachment | None, room_id: int
                                   using_db=conn), None
 
 
-async def _store_file(image: bytes | None, file: UploadedFile | None,
+async def _store_file(owner: int, image: bytes | None, file: UploadedFile | None,
                       media: MediaSettings | None) -> StoredUpload | StoredAttachment:
     if media is None:
         raise TypeError("create_message needs media= (the media settings) to store a file")
     try:
         if image is not None:
-            return await store_upload(image, MediaKind.IMAGE, media)
+            return await store_upload(image, MediaKind.IMAGE, media, owner=owner)
         assert file is not None
-        return await store_message_file(file, media)
+        return await store_message_file(file, media, owner=owner)
     except ImageRejected as exc:
         raise InvalidInput({"image": str(exc)}) from None
 

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from quart import Blueprint, websocket
+from quart_auth import current_user
 
 from app.actions.presence import forget_connection, record_connection
 from app.actions.rooms import mark_room_read
@@ -19,10 +20,11 @@ from app.queries.members import membership_in, read_positions
 from app.queries.mentions import unread_mention_seqs
 from app.queries.records import User
 from app.realtime.close_codes import CLOSE_INVALID, CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER
-from app.realtime.connections import Connection
+from app.realtime.connections import Connection, SocketLimits
 from app.realtime.pump import pump
 from app.realtime.runtime import realtime
 from app.security import origin_allowed
+from config.settings import current_settings
 
 blueprint = Blueprint("stream", __name__)
 log = logging.getLogger("parley.stream")
@@ -50,7 +52,9 @@ async def stream() -> None:
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await record_connection(user.id, conn.room_id)
-    live.registry.add(conn)
+    settings = current_settings()
+    # One person's sockets are capped (each holds a file descriptor): the oldest goes first.
+    live.registry.add(conn, SocketLimits(settings.sockets_per_user, settings.sockets_per_session))
     conn.push(frames.READY)  # from here on no message of its rooms passes it by
     pings = _Pings(conn, user)
     try:
@@ -102,4 +106,5 @@ async def _open_connection(user: User, room_id: int | None) -> Socket:
              for room, last_seq, last_read in positions}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
-    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms)
+    return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms,
+                      session_id=current_user.auth_id)

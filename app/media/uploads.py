@@ -92,16 +92,18 @@ def media_settings(settings: Settings) -> MediaSettings:
     return MediaSettings(settings.media_dir, settings.upload_max_bytes, settings.image_max_pixels)
 
 
-async def store_upload(data: bytes, kind: MediaKind, settings: MediaSettings) -> StoredUpload:
-    """Check, re-encode and write an upload; raises ImageRejected with a message for the user."""
+async def store_upload(data: bytes, kind: MediaKind, settings: MediaSettings, *,
+                       owner: int) -> StoredUpload:
+    """Check, re-encode and write an upload; raises ImageRejected with a message for the user.
+    `owner`: the uploader's user id (each person's images are processed one at a time)."""
     _check_size(data, settings)
     process = process_avatar if kind == MediaKind.AVATAR else process_image
-    image = await process(data, settings.max_pixels)
+    image = await process(data, settings.max_pixels, owner=owner)
     key, thumb_key = await write_files(settings.root, [image.full.data, image.thumb.data])
     return StoredUpload(kind, image, key, thumb_key, settings.root)
 
 
-async def store_message_file(upload: UploadedFile, settings: MediaSettings
+async def store_message_file(upload: UploadedFile, settings: MediaSettings, *, owner: int
                              ) -> StoredUpload | StoredAttachment:
     """An image (re-encoded) or any other file (as sent); raises ImageRejected saying why.
 
@@ -113,7 +115,7 @@ async def store_message_file(upload: UploadedFile, settings: MediaSettings
     if claims_to_be_an_image(upload.data, upload.name):
         if not looks_like_an_image(upload.data):
             raise ImageRejected(MISNAMED.format(ext=extension(upload.name)))
-        return await store_upload(upload.data, MediaKind.IMAGE, settings)
+        return await store_upload(upload.data, MediaKind.IMAGE, settings, owner=owner)
     return await store_attachment(upload, settings)
 
 

@@ -55,7 +55,7 @@ function setUp() {
   const idField = composer.querySelector("input[name=client_msg_id]");
   const fileInput = () => composer.querySelector("input[name=image]");
   const pending = {};
-  const draftKey = "parley:draft:" + composer.getAttribute("action");
+  const draftKey = "parley:draft:" + composer.getAttribute("action").split("?")[0];  // not the token
 
   const grow = () => {
     body.style.height = "auto";  // CSSOM, not a style attribute: allowed by the page's CSP

@@ -4,6 +4,8 @@
 //   #live-ready), fetch what the page missed: GET <room>/messages?after=<last seq>;
 // - a discreet "Reconnecting…" while the socket is down, and a retry every second or two
 //   (never the extension's default back-off, which grows to a minute while a server restarts);
+// - closed because this person opened too many tabs (4029, the oldest goes): a notice saying
+//   so and a button to reconnect here, never a reconnect loop between the tabs;
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
 // - typing pings (at most one a second) and read marks go up the socket.
 
@@ -14,6 +16,7 @@ const POLL_MS = 4000;
 const CATCH_UP_PAGE = 200;
 const TYPING_EVERY_MS = 1000;
 const RETRY_MAX_MS = 2000;  // a tab is back within about this long of the server answering
+const CLOSE_TOO_MANY_SOCKETS = 4029;  // app/realtime/close_codes.py
 let socket = null;        // the extension's socket wrapper while open
 let lastTyping = 0;
 let readTimer = null;
@@ -81,8 +84,31 @@ function scheduleRead() {
 }
 
 
+// This tab was the oldest of too many: say so, and let the person take the live updates back
+// here (which closes their oldest other tab in turn). Until then the poller keeps it current.
+function showDisplaced(wrapper) {
+  hideDisplaced();
+  const notice = document.createElement("p");
+  notice.id = "live-displaced";
+  notice.className = "live-displaced";
+  notice.setAttribute("role", "status");
+  notice.textContent = "Parley is open in too many tabs, so this one stopped getting live updates. ";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = "Reconnect";
+  button.addEventListener("click", () => { hideDisplaced(); wrapper.reconnect(); });
+  notice.append(button);
+  (document.getElementById("main") || document.body).prepend(notice);
+}
+
+function hideDisplaced() {
+  const notice = document.getElementById("live-displaced");
+  if (notice) notice.remove();
+}
+
 document.addEventListener("htmx:wsOpen", (evt) => {
   socket = evt.detail.socketWrapper;
+  hideDisplaced();
   setStatus(true);
 });
 // Catch up on the socket's "ready" frame, not on open: a message committed after the
@@ -97,6 +123,10 @@ document.addEventListener("htmx:wsClose", (evt) => {
   socket = null;
   // 1008: refused (logged out, wrong origin) — the poller and reloads take over.
   setStatus(!liveRoom() || !document.body.contains(evt.detail.elt));
+  if (evt.detail.event.code === CLOSE_TOO_MANY_SOCKETS && document.body.contains(evt.detail.elt)) {
+    setStatus(true);  // not "Reconnecting…": it will not, until asked
+    showDisplaced(evt.detail.socketWrapper);
+  }
 });
 // The catch-up reply says how far the room's changes went (see app/blueprints/messages.py).
 document.addEventListener("htmx:afterRequest", (evt) => {
