@@ -10,12 +10,8 @@ import pytest
 from quart import Quart
 
 from app.models import User
-from app.realtime.connections import (
-    CLOSE_TOO_MANY_SOCKETS,
-    Connection,
-    Registry,
-    SocketLimits,
-)
+from app.realtime.close_codes import CLOSE_TOO_MANY_SOCKETS
+from app.realtime.connections import Connection, Registry, SocketLimits
 from config.settings import Settings, SettingsError, settings_of
 from tests.helpers import Person, signed_in
 from tests.live import RecordingWebsocket, SocketClosed, frame_matching, next_frame, ready, socket
