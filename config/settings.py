@@ -13,10 +13,9 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -56,7 +55,8 @@ class Settings:
     bus_url: str | None = None  # None: LISTEN/NOTIFY on the database
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # None: the instance's own, made at the first start and kept in the database
+    secret_key: str | None = field(default=None, repr=False)
     var_dir: Path = ROOT / "var"
     cookie_secure: bool = False
     rate_limits: bool = True
@@ -79,7 +79,7 @@ class Settings:
     mail_retry_seconds: float = 30.0
     signups: str | None = None  # None: the administrator's choice (join link by default)
     access_log: bool = False  # a log line per request costs ~5% of the CPU under load
-    vapid_private_key: str | None = field(default=None, repr=False)  # None: made, kept in var_dir
+    vapid_private_key: str | None = field(default=None, repr=False)  # None: the database's
     vapid_subject: str | None = None  # None: mailto: the MAIL_FROM address
     push_poll_seconds: float = 2.0
     push_timeout_seconds: float = 10.0
@@ -109,8 +109,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables (os.environ by default).
 
-        Unset or empty variables take the defaults above. SECRET_KEY, when unset, is generated
-        once and kept in VAR_DIR/secret_key so sessions survive restarts.
+        Unset or empty variables take the defaults above. SECRET_KEY and VAPID_PRIVATE_KEY, when
+        unset, are the instance's own, which the app reads from the database when it starts.
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -121,8 +121,6 @@ class Settings:
                     values[attribute] = parse(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{name}={raw!r}: {exc}") from None
-        var_dir = values.get("var_dir", _default("var_dir"))
-        values["secret_key"] = env.get("SECRET_KEY") or _persistent_secret(var_dir)
         return cls(**values)
 
 
@@ -219,8 +217,9 @@ def _host_names(raw: str) -> tuple[str, ...]:
     return names
 
 
-# Environment variable -> (Settings field, parser). SECRET_KEY is read in from_env itself.
+# Environment variable -> (Settings field, parser).
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "SECRET_KEY": ("secret_key", _text),
     "DATABASE_URL": ("database_url", _text),
     "BUS_URL": ("bus_url", _bus_url),
     "HOST": ("host", _text),
@@ -253,29 +252,6 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-def _default(attribute: str) -> Any:
-    return next(f.default for f in fields(Settings) if f.name == attribute)
-
-
-def _persistent_secret(var_dir: Path) -> str:
-    """A secret kept under var/ so sessions survive restarts when SECRET_KEY is not set.
-
-    Created exclusively (O_EXCL), so replicas starting at once on one volume agree on it.
-    """
-    path = var_dir / "secret_key"
-    try:
-        var_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
-    except PermissionError:
-        raise SettingsError(not_writable(var_dir)) from None
-
-
 def require_writable(var_dir: Path) -> None:
     """Refuse to start, saying what to do, when Parley cannot write in VAR_DIR."""
     try:
@@ -290,7 +266,7 @@ def not_writable(var_dir: Path) -> str:
     """What to do when VAR_DIR belongs to someone else (typically a root-owned host folder)."""
     uid = os.getuid()
     return (f"{var_dir} (VAR_DIR) is not writable by uid {uid}, the user Parley runs as; it "
-            f"keeps its secret key, embedded database and uploads there. Give the folder to that "
+            f"keeps its embedded database and uploads there. Give the folder to that "
             f"user, e.g. `sudo chown -R {uid}:{uid} <the host folder mounted at {var_dir}>` "
             f"(in the container Parley runs as uid {RUN_AS_UID}), or use a named volume.")
 

@@ -84,12 +84,12 @@ def test_settings_cannot_be_changed_once_made() -> None:
         settings.port = 9000  # type: ignore[misc]
 
 
-def test_without_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> None:
-    first = Settings.from_env({"VAR_DIR": str(tmp_path)})
-    second = Settings.from_env({"VAR_DIR": str(tmp_path)})
+def test_without_secret_key_the_instances_own_is_left_to_the_database(tmp_path: Path) -> None:
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path)})
 
-    assert first.secret_key == second.secret_key == (tmp_path / "secret_key").read_text()
-    assert len(first.secret_key) >= 32
+    assert settings.secret_key is None and settings.vapid_private_key is None
+    assert not (tmp_path / "secret_key").exists()  # tests/test_instance_keys.py: the database's
+    assert Settings.from_env({"SECRET_KEY": "mine"}).secret_key == "mine"
 
 
 def test_the_app_keeps_its_settings_and_only_quarts_own_keys_in_config(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
     """Connect the bus and start the heartbeat and typing-expiry loops.
 
     `views` says how each event type is shown, `context` what views need around them;
-    `namespace` (the database's name) keeps deployments apart on a shared Redis;
+    `namespace` (the instance's bus id) keeps instances apart on a shared Redis;
     `on_resync` drops what this process derived from events it may have missed.
     """
     registry = Registry()
