@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -45,6 +45,7 @@ class SmtpTarget:
     password: str | None = None
     use_tls: bool = False  # smtps://: TLS from the first byte
     start_tls: bool = False  # smtp:// to anything but loopback: STARTTLS is required
+    ca_file: str | None = None  # SMTP_CA_FILE: certificates trusted besides the system's
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Settings:
     upload_max_bytes: int = 10 * 1024 * 1024
     image_max_pixels: int = 40_000_000
     smtp_url: str | None = field(default=None, repr=False)  # None: the log and GET /dev/mail
+    smtp_ca_file: Path | None = None  # None: the system's trusted CAs only
     mail_from: str = "Parley <parley@localhost>"
     base_url: str | None = None  # None: http://HOST:PORT
     allowed_hosts: tuple[str, ...] = ()  # host names answered besides BASE_URL's
@@ -103,7 +105,10 @@ class Settings:
     @property
     def smtp(self) -> SmtpTarget | None:
         """The mail server from SMTP_URL; None sends e-mails to the log and GET /dev/mail."""
-        return parse_smtp_url(self.smtp_url)
+        target = parse_smtp_url(self.smtp_url)
+        if target is None or self.smtp_ca_file is None:
+            return target
+        return replace(target, ca_file=str(self.smtp_ca_file))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -204,6 +209,17 @@ def _bus_url(raw: str) -> str:
     return raw
 
 
+def _pem_file(raw: str) -> Path:
+    path = Path(raw)
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError("expected a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)")
+    return path
+
+
 def _signups(raw: str) -> str:
     if raw.lower() not in SIGNUP_POLICIES:
         raise ValueError("expected one of " + ", ".join(SIGNUP_POLICIES))
@@ -236,6 +252,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "UPLOAD_MAX_BYTES": ("upload_max_bytes", _whole(1)),
     "IMAGE_MAX_PIXELS": ("image_max_pixels", _whole(1)),
     "SMTP_URL": ("smtp_url", _text),
+    "SMTP_CA_FILE": ("smtp_ca_file", _pem_file),
     "MAIL_FROM": ("mail_from", _text),
     "BASE_URL": ("base_url", _text),
     "ALLOWED_HOSTS": ("allowed_hosts", _host_names),

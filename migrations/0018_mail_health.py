@@ -33,8 +33,6 @@ class Migration(migrations.Migration):
                                                        auto_now_add=False)),
                 ('error', fields.CharField(default='', max_length=500)),
                 ('error_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('delivered_at', fields.DatetimeField(null=True, auto_now=False,
-                                                      auto_now_add=False)),
             ],
             options={'table': 'mail_health', 'app': 'models', 'pk_attr': 'id',
                      'table_description': 'How talking to the mail server went lately.'},

@@ -53,7 +53,6 @@ class MailHealth(Model):
     failing_since = fields.DatetimeField(null=True)  # None: the last attempt was delivered
     error = fields.CharField(max_length=500, default="")  # the latest server-side failure
     error_at = fields.DatetimeField(null=True)
-    delivered_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "mail_health"
