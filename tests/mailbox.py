@@ -84,19 +84,19 @@ class SmtpServer:
     """
 
     def __init__(self, inbox: Inbox | None = None, tls: ssl.SSLContext | None = None,
-                 implicit: bool = False) -> None:
+                 implicit: bool = False, **options: Any) -> None:
         self.port = free_port()  # aiosmtpd cannot listen on port 0 and report the port it got
         self.inbox = inbox or Inbox()
         self.tls, self.implicit = tls, implicit
+        self.options = options  # more of aiosmtpd's SMTP options (auth_required, ...)
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        if self.tls is None:
-            options: dict[str, Any] = {}
-        elif self.implicit:
-            options = {"ssl_context": self.tls}
-        else:
-            options = {"tls_context": self.tls, "require_starttls": True}
+        options = dict(self.options)
+        if self.tls is not None and self.implicit:
+            options["ssl_context"] = self.tls
+        elif self.tls is not None:
+            options |= {"tls_context": self.tls, "require_starttls": True}
         self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
                                       **options)
         self._controller.start()

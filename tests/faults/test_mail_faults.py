@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+from aiosmtpd.smtp import AuthResult
 from quart import Quart
 
 from app.db import asyncpg_dsn
@@ -202,6 +203,33 @@ async def test_a_self_signed_certificate_is_shown_to_the_admin_until_smtp_ca_fil
     assert any("hello" in t for t in texts) and any("/password/reset/" in t for t in texts)
     assert mended == ""
     assert not await Notification.exists(status=NotificationStatus.FAILED)
+
+
+async def test_a_refused_login_is_retried_and_shown_until_the_password_is_mended(
+        app: Quart, alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+    def only_the_right_password(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        return AuthResult(success=auth_data.password == b"right", handled=False)
+
+    with_login = SmtpServer(auth_required=True, auth_require_tls=False,
+                            authenticator=only_the_right_password)
+    with_login.start()
+    try:
+        attach(app, replace(settings_of(app),
+                            smtp_url=f"smtp://parley:wrong@127.0.0.1:{with_login.port}"))
+        await alice.say(room_id, "@bob hello")
+        await eventually(lambda: attempts_at_least(bob.user_id, 2))
+        failing = await _mail_notice(alice)
+
+        attach(app, replace(settings_of(app),
+                            smtp_url=f"smtp://parley:right@127.0.0.1:{with_login.port}"))
+        await eventually(lambda: with_login.inbox.to("bob@example.com"))
+        await eventually(lambda: Notification.exists(status=NotificationStatus.SENT))
+        mended = await _mail_notice(alice)
+    finally:
+        with_login.stop()
+
+    assert failing.startswith("Mail delivery failing since") and ": 535" in failing
+    assert mended == ""
 
 
 async def _mail_notice(admin: Person) -> str:
