@@ -9,7 +9,7 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.actions.accounts import request_password_reset, reset_password
 from app.actions.errors import InvalidInput, NotFound
-from app.mail.health import mail_failure
+from app.mail.health import delay_note
 from app.mail.tokens import user_for_reset_token
 from app.security import client_ip, throttle
 from config.settings import current_settings
@@ -33,7 +33,7 @@ async def forgot() -> Any:
                                      errors={"form": "Too many attempts. Wait and try again."}), 429
     await request_password_reset(email)  # the answer is the same whether or not it exists
     return await render_template("auth/forgot.html", sent=True, errors={},
-                                 delayed=await mail_failure() is not None)
+                                 delayed=(await delay_note()).strip())
 
 
 @blueprint.route("/password/reset/<token>", methods=["GET", "POST"])

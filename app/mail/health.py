@@ -14,6 +14,9 @@ from app.models import MailHealth, Notification, NotificationStatus
 
 HEALTH_ID = 1
 
+DELAYED = ("E-mail delivery is delayed at the moment: the mail server is not taking Parley's "
+           "e-mails. Your administrator can see why; the e-mail goes out once that is mended.")
+
 RECORD_FAILURE = """
 INSERT INTO mail_health (id, failing_since, error, error_at) VALUES ($1, now(), $2, now())
 ON CONFLICT (id) DO UPDATE SET failing_since = coalesce(mail_health.failing_since, now()),
@@ -53,3 +56,8 @@ async def mail_failure() -> MailHealth | None:
 async def waiting_mail() -> int:
     """How many outbox rows wait to be sent."""
     return await Notification.filter(status=NotificationStatus.PENDING).count()
+
+
+async def delay_note() -> str:
+    """What to tell someone just promised an e-mail while mail is failing ('' otherwise)."""
+    return f" {DELAYED}" if await mail_failure() is not None else ""

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+import pytest
 from aiosmtpd.smtp import AuthResult
 from quart import Quart
 
@@ -190,21 +191,28 @@ async def test_a_self_signed_certificate_is_shown_to_the_admin_until_smtp_ca_fil
         asked = await Person(app, "visitor").post("/password/reset",
                                                   {"email": "bob@example.com"})
         told = select_one(await asked.get_data(), ".mail-delayed").text
+        carol = Person(app, "carol")
+        await carol.sign_up(verified=False)
+        welcomed = select_one(await (await carol.get("/rooms")).get_data(), ".flash").text
 
         attach(app, replace(settings_of(app), smtp_ca_file=cert))
         await eventually(lambda: len(over_tls.inbox.to("bob@example.com")) == 2)
+        await eventually(lambda: over_tls.inbox.to("carol@example.com"))
         mended = await _mail_notice(alice)
     finally:
         over_tls.stop()
 
     assert "CERTIFICATE_VERIFY_FAILED" in failing and "SMTP_CA_FILE" in failing
-    assert "delayed" in told
+    assert told.startswith("E-mail delivery is delayed at the moment")
+    assert "confirm your address. E-mail delivery is delayed at the moment" in welcomed
     texts = [m.text for m in over_tls.inbox.to("bob@example.com")]
     assert any("hello" in t for t in texts) and any("/password/reset/" in t for t in texts)
     assert mended == ""
     assert not await Notification.exists(status=NotificationStatus.FAILED)
 
 
+# Plain-text AUTH on loopback only: the test's server, not a configuration anyone should copy.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 async def test_a_refused_login_is_retried_and_shown_until_the_password_is_mended(
         app: Quart, alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
     def only_the_right_password(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
