@@ -8,6 +8,7 @@ import ssl
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import lru_cache
 from typing import Any
 
 import aiosmtplib
@@ -199,9 +200,11 @@ async def stop_mail(app: Quart) -> None:
         await stop_task(mailer.task)
 
 
+@lru_cache(maxsize=4)
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
     """The system's trusted CAs, plus SMTP_CA_FILE's (a private CA, or a self-signed server's
-    own certificate) when it is set; host names are always checked."""
+    own certificate) when it is set; host names are always checked. Made once per file (an
+    unreadable one raises ssl.SSLError at the send, which counts as a server fault)."""
     context = ssl.create_default_context()
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
