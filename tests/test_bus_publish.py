@@ -1,6 +1,6 @@
 """On a bus that is not PostgreSQL (Redis), an event published in a transaction is sent after
 its COMMIT, and never when it rolls back: receivers never load a row that is not there yet.
-And BUS_URL's scheme picks the bus, with a channel per database where the server is shared."""
+And BUS_URL's scheme picks the bus, with a channel per instance where the server is shared."""
 
 from __future__ import annotations
 
