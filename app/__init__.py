@@ -13,11 +13,11 @@ from typing import Any
 from quart import Quart
 from quart_auth import Unauthorized
 
-from app.actions.instance import get_instance
+from app.actions.instance import get_instance, instance_keys
 from app.actions.presence import heartbeat
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
-from app.db import asyncpg_dsn, database_name, start_orm, stop_orm
+from app.db import asyncpg_dsn, start_orm, stop_orm
 from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context, view_jobs
 from app.live_views.state import Live
@@ -120,6 +120,18 @@ def _register_blueprints(app: Quart) -> None:
         app.register_blueprint(module.blueprint)
 
 
+async def _take_instance_keys(app: Quart) -> str:
+    """Run on the instance's secrets from the database where the environment sets none;
+    returns the instance's bus id (its channel's name on a shared Redis)."""
+    settings = settings_of(app)
+    keys = await instance_keys(settings.var_dir)
+    settings = replace(settings, secret_key=settings.secret_key or keys.secret_key,
+                       vapid_private_key=settings.vapid_private_key or keys.vapid_private_key)
+    attach(app, settings)
+    app.config["SECRET_KEY"] = settings.secret_key
+    return keys.bus_id
+
+
 def _register_hooks(app: Quart) -> None:
     from app.blueprints.errors import register_error_handlers
 
@@ -129,9 +141,9 @@ def _register_hooks(app: Quart) -> None:
         if settings.database_url is None:
             raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
         await start_orm(settings.database_url, settings.db_pool_max)
+        bus_id = await _take_instance_keys(app)
         await start_realtime(app, settings.bus_url or asyncpg_dsn(settings.database_url),
-                             VIEWS, fragment_context(app),
-                             namespace=database_name(settings.database_url),
+                             VIEWS, fragment_context(app), namespace=bus_id,
                              on_resync=app.extensions["session_cache"].clear,
                              live=Live.over,
                              jobs=lambda dispatcher: [(HEARTBEAT_SECONDS, heartbeat),

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -47,6 +46,7 @@ class SmtpTarget:
     password: str | None = None
     use_tls: bool = False  # smtps://: TLS from the first byte
     start_tls: bool = False  # smtp:// to anything but loopback: STARTTLS is required
+    ca_file: str | None = None  # SMTP_CA_FILE: certificates trusted besides the system's
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class Settings:
     bus_url: str | None = None  # None: LISTEN/NOTIFY on the database
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # None: the instance's own, made at the first start and kept in the database
+    secret_key: str | None = field(default=None, repr=False)
     var_dir: Path = ROOT / "var"
     cookie_secure: bool = False
     rate_limits: bool = True
@@ -73,6 +74,7 @@ class Settings:
     sockets_per_user: int = 50  # live sockets one person may keep open per app process
     sockets_per_session: int = 20  # ... and one browser (log-in session) of theirs
     smtp_url: str | None = field(default=None, repr=False)  # None: the log and GET /dev/mail
+    smtp_ca_file: Path | None = None  # None: the system's trusted CAs only
     mail_from: str = "Parley <parley@localhost>"
     base_url: str | None = None  # None: http://HOST:PORT
     allowed_hosts: tuple[str, ...] = ()  # host names answered besides BASE_URL's
@@ -82,7 +84,7 @@ class Settings:
     mail_retry_seconds: float = 30.0
     signups: str | None = None  # None: the administrator's choice (join link by default)
     access_log: bool = False  # a log line per request costs ~5% of the CPU under load
-    vapid_private_key: str | None = field(default=None, repr=False)  # None: made, kept in var_dir
+    vapid_private_key: str | None = field(default=None, repr=False)  # None: the database's
     vapid_subject: str | None = None  # None: mailto: the MAIL_FROM address
     push_poll_seconds: float = 2.0
     push_timeout_seconds: float = 10.0
@@ -92,6 +94,14 @@ class Settings:
     # name -> address pairs resolved without DNS for those connections (a private hosts file).
     outbound_hosts: tuple[tuple[str, str], ...] = ()
     testing: bool = False
+
+    @property
+    def signing_key(self) -> str:
+        """The key that signs sessions and e-mailed links: SECRET_KEY, or the instance's own,
+        which the app reads from its database before it serves anything."""
+        if not self.secret_key:
+            raise RuntimeError("no secret key yet: create_app() reads it from the database")
+        return self.secret_key
 
     def __post_init__(self) -> None:
         # Derived defaults; object.__setattr__ is how a frozen dataclass fills its own fields.
@@ -110,14 +120,17 @@ class Settings:
     @property
     def smtp(self) -> SmtpTarget | None:
         """The mail server from SMTP_URL; None sends e-mails to the log and GET /dev/mail."""
-        return parse_smtp_url(self.smtp_url)
+        target = parse_smtp_url(self.smtp_url)
+        if target is None or self.smtp_ca_file is None:
+            return target
+        return replace(target, ca_file=str(self.smtp_ca_file))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from environment variables (os.environ by default).
 
-        Unset or empty variables take the defaults above. SECRET_KEY, when unset, is generated
-        once and kept in VAR_DIR/secret_key so sessions survive restarts.
+        Unset or empty variables take the defaults above. SECRET_KEY and VAPID_PRIVATE_KEY, when
+        unset, are the instance's own, which the app reads from the database when it starts.
         """
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
@@ -128,8 +141,6 @@ class Settings:
                     values[attribute] = parse(raw)
                 except ValueError as exc:
                     raise SettingsError(f"{name}={raw!r}: {exc}") from None
-        var_dir = values.get("var_dir", _default("var_dir"))
-        values["secret_key"] = env.get("SECRET_KEY") or _persistent_secret(var_dir)
         return cls(**values)
 
 
@@ -213,6 +224,17 @@ def _bus_url(raw: str) -> str:
     return raw
 
 
+def _pem_file(raw: str) -> Path:
+    path = Path(raw)
+    try:
+        text = path.read_text(errors="replace")
+    except OSError as exc:
+        raise ValueError(f"cannot read it ({exc.strerror or exc})") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError("expected a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)")
+    return path
+
+
 def _signups(raw: str) -> str:
     if raw.lower() not in SIGNUP_POLICIES:
         raise ValueError("expected one of " + ", ".join(SIGNUP_POLICIES))
@@ -252,8 +274,9 @@ def _host_addresses(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-# Environment variable -> (Settings field, parser). SECRET_KEY is read in from_env itself.
+# Environment variable -> (Settings field, parser).
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "SECRET_KEY": ("secret_key", _text),
     "DATABASE_URL": ("database_url", _text),
     "BUS_URL": ("bus_url", _bus_url),
     "HOST": ("host", _text),
@@ -272,6 +295,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SOCKETS_PER_USER": ("sockets_per_user", _whole(1)),
     "SOCKETS_PER_SESSION": ("sockets_per_session", _whole(1)),
     "SMTP_URL": ("smtp_url", _text),
+    "SMTP_CA_FILE": ("smtp_ca_file", _pem_file),
     "MAIL_FROM": ("mail_from", _text),
     "BASE_URL": ("base_url", _text),
     "ALLOWED_HOSTS": ("allowed_hosts", _host_names),
@@ -290,29 +314,6 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 
 
-def _default(attribute: str) -> Any:
-    return next(f.default for f in fields(Settings) if f.name == attribute)
-
-
-def _persistent_secret(var_dir: Path) -> str:
-    """A secret kept under var/ so sessions survive restarts when SECRET_KEY is not set.
-
-    Created exclusively (O_EXCL), so replicas starting at once on one volume agree on it.
-    """
-    path = var_dir / "secret_key"
-    try:
-        var_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
-    except PermissionError:
-        raise SettingsError(not_writable(var_dir)) from None
-
-
 def require_writable(var_dir: Path) -> None:
     """Refuse to start, saying what to do, when Parley cannot write in VAR_DIR."""
     try:
@@ -327,7 +328,7 @@ def not_writable(var_dir: Path) -> str:
     """What to do when VAR_DIR belongs to someone else (typically a root-owned host folder)."""
     uid = os.getuid()
     return (f"{var_dir} (VAR_DIR) is not writable by uid {uid}, the user Parley runs as; it "
-            f"keeps its secret key, embedded database and uploads there. Give the folder to that "
+            f"keeps its embedded database and uploads there. Give the folder to that "
             f"user, e.g. `sudo chown -R {uid}:{uid} <the host folder mounted at {var_dir}>` "
             f"(in the container Parley runs as uid {RUN_AS_UID}), or use a named volume.")
 

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import email
 import inspect
+import ssl
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.policy import default
+from ipaddress import IPv4Address
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from quart import Quart
 
 from app.polling import stop_task
@@ -69,21 +77,59 @@ class Inbox:
 
 
 class SmtpServer:
-    """An aiosmtpd server on a fixed loopback port that can be stopped and started again."""
+    """An aiosmtpd server on a fixed loopback port that can be stopped and started again.
 
-    def __init__(self) -> None:
+    With `tls` (a server context): `implicit` speaks TLS from the first byte (smtps://),
+    otherwise STARTTLS is offered and demanded before MAIL (530 until then).
+    """
+
+    def __init__(self, inbox: Inbox | None = None, tls: ssl.SSLContext | None = None,
+                 implicit: bool = False, **options: Any) -> None:
         self.port = free_port()  # aiosmtpd cannot listen on port 0 and report the port it got
-        self.inbox = Inbox()
+        self.inbox = inbox or Inbox()
+        self.tls, self.implicit = tls, implicit
+        self.options = options  # more of aiosmtpd's SMTP options (auth_required, ...)
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        options = dict(self.options)
+        if self.tls is not None and self.implicit:
+            options["ssl_context"] = self.tls
+        elif self.tls is not None:
+            options |= {"tls_context": self.tls, "require_starttls": True}
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port,
+                                      **options)
         self._controller.start()
 
     def stop(self) -> None:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+def self_signed_tls(folder: Path) -> tuple[Path, ssl.SSLContext]:
+    """A self-signed certificate for 127.0.0.1 (its PEM file, as SMTP_CA_FILE would name it)
+    and a server context that presents it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "parley test mail server")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]),
+                           critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return cert_file, context
 
 
 def send_mail_to(app: Quart, server: SmtpServer, *, delay: float = 0.4) -> Callable[[], None]:

@@ -1,6 +1,6 @@
 """On a bus that is not PostgreSQL (Redis), an event published in a transaction is sent after
 its COMMIT, and never when it rolls back: receivers never load a row that is not there yet.
-And BUS_URL's scheme picks the bus, with a channel per database where the server is shared."""
+And BUS_URL's scheme picks the bus, with a channel per instance where the server is shared."""
 
 from __future__ import annotations
 
@@ -95,12 +95,12 @@ async def _nothing(*_: object) -> None:
     return None
 
 
-def test_a_redis_url_gets_the_redis_bus_on_a_channel_named_after_the_database() -> None:
-    on_redis = Bus("redis://127.0.0.1:6379/0", _nothing, _nothing, namespace="chat_a")
-    on_postgres = Bus("postgresql://u@127.0.0.1/chat_a", _nothing, _nothing, namespace="chat_a")
+def test_a_redis_url_gets_the_redis_bus_on_a_channel_named_after_the_instance() -> None:
+    on_redis = Bus("redis://127.0.0.1:6379/0", _nothing, _nothing, namespace="1f2e3d")
+    on_postgres = Bus("postgresql://u@127.0.0.1/chat_a", _nothing, _nothing, namespace="1f2e3d")
 
     assert isinstance(on_redis.backend, RedisBusBackend)
     assert isinstance(Bus("rediss://h:6380/0", _nothing, _nothing).backend, RedisBusBackend)
-    assert on_redis.channel == "parley_events:chat_a"
+    assert on_redis.channel == "parley_events:1f2e3d"
     assert isinstance(on_postgres.backend, PostgresBusBackend)
     assert on_postgres.channel == "parley_events"  # NOTIFY channels are per database already

@@ -56,6 +56,16 @@ def test_server_process_settings_come_from_the_environment(tmp_path: Path) -> No
     assert settings.smtp is not None
     assert (settings.smtp.hostname, settings.smtp.port, settings.smtp.password,
             settings.smtp.use_tls) == ("mail.example.com", 465, "p@ss", True)
+    assert settings.smtp.ca_file is None  # the system's CAs only
+
+
+def test_smtp_ca_file_is_the_file_the_mail_server_is_checked_against(tmp_path: Path) -> None:
+    ca = tmp_path / "private-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+
+    settings = Settings.from_env({"SMTP_URL": "smtp://mail.internal", "SMTP_CA_FILE": str(ca)})
+
+    assert settings.smtp is not None and settings.smtp.ca_file == str(ca)
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
@@ -68,6 +78,8 @@ def test_server_process_settings_come_from_the_environment(tmp_path: Path) -> No
     ("MAIL_POLL_SECONDS", "nan", "MAIL_POLL_SECONDS='nan': expected a number of seconds"),
     ("SMTP_URL", "http://mail.example.com", "SMTP_URL must look like smtp://"),
     ("BUS_URL", "amqp://rabbit", "BUS_URL='amqp://rabbit': expected redis://host:6379/0"),
+    ("SMTP_CA_FILE", "/nonexistent/ca.pem", "SMTP_CA_FILE='/nonexistent/ca.pem': cannot read it"),
+    ("SMTP_CA_FILE", "/etc/hostname", "SMTP_CA_FILE='/etc/hostname': expected a PEM file"),
 ])
 def test_a_bad_value_is_refused_naming_the_variable(tmp_path: Path, name: str, value: str,
                                                     expected: str) -> None:
@@ -84,12 +96,12 @@ def test_settings_cannot_be_changed_once_made() -> None:
         settings.port = 9000  # type: ignore[misc]
 
 
-def test_without_secret_key_one_is_generated_once_and_kept(tmp_path: Path) -> None:
-    first = Settings.from_env({"VAR_DIR": str(tmp_path)})
-    second = Settings.from_env({"VAR_DIR": str(tmp_path)})
+def test_without_secret_key_the_instances_own_is_left_to_the_database(tmp_path: Path) -> None:
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path)})
 
-    assert first.secret_key == second.secret_key == (tmp_path / "secret_key").read_text()
-    assert len(first.secret_key) >= 32
+    assert settings.secret_key is None and settings.vapid_private_key is None
+    assert not (tmp_path / "secret_key").exists()  # tests/test_instance_keys.py: the database's
+    assert Settings.from_env({"SECRET_KEY": "mine"}).secret_key == "mine"
 
 
 def test_the_app_keeps_its_settings_and_only_quarts_own_keys_in_config(tmp_path: Path) -> None:

@@ -65,17 +65,6 @@ async def test_the_offline_page_says_so_and_holds_nothing_about_the_viewer(alice
     assert not select(page, "#sidebar, input[name=csrf_token]")
 
 
-def test_vapid_keys_are_made_once_and_kept_under_var_dir(tmp_path: Path) -> None:
-    settings = Settings(secret_key="s", var_dir=tmp_path)
-
-    first, again = load_vapid_keys(settings), load_vapid_keys(settings)
-
-    assert first.application_server_key == again.application_server_key
-    assert (tmp_path / KEY_FILE).stat().st_mode & 0o077 == 0
-    point = base64.urlsafe_b64decode(first.application_server_key + "==")
-    assert len(point) == 65 and point[0] == 4
-
-
 def test_vapid_keys_come_from_the_environment_when_set(tmp_path: Path) -> None:
     raw = base64.urlsafe_b64encode(bytes(range(1, 33))).rstrip(b"=").decode()
     env = {"VAR_DIR": str(tmp_path), "SECRET_KEY": "s", "VAPID_PRIVATE_KEY": raw,

@@ -1,19 +1,24 @@
-"""The instance's settings: its name, its sign-up policy and its join link."""
+"""The instance's settings: its name, its sign-up policy and its join link; and its secrets."""
 
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+from pathlib import Path
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.errors import InvalidInput
-from app.models import Instance, SignupPolicy
+from app.models import Instance, InstanceKeys, SignupPolicy
+from app.push.vapid import KEY_FILE, new_raw_key, raw_key_of_file
 from app.realtime.publish import in_transaction
 
+log = logging.getLogger("parley")
 INSTANCE_ID = 1
 NAME_MAX = 60
+SECRET_FILE = "secret_key"  # where versions before the keys moved into the database kept it
 
 
 async def get_instance(conn: BaseDBAsyncClient | None = None, lock: bool = False) -> Instance:
@@ -80,3 +85,27 @@ async def regenerate_join_link() -> Instance:
 
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+async def instance_keys(var_dir: Path) -> InstanceKeys:
+    """The instance's secrets, made at its first start and read by every start after.
+
+    An instance upgraded from a version that kept them as files under VAR_DIR takes those over
+    (nobody is logged out, no push subscription breaks); otherwise they are made new. Replicas
+    starting at once agree: the first insert wins and everyone reads it back.
+    """
+    keys = await InstanceKeys.get_or_none(id=INSTANCE_ID)
+    if keys is not None:
+        return keys
+    secret_file, vapid_file = var_dir / SECRET_FILE, var_dir / KEY_FILE
+    secret = secret_file.read_text().strip() if secret_file.exists() else ""
+    vapid = raw_key_of_file(vapid_file) if vapid_file.exists() else ""
+    if secret or vapid:
+        log.info("keeping the secret key and push keys found in %s in the database from now on",
+                 var_dir)
+    await connections.get("default").execute_query(
+        "INSERT INTO instance_keys (id, bus_id, secret_key, vapid_private_key, created_at) "
+        "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (id) DO NOTHING",
+        [INSTANCE_ID, secrets.token_hex(16), secret or secrets.token_urlsafe(48),
+         vapid or new_raw_key()])
+    return await InstanceKeys.get(id=INSTANCE_ID)

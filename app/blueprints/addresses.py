@@ -11,6 +11,7 @@ from app.actions.addresses import change_email, resend_verification, verify_emai
 from app.auth import login_required, require_account
 from app.blueprints.profile import render_profile_page
 from app.errors import InvalidInput
+from app.mail.health import delay_note
 from app.mail.tokens import user_for_verification_token
 from app.queries.records import User
 from app.security import throttle
@@ -43,7 +44,7 @@ async def update() -> Any:
     except InvalidInput as exc:
         return await render_profile_page(user, exc.errors, 400)
     await flash(f"We sent a link to {user.email}: open it to confirm the address. Until then "
-                "Parley sends it no notifications.", "success")
+                "Parley sends it no notifications." + await delay_note(), "success")
     return redirect(url_for("profile.show"), 303)
 
 
@@ -55,12 +56,13 @@ async def resend() -> Any:
         return await render_profile_page(
             user, {"verification": "Too many links asked for. Wait an hour and try again."}, 429)
     await resend_verification(user)
-    await flash(f"A new confirmation link is on its way to {user.email}.", "success")
+    await flash(f"A new confirmation link is on its way to {user.email}." + await delay_note(),
+                "success")
     return redirect(url_for("profile.show"), 303)
 
 
 async def _token_user(token: str) -> User:
-    user = await user_for_verification_token(current_settings().secret_key, token)
+    user = await user_for_verification_token(current_settings().signing_key, token)
     if user is None:
         abort(404, "This confirmation link is invalid, expired or already used. Ask for a new "
                    "one on your profile page.")

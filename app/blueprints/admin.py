@@ -17,6 +17,7 @@ from app.actions.instance import (
 from app.actions.users import deactivate_user, reactivate_user, set_administrator
 from app.auth import login_required, require_account
 from app.errors import InvalidInput
+from app.mail.health import mail_failure, waiting_mail
 from app.queries.admin import all_people, all_rooms
 from app.queries.records import SignupPolicy, User
 from config.settings import current_settings
@@ -113,9 +114,12 @@ async def _done(notice: str, section: str) -> Any:
 async def _admin_page(admin: User, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     instance = await get_instance()
     configured = current_settings().signups
+    failure = await mail_failure()
+    waiting = await waiting_mail() if failure else 0
     html = await render_template(
         "admin/show.html", admin=admin, instance=instance, errors=errors or {},
         people=await all_people(), rooms=await all_rooms(), policies=list(SignupPolicy),
         policy=effective_policy(instance, configured), policy_fixed=configured is not None,
-        join_url=url_for("auth.join", token=instance.join_token, _external=True))
+        join_url=url_for("auth.join", token=instance.join_token, _external=True),
+        mail_failure=failure, mail_waiting=waiting)
     return html, status

@@ -19,6 +19,7 @@ from app.actions.accounts import (
 from app.actions.instance import get_instance
 from app.blueprints import is_htmx, safe_next
 from app.errors import Forbidden, InvalidInput
+from app.mail.health import delay_note
 from app.security import client_ip, rotate_csrf_token, throttle
 from config.settings import current_settings
 
@@ -62,7 +63,8 @@ async def _sign_up(join_token: str | None) -> Any:
     welcome = f"Welcome to Parley, {user.username}!"
     if user.is_admin:
         welcome += " You are this server's administrator: invite people from the admin page."
-    await flash(welcome + " We sent you an e-mail to confirm your address.", "success")
+    await flash(welcome + " We sent you an e-mail to confirm your address." + await delay_note(),
+                "success")
     return redirect(url_for("rooms.index"), 303)
 
 

@@ -46,7 +46,7 @@ async def dev_mailbox() -> Any:
 
 
 def _token(token: str) -> Any:
-    found = read_unsubscribe_token(current_settings().secret_key, token)
+    found = read_unsubscribe_token(current_settings().signing_key, token)
     if found is None:
         raise NotFound()
     return found

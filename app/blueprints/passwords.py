@@ -9,6 +9,7 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.actions.accounts import request_password_reset, reset_password
 from app.errors import InvalidInput, NotFound
+from app.mail.health import delay_note
 from app.mail.tokens import user_for_reset_token
 from app.security import client_ip, throttle
 from config.settings import current_settings
@@ -31,12 +32,13 @@ async def forgot() -> Any:
         return await render_template("auth/forgot.html", sent=False,
                                      errors={"form": "Too many attempts. Wait and try again."}), 429
     await request_password_reset(email)  # the answer is the same whether or not it exists
-    return await render_template("auth/forgot.html", sent=True, errors={})
+    return await render_template("auth/forgot.html", sent=True, errors={},
+                                 delayed=(await delay_note()).strip())
 
 
 @blueprint.route("/password/reset/<token>", methods=["GET", "POST"])
 async def choose(token: str) -> Any:
-    user = await user_for_reset_token(current_settings().secret_key, token)
+    user = await user_for_reset_token(current_settings().signing_key, token)
     if user is None:
         raise NotFound("This reset link is invalid, expired or already used. Ask for a new one.")
     if request.method == "GET":

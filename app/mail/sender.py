@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import lru_cache
 from typing import Any
 
 import aiosmtplib
@@ -15,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from app.mail.builders import build_digest, build_email_verification, build_password_reset
 from app.mail.config import MailConfig, mail_config
+from app.mail.health import record_delivery, record_failure, release_held_mail
 from app.mail.recheck import Checked, recheck
 from app.mail.tokens import email_verification_token, password_reset_token
 from app.models import (
@@ -51,11 +54,18 @@ ORDER BY id FOR UPDATE SKIP LOCKED
 
 
 class DeliveryFailed(Exception):
-    """The mail server did not take the e-mail; `permanent` for 5xx answers."""
+    """The mail server did not take the e-mail.
 
-    def __init__(self, reason: str, permanent: bool) -> None:
+    `permanent`: refused for good (a 5xx about this e-mail or its recipient): never retried.
+    `server`: the server, or Parley's settings for it, failed (unreachable, TLS, login, a
+    demand for STARTTLS), whatever the code: retried with back-off for as long as it takes,
+    and shown on the admin page, since the e-mail itself is not at fault.
+    """
+
+    def __init__(self, reason: str, permanent: bool, server: bool = False) -> None:
         super().__init__(reason)
-        self.permanent = permanent
+        self.permanent = permanent and not server
+        self.server = server
 
 
 class Mailer:
@@ -105,12 +115,14 @@ class Mailer:
         except DeliveryFailed as exc:
             await self._failed(covered, exc, conn)
             return
+        if emails and self.cfg.smtp is not None:
+            await record_delivery(conn)
         await _mark(covered, conn, status=NotificationStatus.SENT, sent_at=datetime.now(UTC))
         await _hold(user, checked, conn)
 
     async def _build(self, user: User, batch: list[Notification],
                      links: list[Notification]) -> tuple[Checked, list[EmailMessage]]:
-        secret = settings_of(self.app).secret_key
+        secret = settings_of(self.app).signing_key
         checked = await recheck(user, [n for n in batch if n.kind not in LINK_KINDS], self.cfg,
                                 secret)
         emails = []
@@ -135,21 +147,29 @@ class Mailer:
         try:
             await aiosmtplib.send(email, hostname=smtp.hostname, port=smtp.port,
                                   username=smtp.username, password=smtp.password,
-                                  use_tls=smtp.use_tls, start_tls=smtp.start_tls, timeout=30)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
+                                  use_tls=smtp.use_tls, start_tls=smtp.start_tls, timeout=30,
+                                  tls_context=tls_context(smtp.ca_file))
+        except aiosmtplib.SMTPRecipientsRefused as exc:  # this recipient, not the server
             codes = [r.code for r in exc.recipients]
             raise DeliveryFailed(str(exc), all(c >= 500 for c in codes)) from exc
-        except aiosmtplib.SMTPResponseException as exc:
+        except aiosmtplib.SMTPDataError as exc:  # this message, after MAIL and RCPT were taken
             raise DeliveryFailed(f"{exc.code} {exc.message}", exc.code >= 500) from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        except aiosmtplib.SMTPResponseException as exc:  # greeting, EHLO, STARTTLS, AUTH, MAIL
+            raise DeliveryFailed(explain(f"{exc.code} {exc.message}"), permanent=False,
+                                 server=True) from exc
+        except (aiosmtplib.SMTPException, ssl.SSLError, OSError, TimeoutError) as exc:
+            raise DeliveryFailed(explain(f"{type(exc).__name__}: {exc}"), permanent=False,
+                                 server=True) from exc
 
     async def _failed(self, rows: list[Notification], exc: DeliveryFailed, conn: Any) -> None:
         reason = str(exc)[:500]
+        if exc.server:
+            await record_failure(reason, conn)
         for row in rows:
             row.attempts += 1
             row.last_error = reason
-            if exc.permanent or row.attempts >= self.cfg.max_attempts:
+            # A server fault is no fault of the e-mail's: it waits until the server is mended.
+            if exc.permanent or (row.attempts >= self.cfg.max_attempts and not exc.server):
                 row.status = NotificationStatus.FAILED
             else:
                 delay = min(BACKOFF_MAX, self.cfg.retry_seconds * 2 ** (row.attempts - 1))
@@ -161,7 +181,12 @@ class Mailer:
 
 
 async def start_mail(app: Quart) -> Mailer:
-    """Start this process's sender loop (each process runs one; SKIP LOCKED shares the work)."""
+    """Start this process's sender loop (each process runs one; SKIP LOCKED shares the work).
+
+    While mail is failing, a start (typically with mended settings) tries the held mail at once
+    rather than after the back-off it is waiting out (up to an hour).
+    """
+    await release_held_mail()
     mailer = Mailer(app)
     mailer.task = asyncio.create_task(mailer.run())
     app.extensions["mail"] = mailer
@@ -173,6 +198,28 @@ async def stop_mail(app: Quart) -> None:
     mailer: Mailer | None = app.extensions.pop("mail", None)
     if mailer:
         await stop_task(mailer.task)
+
+
+@lru_cache(maxsize=4)
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    """The system's trusted CAs, plus SMTP_CA_FILE's (a private CA, or a self-signed server's
+    own certificate) when it is set; host names are always checked. Made once per file (an
+    unreadable one raises ssl.SSLError at the send, which counts as a server fault)."""
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def explain(reason: str) -> str:
+    """The failure, with what usually mends it when that is clear from the failure."""
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        return f"{reason} (if the server's certificate is from a private CA or self-signed, " \
+               "set SMTP_CA_FILE to that CA's certificate)"
+    if reason.startswith("530") and "STARTTLS" in reason.upper():
+        return f"{reason} (the server demands TLS: use smtps:// for its TLS port, or its " \
+               "submission port by host name, where Parley always uses STARTTLS)"
+    return reason
 
 
 def _link_wanted(user: User, kind: NotificationKind) -> bool:

@@ -27,3 +27,32 @@ class Instance(Model):
 
     class Meta:
         table = "instance"
+
+
+class InstanceKeys(Model):
+    """The instance's own secrets (row id 1, made at the first start), kept in the database so
+    that a dump of it is a complete backup: restored anywhere, sessions, e-mailed links and push
+    subscriptions keep working, and every replica reads the same ones."""
+
+    id = fields.IntField(primary_key=True)
+    # Names this instance's channel on a shared Redis (two instances never share one, even
+    # when their databases have the same name; an instance's replicas always do).
+    bus_id = fields.CharField(max_length=32)
+    secret_key = fields.CharField(max_length=128)  # signs sessions and e-mailed links
+    vapid_private_key = fields.CharField(max_length=64)  # raw P-256 key, base64url
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "instance_keys"
+
+
+class MailHealth(Model):
+    """How talking to the mail server went lately (row id 1), for the administration page."""
+
+    id = fields.IntField(primary_key=True)
+    failing_since = fields.DatetimeField(null=True)  # None: the last attempt was delivered
+    error = fields.CharField(max_length=500, default="")  # the latest server-side failure
+    error_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "mail_health"

@@ -1,10 +1,8 @@
-"""The server's VAPID key pair: from VAPID_PRIVATE_KEY, or made once and kept under VAR_DIR."""
+"""The server's VAPID key pair: from VAPID_PRIVATE_KEY, or the instance's own in the database."""
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
@@ -14,7 +12,7 @@ from py_vapid import Vapid02
 
 from config.settings import Settings
 
-KEY_FILE = "vapid_private_key.pem"
+KEY_FILE = "vapid_private_key.pem"  # where versions before the database kept a made key
 
 
 @dataclass(frozen=True)
@@ -31,12 +29,11 @@ class VapidKeys:
 
 
 def load_vapid_keys(settings: Settings) -> VapidKeys:
-    """The configured key, else the one under VAR_DIR, else a new one saved there."""
-    if settings.vapid_private_key:
-        # The raw 32-byte key, base64url (a PEM string is refused by pywebpush, so not offered).
-        vapid = Vapid02.from_raw(settings.vapid_private_key.strip().encode())
-    else:
-        vapid = _kept_key(settings.var_dir / KEY_FILE)
+    """The key pair of `settings.vapid_private_key` (VAPID_PRIVATE_KEY, else the instance's)."""
+    if not settings.vapid_private_key:
+        raise ValueError("no VAPID key: the app fills it in from the database when it starts")
+    # The raw 32-byte key, base64url (a PEM string is refused by pywebpush, so not offered).
+    vapid = Vapid02.from_raw(settings.vapid_private_key.strip().encode())
     point = vapid.public_key.public_bytes(serialization.Encoding.X962,
                                           serialization.PublicFormat.UncompressedPoint)
     return VapidKeys(vapid, b64url(point), settings.vapid_subject or _subject(settings))
@@ -47,19 +44,20 @@ def b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def _kept_key(path: Path) -> Vapid02:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        vapid = Vapid02()
-        vapid.generate_keys()
-        draft = path.with_name(f"{path.name}.{os.getpid()}")
-        vapid.save_key(str(draft))
-        draft.chmod(0o600)
-        # Several processes may start at once: the first link wins and everyone reads it back.
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, path)
-        draft.unlink()
-    return Vapid02.from_file(str(path))
+def new_raw_key() -> str:
+    """A new private key, raw and base64url (the form VAPID_PRIVATE_KEY takes)."""
+    vapid = Vapid02()
+    vapid.generate_keys()
+    return _raw(vapid)
+
+
+def raw_key_of_file(path: Path) -> str:
+    """The raw base64url form of a PEM key file an older version made under VAR_DIR."""
+    return _raw(Vapid02.from_file(str(path)))
+
+
+def _raw(vapid: Vapid02) -> str:
+    return b64url(vapid.private_key.private_numbers().private_value.to_bytes(32, "big"))
 
 
 def _subject(settings: Settings) -> str:

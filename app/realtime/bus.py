@@ -26,8 +26,10 @@ class Bus:
     def __init__(self, url: str, deliver: Callable[[list[Event]], Awaitable[None]],
                  on_resync: Callable[[], Awaitable[None]], namespace: str = "") -> None:
         self.backend = backend_for(url, on_resync)
-        # NOTIFY channels belong to one database; a Redis server may carry several
-        # deployments' events, so there the channel names whose they are.
+        # NOTIFY channels belong to one database; a Redis server may carry several instances'
+        # events (Redis pub/sub ignores the /db number), so there the channel names the
+        # instance: its bus id, kept in its database, which its replicas share and no other
+        # instance has, even one whose database has the same name.
         self.channel = BUS_CHANNEL if self.backend.publishes_in_transaction or not namespace \
             else f"{BUS_CHANNEL}:{namespace}"
         self._broadcast = Broadcast(backend=self.backend)

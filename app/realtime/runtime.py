@@ -47,7 +47,7 @@ async def start_realtime(app: Quart, bus_url: str, views: ViewTable,
 
     `views` says how each event type is shown, `context` what views need around them, and
     `live(registry)` makes what views keep between events (handed to each, unread here);
-    `namespace` (the database's name) keeps deployments apart on a shared Redis;
+    `namespace` (the instance's bus id) keeps instances apart on a shared Redis;
     `on_resync` drops what this process derived from events it may have missed;
     `jobs(dispatcher)` lists the loops to run while the layer is up (presence heartbeats,
     typing expiry): the app supplies them, so the transport needs nothing above it.

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import asyncpg
+import pytest
+from aiosmtpd.smtp import AuthResult
+from quart import Quart
 
 from app.db import asyncpg_dsn
+from app.mail.sender import start_mail, stop_mail
 from app.models import Membership, Notification, NotificationStatus
-from tests.helpers import Person
-from tests.mailbox import SmtpServer, eventually
+from config.settings import attach, settings_of
+from tests.helpers import Person, select, select_one
+from tests.mailbox import Inbox, SmtpServer, eventually, self_signed_tls
 from tests.remote import RemoteUser
 from tests.server import running_server
 
@@ -134,3 +140,108 @@ async def test_an_e_mail_that_cannot_be_built_backs_off_and_does_not_block_other
 
 async def _all_sent(count: int) -> bool:
     return await Notification.filter(status=NotificationStatus.SENT).count() == count
+
+
+async def test_a_server_demanding_starttls_holds_the_mail_shows_why_and_sends_it_once_mended(
+        app: Quart, alice: Person, bob: Person, room_id: int, smtp: SmtpServer,
+        tmp_path: Path) -> None:
+    cert, tls = self_signed_tls(tmp_path)
+    inbox = Inbox()  # one mail server, two ports: STARTTLS demanded, and TLS from the start
+    demanding, over_tls = SmtpServer(inbox, tls), SmtpServer(inbox, tls, implicit=True)
+    for server in (demanding, over_tls):
+        server.start()
+    try:
+        attach(app, replace(settings_of(app), smtp_url=f"smtp://127.0.0.1:{demanding.port}"))
+        await alice.say(room_id, "@bob are you there?")
+        await eventually(lambda: attempts_at_least(bob.user_id, 2))  # tried again, not failed
+        held = await Notification.get(user_id=bob.user_id)
+        failing = await _mail_notice(alice)
+
+        # The administrator mends SMTP_URL (and trusts the server's certificate); a restart.
+        attach(app, replace(settings_of(app), smtp_url=f"smtps://127.0.0.1:{over_tls.port}",
+                            smtp_ca_file=cert))
+        await stop_mail(app)
+        await start_mail(app)
+        await eventually(lambda: inbox.to("bob@example.com"))
+        await eventually(lambda: Notification.exists(id=held.id, status=NotificationStatus.SENT))
+        mended = await _mail_notice(alice)
+    finally:
+        for server in (demanding, over_tls):
+            server.stop()
+
+    assert held.status == NotificationStatus.PENDING and held.last_error.startswith("530")
+    assert failing.startswith("Mail delivery failing since") and "STARTTLS" in failing
+    [mail] = inbox.to("bob@example.com")
+    assert "are you there?" in mail.text
+    assert mail.message["Message-ID"].endswith("@parley.test>")  # BASE_URL's host, not @parley
+    assert mended == ""
+
+
+async def test_a_self_signed_certificate_is_shown_to_the_admin_until_smtp_ca_file_trusts_it(
+        app: Quart, alice: Person, bob: Person, room_id: int, smtp: SmtpServer,
+        tmp_path: Path) -> None:
+    cert, tls = self_signed_tls(tmp_path)
+    over_tls = SmtpServer(tls=tls, implicit=True)
+    over_tls.start()
+    try:
+        attach(app, replace(settings_of(app), smtp_url=f"smtps://127.0.0.1:{over_tls.port}"))
+        await alice.say(room_id, "@bob hello")
+        await eventually(lambda: attempts_at_least(bob.user_id, 2))
+        failing = await _mail_notice(alice)
+        asked = await Person(app, "visitor").post("/password/reset",
+                                                  {"email": "bob@example.com"})
+        told = select_one(await asked.get_data(), ".mail-delayed").text
+        carol = Person(app, "carol")
+        await carol.sign_up(verified=False)
+        welcomed = select_one(await (await carol.get("/rooms")).get_data(), ".flash").text
+
+        attach(app, replace(settings_of(app), smtp_ca_file=cert))
+        await eventually(lambda: len(over_tls.inbox.to("bob@example.com")) == 2)
+        await eventually(lambda: over_tls.inbox.to("carol@example.com"))
+        mended = await _mail_notice(alice)
+    finally:
+        over_tls.stop()
+
+    assert "CERTIFICATE_VERIFY_FAILED" in failing and "SMTP_CA_FILE" in failing
+    assert told.startswith("E-mail delivery is delayed at the moment")
+    assert "confirm your address. E-mail delivery is delayed at the moment" in welcomed
+    texts = [m.text for m in over_tls.inbox.to("bob@example.com")]
+    assert any("hello" in t for t in texts) and any("/password/reset/" in t for t in texts)
+    assert mended == ""
+    assert not await Notification.exists(status=NotificationStatus.FAILED)
+
+
+# Plain-text AUTH on loopback only: the test's server, not a configuration anyone should copy.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_a_refused_login_is_retried_and_shown_until_the_password_is_mended(
+        app: Quart, alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+    def only_the_right_password(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        return AuthResult(success=auth_data.password == b"right", handled=False)
+
+    with_login = SmtpServer(auth_required=True, auth_require_tls=False,
+                            authenticator=only_the_right_password)
+    with_login.start()
+    try:
+        attach(app, replace(settings_of(app),
+                            smtp_url=f"smtp://parley:wrong@127.0.0.1:{with_login.port}"))
+        await alice.say(room_id, "@bob hello")
+        await eventually(lambda: attempts_at_least(bob.user_id, 2))
+        failing = await _mail_notice(alice)
+
+        attach(app, replace(settings_of(app),
+                            smtp_url=f"smtp://parley:right@127.0.0.1:{with_login.port}"))
+        await eventually(lambda: with_login.inbox.to("bob@example.com"))
+        await eventually(lambda: Notification.exists(status=NotificationStatus.SENT))
+        mended = await _mail_notice(alice)
+    finally:
+        with_login.stop()
+
+    assert failing.startswith("Mail delivery failing since") and ": 535" in failing
+    assert mended == ""
+
+
+async def _mail_notice(admin: Person) -> str:
+    """The admin page's notice that mail is failing ('' when there is none)."""
+    page = await (await admin.get("/admin")).get_data()
+    notice = select(page, ".mail-failing")
+    return " ".join(notice[0].text.split()) if notice else ""

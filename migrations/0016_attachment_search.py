@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0013_attachments')]
+    dependencies = [('models', '0015_mail_health')]
 
     initial = False
 
