@@ -155,7 +155,8 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         form={"client_msg_id": new_client_msg_id(), **(form or {})}, errors=errors or {},
         members=members,
         invitations=await pending_invitations(room) if membership else [],
-        online_user_ids=await online_user_ids([m.user_id for m in members]),
+        # You are online while you look at the page (your socket is on its way).
+        online_user_ids=await online_user_ids([m.user_id for m in members]) | {me} - {None},
         earlier_hidden=earlier_hidden, direct_label=direct_label, emailed=emailed,
     ), status
 

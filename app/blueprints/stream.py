@@ -62,7 +62,7 @@ async def stream() -> None:
     finally:
         live.registry.remove(conn)
         try:
-            await forget_connection(presence_id)
+            await forget_connection(presence_id, user.id)
             await pings.stop_typing()
         except Exception:  # the socket is gone either way; presence expires by heartbeat
             log.exception("cleaning up after a closed socket failed")

@@ -15,7 +15,7 @@ from typing import Any
 
 from quart import Quart
 
-from app.live_views import accounts, keys, messages, rooms, typing
+from app.live_views import accounts, keys, messages, presence, rooms, typing
 from app.live_views.state import TYPING_TICK, expire_typing
 from app.realtime.dispatch import Dispatcher, View, ViewTable
 from app.realtime.events import (
@@ -26,6 +26,7 @@ from app.realtime.events import (
     MembershipChanged,
     MessageChanged,
     MessageCreated,
+    PresenceChanged,
     RoomRead,
     Typing,
 )
@@ -41,6 +42,7 @@ VIEWS: ViewTable = {
     InvitationsChanged: View(rooms.invitations_changed),
     KeyPublished: View(keys.key_published),
     AccountChanged: View(accounts.account_changed),
+    PresenceChanged: View(presence.presence_changed),
 }
 
 

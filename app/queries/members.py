@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from app.models import Invitation, Membership, Room, User
 
 
@@ -43,3 +45,9 @@ async def invitations_for_user(user_id: int) -> list[Invitation]:
     """invitations_for, by user id (for the fan-out, which has only ids)."""
     return await Invitation.filter(invitee_id=user_id, room__archived_at=None) \
         .order_by("-created_at", "-id").prefetch_related("room", "inviter")
+
+
+async def room_ids_of(user_id: int) -> list[int]:
+    """The rooms a user is a member of (whose member lists show them)."""
+    ids = await Membership.filter(user_id=user_id).values_list("room_id", flat=True)
+    return cast(list[int], ids)  # flat: the values (Tortoise types them as tuples)

@@ -187,3 +187,17 @@ class AccountChanged(Event):
     @property
     def audience(self) -> Audience:
         return Audience.users(self.user_id, every_process=True)
+
+
+@dataclass(frozen=True)
+class PresenceChanged(Event):
+    """A person's first tab opened (online) or their last one closed (offline), anywhere.
+    Every process shows it to the sockets looking at a room the person is a member of."""
+
+    kind: ClassVar[str] = "presence"
+    user_id: int
+    online: bool
+
+    @property
+    def audience(self) -> Audience:
+        return Audience.users(every_process=True)
