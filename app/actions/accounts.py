@@ -9,6 +9,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from app.actions.errors import Forbidden, InvalidInput
+from app.actions.everyone_rooms import create_first_room, join_everyone_rooms
 from app.actions.instance import effective_policy, get_instance, join_token_matches
 from app.auth import session_cache
 from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
@@ -28,9 +29,10 @@ async def register_user(username: str, email: str, password: str, join_token: st
                         signups: str | None = None) -> User:
     """Create an account, sending its address a verification link.
 
-    The first account is the administrator and needs no join link; later ones need what the
-    sign-up policy asks (`signups` is the SIGNUPS setting, overriding the administrator's
-    choice). Raises Forbidden when sign-up is not allowed, InvalidInput per bad field.
+    The first account is the administrator and needs no join link (its sign-up makes the
+    instance's first room, "General", which everyone joins); later ones join every everyone
+    room and need what the sign-up policy asks (`signups` is the SIGNUPS setting, overriding
+    the administrator's choice). Raises Forbidden when sign-up is not allowed, InvalidInput per bad field.
     """
     username, email = username.strip(), email.strip()
     errors = _account_errors(username, email, password)
@@ -55,6 +57,10 @@ async def register_user(username: str, email: str, password: str, join_token: st
                                      email=email, password_hash=password_hash, is_admin=first,
                                      using_db=conn)
             await enqueue_email_verification(user, conn)
+            if first:  # a fresh instance: the room everyone who comes after joins
+                await create_first_room(user, conn)
+            else:
+                await join_everyone_rooms(user, conn)
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         raise InvalidInput({"username": "That username is taken."}) from exc
     return user
