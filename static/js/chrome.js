@@ -1,6 +1,7 @@
 // Page chrome: the sidebar's disclosure button on narrow screens, Escape closing what is
-// open, and the unread count in the tab title (the sum of the sidebar's badges, which the
-// server keeps live with pushed #room-<id>-unread fragments).
+// open, and the count in the tab title: the sum of the sidebar's unread badges (which the
+// server keeps live with pushed #room-<id>-unread fragments) and of the invitations waiting
+// there (#invitations, pushed too). A folded sidebar's button says how many invitations wait.
 
 const PREFIX = /^\(\d+\) /;
 
@@ -35,9 +36,22 @@ function unreadTotal() {
   return total;
 }
 
+function invitationCount() {
+  return document.querySelectorAll(".sidebar #invitations .invitation").length;
+}
+
+function refreshToggle(invitations) {
+  const button = toggle();
+  if (!button) return;
+  const wanted = invitations ? "Rooms · " + invitations + " invitation" + (invitations === 1 ? "" : "s") : "Rooms";
+  if (button.textContent !== wanted) button.textContent = wanted;
+}
+
 function refreshTitle() {
   const base = document.title.replace(PREFIX, "");
-  const total = unreadTotal();
+  const invitations = invitationCount();
+  refreshToggle(invitations);
+  const total = unreadTotal() + invitations;
   const wanted = total ? "(" + total + ") " + base : base;
   if (document.title !== wanted) document.title = wanted;
 }
