@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from quart import Blueprint, websocket
+from quart_auth import current_user
 
 from app.actions.errors import DomainError
 from app.actions.rooms import mark_room_read
@@ -19,7 +20,7 @@ from app.realtime import presence
 from app.realtime.connections import Connection, RoomState
 from app.realtime.pump import CLOSE_POLICY, pump
 from app.realtime.runtime import realtime
-from app.security import origin_allowed
+from app.security import origin_allowed, secret_digest
 
 blueprint = Blueprint("stream", __name__)
 log = logging.getLogger("parley.stream")
@@ -45,6 +46,7 @@ async def stream() -> None:
     except DomainError as exc:
         await websocket.close(close_code(exc))
         return
+    conn.session_digest = secret_digest(current_user.auth_id or "")
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await presence.record_connection(user.id, conn.room_id)

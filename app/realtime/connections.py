@@ -43,6 +43,7 @@ class Connection:
     username: str
     room_id: int | None
     rooms: dict[int, RoomState] = field(default_factory=dict)
+    session_digest: str = ""  # secret_digest() of the login session the socket was opened with
     pending: list[str] = field(default_factory=list)
     close_code: int | None = None
     # Set by the socket's pump while it runs: told when frames are waiting, or when to close.
