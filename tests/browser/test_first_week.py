@@ -169,11 +169,9 @@ async def test_without_javascript_an_invitation_is_answered_from_any_page(
 
         await bob.goto(f"{base}/profile")
         await expect(bob.locator("#invitations .invitation")).to_have_count(2)
-        await bob.locator("#invitations .invitation", has_text=declined) \
-            .get_by_role("button", name="Decline").click()
+        await bob.get_by_role("button", name=f"Decline the invitation to {declined}").click()
         await expect(bob.locator(".flashes")).to_contain_text(f"You declined the invitation to “{declined}”.")
-        await bob.locator("#invitations .invitation", has_text=kept) \
-            .get_by_role("button", name="Accept").click()
+        await bob.get_by_role("button", name=f"Accept the invitation to {kept}").click()
 
         await bob.wait_for_url(urls[kept])
         await expect(bob.locator(".flashes")).to_contain_text(f"You joined “{kept}”.")
