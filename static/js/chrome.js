@@ -40,11 +40,22 @@ function invitationCount() {
   return document.querySelectorAll(".sidebar #invitations .invitation").length;
 }
 
+// "Rooms", with a badge while invitations wait (said in words to screen readers).
 function refreshToggle(invitations) {
   const button = toggle();
-  if (!button) return;
-  const wanted = invitations ? "Rooms · " + invitations + " invitation" + (invitations === 1 ? "" : "s") : "Rooms";
-  if (button.textContent !== wanted) button.textContent = wanted;
+  const wanted = invitations ? String(invitations) : "";
+  if (!button || (button.dataset.invitations || "") === wanted) return;
+  button.dataset.invitations = wanted;
+  button.replaceChildren("Rooms");
+  if (!invitations) return;
+  const badge = document.createElement("span");
+  badge.className = "toggle-badge";
+  badge.setAttribute("aria-hidden", "true");
+  badge.textContent = wanted;
+  const said = document.createElement("span");
+  said.className = "visually-hidden";
+  said.textContent = ", " + invitations + " invitation" + (invitations === 1 ? "" : "s");
+  button.append(" ", badge, said);
 }
 
 function refreshTitle() {
