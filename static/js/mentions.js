@@ -1,5 +1,5 @@
 // @-mention autocompletion in the composer, as an ARIA 1.2 combobox: the textarea is the
-// combobox, a listbox of room members pops up under it, ↑/↓ move the active option
+// combobox, a listbox of people pops up under it, ↑/↓ move the active option
 // (aria-activedescendant, so a screen reader reads it), Enter or Tab picks, Escape closes.
 // The names come from the room's member list, which the server keeps live, so a member who
 // joined a minute ago is offered too; then everyone else active on the server whose name
@@ -41,7 +41,7 @@ function setUp(textarea) {
   list.id = LIST_ID;
   list.className = "mention-options";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "Members to mention");
+  list.setAttribute("aria-label", "People to mention");
   list.hidden = true;
   textarea.after(list);
   textarea.setAttribute("role", "combobox");
@@ -92,6 +92,8 @@ function setUp(textarea) {
   const show = (all) => {
     const names = all.slice(0, MAX_OPTIONS);
     if (!names.length) { hide(); return; }
+    // More names arriving keep the option the arrows had reached.
+    const was = active >= 0 && options()[active] ? options()[active].dataset.name : null;
     list.replaceChildren(...names.map((name, i) => {
       const option = document.createElement("li");
       option.id = LIST_ID + "-" + i;
@@ -103,7 +105,7 @@ function setUp(textarea) {
     }));
     list.hidden = false;
     textarea.setAttribute("aria-expanded", "true");
-    highlight(0);
+    highlight(Math.max(0, names.indexOf(was)));
   };
 
   textarea.addEventListener("input", (evt) => { if (evt.isTrusted) open(); });
