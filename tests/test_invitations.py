@@ -274,6 +274,7 @@ async def test_an_invitation_shows_in_the_sidebar_of_every_page_with_working_for
         assert select_one(str(section), ".invitation .room-name").text == "leads"
         assert select_one(str(section), ".inviter").text == "alice"
         assert "(1)" in select_one(str(section), "#invitations-title").text
+        assert select_one(page, "title").text.startswith("(1) ")  # counted in the tab title
         for form in select(str(section), "form"):  # plain forms, working without JavaScript
             assert form["method"] == "post" and select_one(str(form), "input[name=csrf_token]")
     nothing = await (await alice.get(f"/rooms/{room_id}")).get_data()

@@ -171,6 +171,7 @@ async def test_without_javascript_an_invitation_is_answered_from_any_page(
 
         await bob.goto(f"{base}/profile")
         await expect(bob.locator("#invitations .invitation")).to_have_count(2)
+        await expect(bob).to_have_title(re.compile(r"^\(2\) "))  # counted without JavaScript
         await bob.get_by_role("button", name=f"Decline the invitation to {declined}").click()
         await expect(bob.locator(".flashes")).to_contain_text(f"You declined the invitation to “{declined}”.")
         await bob.get_by_role("button", name=f"Accept the invitation to {kept}").click()
