@@ -282,12 +282,13 @@ async def test_an_invitation_shows_in_the_sidebar_of_every_page_with_working_for
 
 
 async def test_accepting_with_htmx_answers_in_place_with_the_sidebar_parts_that_changed(
-        alice: Person, bob: Person) -> None:
+        alice: Person, bob: Person, room_id: int) -> None:
     private = await alice.create_room("leads", visibility="private")
     await alice.invite(private, "bob")
 
     response = await bob.post(f"/invitations/{await _invitation_id(private, bob)}/acceptance",
-                              htmx=True)
+                              htmx=True, headers={
+                                  "HX-Current-URL": f"http://localhost/rooms/{room_id}"})
 
     html = await response.get_data()
     assert response.status_code == 200
@@ -295,6 +296,8 @@ async def test_accepting_with_htmx_answers_in_place_with_the_sidebar_parts_that_
     assert select_one(html, "#invitations").get("hx-swap-oob") is None  # the form's own target
     rooms = select_one(html, "#sidebar-rooms[hx-swap-oob]")
     assert select(str(rooms), f"a[href='/rooms/{private}']")
+    # The room bob is looking at stays marked as the current page.
+    assert select_one(str(rooms), "a[aria-current=page]")["href"] == f"/rooms/{room_id}"
     outcome = select_one(html, "#invitation-outcome")
     assert outcome.text.startswith("You joined “leads”.")
     assert select_one(str(outcome), "a")["href"] == f"/rooms/{private}"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing.exceptions import RoutingException
 
 from app.access import require_invitee, require_inviter, require_revoker
 from app.actions.errors import InvalidInput
@@ -69,8 +72,18 @@ async def decline(invitation_id: int) -> Any:
 async def _answered_in_place(user: User, outcome: str) -> Any:
     """The sidebar's invitations (the form's target), its room list and the status line."""
     context = {"received_invitations": await invitations_for(user), "sidebar": await my_rooms(user),
-               "current_room_id": None, "outcome": outcome}
+               "current_room_id": _shown_room_id(), "outcome": outcome}
     return await render_template("invitations/_answered.html", **context)
+
+
+def _shown_room_id() -> int | None:
+    """The room the tab shows (its sidebar marks it the current page), from htmx's header."""
+    path = urlsplit(request.headers.get("HX-Current-URL", "")).path
+    try:
+        endpoint, args = current_app.url_map.bind("").match(path, method="GET")
+    except (HTTPException, RoutingException):  # not one of our pages
+        return None
+    return args.get("room_id") if endpoint == "rooms.show" else None
 
 
 @blueprint.post("/invitations/<int:invitation_id>/revocation")
