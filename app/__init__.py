@@ -26,6 +26,7 @@ from app.outbound import guard_for
 from app.push.sender import start_push, stop_push
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.keys import key_state
+from app.queries.members import invitations_for
 from app.queries.presence import HEARTBEAT_SECONDS
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
@@ -175,6 +176,7 @@ def _register_hooks(app: Quart) -> None:
         push = app.extensions.get("push")
         return {"me": user, "sidebar": await my_rooms(user) if user else [],
                 "direct_sidebar": await my_direct_rooms(user.id) if user else [],
+                "received_invitations": await invitations_for(user) if user else [],
                 "my_key": await key_state(user) if user else None,
                 "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes,
                 "push_key": push.keys.application_server_key if push else "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 
 from app.errors import Forbidden, Gone, NotFound
 from app.media.storage import is_valid_key
@@ -215,7 +215,7 @@ async def find_contact(user: User, username: str) -> User:
 async def find_contact_or_none(user: User, username: str) -> User | None:
     """Like find_contact, but None instead of a 404 (for the "New message" form)."""
     other = await User.get_or_none(username_key=username.strip().lower()[:32])
-    if other is None or other.id == user.id or not await can_message(user, other):
+    if other is None or other.id == user.id or not can_message(user, other):
         return None
     return other
 
@@ -227,14 +227,11 @@ async def find_key_owner(user: User, username: str) -> User:
     return await find_contact(user, username)
 
 
-async def can_message(user: User, other: User) -> bool:
-    """People who share a room (a direct one included) may message each other.
-
-    Everyone else gets a 404, so private messages cannot be used to find out who has an
-    account or to cold-call people from outside the team's rooms.
-    """
-    theirs = Membership.filter(user_id=other.id, room__archived_at=None).values("room_id")
-    return await Membership.filter(user_id=user.id, room_id__in=Subquery(theirs)).exists()
+def can_message(user: User, other: User) -> bool:
+    """Everyone active on the instance may message everyone else active on it, as in a team's
+    chat: a newcomer can write to anyone from their first minute. Webhooks' bots and
+    deactivated accounts cannot be messaged (they get a 404, like names nobody has)."""
+    return other.id != user.id and other.is_active
 
 
 def require_admin(user: User) -> User:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit, urlunsplit
 
 from quart import current_app, redirect, request, url_for
 from quart_auth import AuthUser, QuartAuth, Unauthorized, current_user
@@ -76,7 +77,11 @@ def login_required[F: Callable[..., Awaitable[Any]]](view: F) -> F:
 
 
 async def redirect_to_login(_error: Unauthorized) -> Any:
-    """Unauthorized HTML requests go to the login page and come back afterwards."""
+    """Unauthorized HTML requests go to the login page and come back afterwards: to the page
+    the tab shows, for htmx's requests (a fragment is no place to come back to)."""
     if request.headers.get("HX-Request"):
-        return "", 401, {"HX-Redirect": url_for("auth.login", next=request.full_path.rstrip("?"))}
+        shown = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = urlunsplit(("", "", shown.path, shown.query, "")) if shown.path else \
+            request.full_path.rstrip("?")
+        return "", 401, {"HX-Redirect": url_for("auth.login", next=back)}
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

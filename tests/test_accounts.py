@@ -201,3 +201,36 @@ async def test_a_very_long_username_at_login_is_a_plain_wrong_answer(app: Quart)
     assert response.status_code == 400
     assert select_one(await response.get_data(), ".form-error").text == \
         "That username and password do not match."
+
+
+async def test_a_next_that_is_a_fragment_or_feed_leads_to_its_rooms_page(
+        app: Quart, alice: Person) -> None:
+    targets = {
+        "/rooms/1/messages?after=31&changes=6": "/rooms/1",  # the catch-up fragment
+        "/rooms/1/export.json": "/rooms/1",
+        "/rooms/1/messages/5/edit": "/rooms/1/messages/5/edit",  # a page of its own
+        "/users/search?q=b": "/rooms",  # a fragment that belongs to no room
+        "/ws": "/rooms",
+        "/no/such/page": "/rooms",
+        "/search?q=plan": "/search?q=plan",
+        "/profile#password": "/profile#password",
+    }
+    landed = {}
+    for target, _ in targets.items():
+        browser = Person(app, "alice")
+        response = await browser.post("/login", {"username": "alice",
+                                                 "password": "correct horse battery",
+                                                 "next": target})
+        landed[target] = response.headers["Location"]
+
+    assert landed == targets
+
+
+async def test_an_htmx_request_after_the_session_ended_sends_the_tab_back_to_its_page(
+        app: Quart, alice: Person) -> None:
+    response = await Person(app, "visitor").get(
+        "/rooms/1/messages?after=31&changes=6",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://parley.test/rooms/1?x=1"})
+
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/rooms/1?x%3D1"

@@ -125,6 +125,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/invitations/<int:invitation_id>/revocation"): for_the_invitation(403, 303),
     ("GET", "/profile"): signed_in_only(200),
     ("POST", "/profile/notifications"): signed_in_only(303, form={"delay": ""}),
+    ("POST", "/profile/password"): signed_in_only(400),  # no current password: nothing changes
     ("POST", "/rooms/<int:room_id>/notifications"): in_the_room(303, form={"email_mode": "all"}),
     # Links from bob's e-mails work for whoever holds them: the signed token is the permission.
     ("GET", "/unsubscribe/<token>"): everyone(200),
@@ -137,18 +138,19 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/profile/avatar"): signed_in_only(400),  # no file chosen: a clear error, no change
     ("GET", "/media/<key>"): in_the_room(200),
     ("GET", "/files/<file_key>"): in_the_room(200),  # the file attached to alice's notes
-    # Private messages with bob (<username>): only people who share a room with him may.
+    # Private messages with bob (<username>): anyone active on the instance may write to him,
+    # bob himself may not (nobody messages themselves).
     ("GET", "/dm"): signed_in_only(200),
-    ("POST", "/dm"): Expect(LOGIN, 400, 400, 400, 303, 400, LOGIN, form={"username": "bob"}),
-    # alice and bob have no direct room in this world: alice gets the page offering to start it.
-    ("GET", "/dm/<username>"): Expect(LOGIN, 404, 404, 404, 200, 404, LOGIN),
+    ("POST", "/dm"): Expect(LOGIN, 303, 303, 400, 303, 303, LOGIN, form={"username": "bob"}),
+    # Nobody has a direct room with bob in this world: the page offering to start one.
+    ("GET", "/dm/<username>"): Expect(LOGIN, 200, 200, 404, 200, 200, LOGIN),
     # Direct-room routes on the private room: refused (DIRECT_MATRIX has them on a direct room).
     ("POST", "/rooms/<int:room_id>/members"): in_the_room(403, form={"username": "dave"}),
     ("GET", "/rooms/<int:room_id>/keys"): in_the_room(403),
     ("POST", "/keys"): signed_in_only(400),  # an empty form: refused with the reason
     # alice's key (<int:key_id>) has no backup yet; an empty form is refused with the reason.
     ("POST", "/keys/<int:key_id>/backup"): Expect(LOGIN, 404, 404, 404, 400, 404, LOGIN),
-    ("GET", "/users/<username>/keys"): Expect(LOGIN, 404, 404, 200, 200, 404, LOGIN),
+    ("GET", "/users/<username>/keys"): signed_in_only(200),  # whom one may write to
     ("GET", "/keys/backup"): signed_in_only(200),
     ("GET", "/manifest.webmanifest"): everyone(200),
     ("GET", "/sw.js"): everyone(200),
@@ -169,6 +171,9 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/admin/users/<int:user_id>/administrator/deletion"): admins_only(303),
     ("POST", "/admin/rooms/<int:room_id>/archival"): admins_only(303),
     ("POST", "/admin/rooms/<int:room_id>/archival/deletion"): admins_only(303),
+    # The world's room is private: it cannot be everyone's (refused, with the reason).
+    ("POST", "/admin/rooms/<int:room_id>/everyone"): admins_only(400),
+    ("POST", "/admin/rooms/<int:room_id>/everyone/deletion"): admins_only(303),
     # bob's address confirmation link: the signed token is the permission.
     ("GET", "/email/verification/<token>"): everyone(200),
     ("POST", "/email/verification/<token>"): everyone(200),
@@ -213,6 +218,9 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/webhooks/<int:webhook_id>/revocation"): in_the_room(403),
     ("POST", "/admin/rooms/<int:room_id>/archival"): Expect(LOGIN, 403, 403, 403, 403, 404, LOGIN),
     ("POST", "/admin/rooms/<int:room_id>/archival/deletion"): Expect(LOGIN, 403, 403, 403, 403,
+                                                                     404, LOGIN),
+    ("POST", "/admin/rooms/<int:room_id>/everyone"): Expect(LOGIN, 403, 403, 403, 403, 404, LOGIN),
+    ("POST", "/admin/rooms/<int:room_id>/everyone/deletion"): Expect(LOGIN, 403, 403, 403, 403,
                                                                      404, LOGIN),
 }
 CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 
 import pytest
 from quart import Quart
 
-from app.models import Membership, Message, Notification, NotificationKind, Room, RoomKind
+from app.actions.webhooks import create_webhook
+from app.models import Membership, Message, Notification, NotificationKind, Room, RoomKind, User
 from app.queries.messages import message_for_display
 from app.rendering import render_fragment
 from tests.helpers import (
@@ -94,13 +96,17 @@ async def test_a_stranger_gets_404_for_the_room_its_messages_keys_and_sending(
     await send(alice, direct, keys["alice"], [keys["alice"], keys["bob"]])
 
     statuses = [(await mallory.get(path)).status_code for path in (
-        f"/rooms/{direct}", f"/rooms/{direct}/messages?after=0", f"/rooms/{direct}/keys",
-        "/dm/bob", "/dm/alice")]
+        f"/rooms/{direct}", f"/rooms/{direct}/messages?after=0", f"/rooms/{direct}/keys")]
     post = await mallory.post(f"/rooms/{direct}/messages", sealed_form(1, [1, 2]))
     add = await mallory.post(f"/rooms/{direct}/members", {"username": "mallory"})
+    # Anyone on the instance may write to bob, but only in a conversation of their own.
+    own = [await mallory.get(path) for path in ("/dm/bob", "/dm/alice")]
 
-    assert statuses == [404] * 5
+    assert statuses == [404] * 3
     assert post.status_code == add.status_code == 404
+    assert [r.status_code for r in own] == [200, 200]
+    for response in own:
+        assert f"/rooms/{direct}" not in await response.get_data(as_text=True)
     assert await Message.filter(room_id=direct).count() == 1
 
 
@@ -237,33 +243,37 @@ async def test_the_sidebar_lists_my_direct_rooms_with_unread_counts_until_opened
     assert len(select(before, f"a[href='/rooms/{direct}'] .unread")) == 1  # not under "My rooms"
 
 
-async def test_new_message_picks_people_i_share_a_room_with_and_starts_a_group(
+async def test_new_message_offers_every_active_person_and_starts_a_group(
         app: Quart, alice: Person, bob: Person, mallory: Person, room_id: int) -> None:
-    carol = Person(app, "carol")
-    await carol.sign_up()
-    await carol.join(room_id)
+    carol, gone = Person(app, "carol"), Person(app, "gone")
+    for person in (carol, gone):
+        await person.sign_up()
+    await User.filter(username_key="gone").update(deactivated_at=datetime.now(UTC))
+    await create_webhook(await Room.get(id=room_id), await User.get(username_key="alice"), "CI")
 
     page = await (await alice.get("/dm")).get_data()
     response = await alice.post("/dm", {"username": ["bob", "carol"]})
 
     room_id_ = int(response.headers["Location"].rsplit("/", 1)[-1])
     choices = [i["value"] for i in select(page, ".people-picker input[type=checkbox]")]
-    assert choices == ["bob", "carol"]
+    # mallory shares no room with alice; no bot, no deactivated account, never alice herself.
+    assert choices == ["bob", "carol", "mallory"]
     assert response.status_code == 303
     assert await Membership.filter(room_id=room_id_).count() == 3
     assert await start_direct(alice, "bob", "carol") != room_id_  # groups always start afresh
 
 
-async def test_new_message_refuses_strangers_unknown_names_and_nobody_alike(
+async def test_new_message_refuses_deactivated_accounts_unknown_names_and_nobody_alike(
         alice: Person, mallory: Person, room_id: int) -> None:
+    await User.filter(username_key="alice").update(deactivated_at=datetime.now(UTC))
     rooms_before = await Room.all().count()
 
-    stranger = await mallory.post("/dm", {"username": "alice"})
+    deactivated = await mallory.post("/dm", {"username": "alice"})
     unknown = await mallory.post("/dm", {"username": "nobody"})
-    nobody = await alice.post("/dm", {})
+    nobody = await mallory.post("/dm", {})
 
-    assert stranger.status_code == unknown.status_code == nobody.status_code == 400
-    assert select_one(await stranger.get_data(), "#username-error").text == \
+    assert deactivated.status_code == unknown.status_code == nobody.status_code == 400
+    assert select_one(await deactivated.get_data(), "#username-error").text == \
         select_one(await unknown.get_data(), "#username-error").text
     assert await Room.all().count() == rooms_before
 

@@ -260,3 +260,76 @@ async def test_a_member_who_leaves_takes_their_invitations_along(app: Quart, bob
 
     assert left.status_code == 303
     assert not await Invitation.exists(room_id=private_room, invitee_id=carol.user_id)
+
+
+async def test_an_invitation_shows_in_the_sidebar_of_every_page_with_working_forms(
+        alice: Person, bob: Person, room_id: int) -> None:
+    private = await alice.create_room("leads", "Sales leads", visibility="private")
+    await alice.invite(private, "bob")
+
+    for path in (f"/rooms/{room_id}", "/profile", "/dm"):
+        page = await (await bob.get(path)).get_data()
+        section = select_one(page, "#sidebar #invitations")
+        assert not section.has_attr("hidden"), path
+        assert select_one(str(section), ".invitation .room-name").text == "leads"
+        assert select_one(str(section), ".inviter").text == "alice"
+        assert "(1)" in select_one(str(section), "#invitations-title").text
+        assert select_one(page, "title").text.startswith("(1) ")  # counted in the tab title
+        for form in select(str(section), "form"):  # plain forms, working without JavaScript
+            assert form["method"] == "post" and select_one(str(form), "input[name=csrf_token]")
+    nothing = await (await alice.get(f"/rooms/{room_id}")).get_data()
+    assert select_one(nothing, "#invitations").has_attr("hidden")
+
+
+async def test_accepting_with_htmx_answers_in_place_with_the_sidebar_parts_that_changed(
+        alice: Person, bob: Person, room_id: int) -> None:
+    private = await alice.create_room("leads", visibility="private")
+    await alice.invite(private, "bob")
+
+    response = await bob.post(f"/invitations/{await _invitation_id(private, bob)}/acceptance",
+                              htmx=True, headers={
+                                  "HX-Current-URL": f"http://localhost/rooms/{room_id}"})
+
+    html = await response.get_data()
+    assert response.status_code == 200
+    assert select_one(html, "#invitations").has_attr("hidden")
+    assert select_one(html, "#invitations").get("hx-swap-oob") is None  # the form's own target
+    rooms = select_one(html, "#sidebar-rooms[hx-swap-oob]")
+    assert select(str(rooms), f"a[href='/rooms/{private}']")
+    # The room bob is looking at stays marked as the current page.
+    assert select_one(str(rooms), "a[aria-current=page]")["href"] == f"/rooms/{room_id}"
+    outcome = select_one(html, "#invitation-outcome")
+    assert outcome.text.startswith("You joined “leads”.")
+    assert select_one(str(outcome), "a")["href"] == f"/rooms/{private}"
+    assert await Membership.exists(room_id=private, user_id=bob.user_id)
+
+
+async def test_declining_with_htmx_answers_in_place_and_grants_nothing(alice: Person,
+                                                                      bob: Person) -> None:
+    private = await alice.create_room("leads", visibility="private")
+    await alice.invite(private, "bob")
+
+    response = await bob.post(f"/invitations/{await _invitation_id(private, bob)}/decline",
+                              htmx=True)
+
+    html = await response.get_data()
+    assert response.status_code == 200
+    assert select_one(html, "#invitation-outcome").text == \
+        "You declined the invitation to “leads”."
+    assert not select(html, f"a[href='/rooms/{private}']")
+    assert not await Membership.exists(room_id=private, user_id=bob.user_id)
+    assert not await Invitation.exists(room_id=private)
+
+
+async def test_nobody_answers_someone_elses_invitation_in_place_either(
+        alice: Person, bob: Person, mallory: Person) -> None:
+    private = await alice.create_room("leads", visibility="private")
+    await alice.invite(private, "bob")
+    invitation_id = await _invitation_id(private, bob)
+
+    declined = await mallory.post(f"/invitations/{invitation_id}/decline", htmx=True)
+    accepted = await mallory.post(f"/invitations/{invitation_id}/acceptance", htmx=True)
+
+    assert declined.status_code == accepted.status_code == 404
+    assert await Invitation.exists(id=invitation_id)
+    assert not await Membership.exists(room_id=private, user_id=mallory.user_id)

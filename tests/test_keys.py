@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 
-from app.models import KeyBackup, PublicKey
+from app.models import KeyBackup, PublicKey, User
 from tests.helpers import Person, b64url, key_form, publish_key, start_direct
 
 
@@ -98,14 +99,18 @@ async def test_someone_i_share_a_room_with_can_fetch_my_public_keys(alice: Perso
     assert response.headers["Cache-Control"] == "no-store"
 
 
-async def test_a_stranger_cannot_fetch_public_keys(alice: Person, bob: Person, mallory: Person,
-                                                   room_id: int) -> None:
+async def test_public_keys_are_served_only_for_people_one_may_write_to(
+        alice: Person, bob: Person, mallory: Person, room_id: int) -> None:
     await publish_key(alice)
+    await publish_key(bob)
+    await User.filter(id=bob.user_id).update(deactivated_at=datetime.now(UTC))
 
-    response = await mallory.get("/users/alice/keys")
+    anyone_active = await mallory.get("/users/alice/keys")  # no room shared: still a teammate
+    deactivated = await mallory.get("/users/bob/keys")
     unknown = await mallory.get("/users/nobody/keys")
 
-    assert response.status_code == unknown.status_code == 404
+    assert anyone_active.status_code == 200
+    assert deactivated.status_code == unknown.status_code == 404
 
 
 async def test_my_key_backups_are_served_to_me_only(alice: Person, bob: Person,

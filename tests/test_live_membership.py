@@ -30,10 +30,12 @@ async def test_accepting_subscribes_the_open_sockets_to_the_room(alice: Person, 
         await frame_matching(ws, "#invitations")
         page = await (await carol.get("/rooms")).get_data()
         await carol.post(select_one(page, ".invitation form[action$='/acceptance']")["action"])
+        listed = await frame_matching(ws, f"#sidebar-rooms a[href='/rooms/{private_room}']")
 
         await alice.say(private_room, "welcome carol")
 
-        badge = await frame_matching(ws, f"#room-{private_room}-unread")
+        badge = await frame_matching(ws, f"span#room-{private_room}-unread[hx-swap-oob]")
+    assert select_one(listed, "#sidebar-rooms")["hx-swap-oob"] == "true"  # her sidebar lists it
     assert select_one(badge, ".unread").text == "1"
 
 

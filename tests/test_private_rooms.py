@@ -18,9 +18,10 @@ async def test_creating_a_private_room_makes_an_unlisted_room_with_its_owner_ins
     directory = await (await bob.get("/rooms")).get_data()
     assert (room.kind, room.owner_id) == (RoomKind.PRIVATE, alice.user_id)
     assert await Membership.exists(room_id=room_id, user_id=alice.user_id)
-    assert not select(directory, ".room-item")
+    assert [t.text for t in select(directory, ".room-title")] == ["# General"]  # everyone's
     sidebar = await (await alice.get("/rooms")).get_data()
-    assert select_one(sidebar, ".sidebar .room-name").text.split() == ["Private:", "secret", "plans"]
+    names = [n.text.split() for n in select(sidebar, ".sidebar .room-name")]
+    assert names == [["#", "General"], ["Private:", "secret", "plans"]]
     assert select_one(sidebar, ".sidebar .room-name .private-mark")
 
 
@@ -37,7 +38,7 @@ async def test_an_unknown_visibility_is_refused(alice: Person) -> None:
     assert response.status_code == 400
     assert select_one(await response.get_data(), "#visibility-error").text == \
         "Choose public or private."
-    assert await Room.all().count() == 0
+    assert not await Room.exists(name="odd")
 
 
 async def test_an_outsider_gets_404_for_everything_in_a_private_room(
@@ -55,13 +56,14 @@ async def test_an_outsider_gets_404_for_everything_in_a_private_room(
 
 async def test_a_private_room_is_absent_from_public_lists_and_counts(
         alice: Person, bob: Person, mallory: Person, private_room: int) -> None:
-    public_id = await alice.create_room("general")
+    public_id = await alice.create_room("lounge")
 
     directory = await (await mallory.get("/rooms")).get_data()
 
     titles = [t.text for t in select(directory, ".room-title")]
-    assert titles == ["# general"]
-    assert "1 member ·" in select_one(directory, ".room-item").text
+    assert sorted(titles) == ["# General", "# lounge"]  # General: the room everyone is in
+    assert "1 member ·" in select_one(directory, ".room-item:has(a[href='/rooms/"
+                                      f"{public_id}'])").text
     assert not select(directory, f"a[href='/rooms/{private_room}']")
     assert public_id != private_room
 

@@ -26,22 +26,23 @@ async def test_a_room_needs_a_name(alice: Person) -> None:
     assert response.status_code == 400
     assert select_one(page, "#name-error").text == "Give the room a name."
     assert select_one(page, "input[name=topic]")["value"] == "kept"
-    assert await Room.all().count() == 0
+    assert await Room.all().count() == 1  # only General, which alice's sign-up made
 
 
 async def test_directory_lists_public_rooms_with_member_counts(alice: Person, bob: Person) -> None:
-    room_id = await alice.create_room("general")
+    room_id = await alice.create_room("lounge")
     await bob.join(room_id)
     await alice.create_room("random")
 
     page = await (await bob.get("/rooms")).get_data()
 
     items = {select_one(str(i), ".room-title").text: i for i in select(page, ".room-item")}
-    assert set(items) == {"# general", "# random"}
-    assert "2 members" in items["# general"].text
+    assert set(items) == {"# General", "# lounge", "# random"}
+    assert "2 members" in items["# lounge"].text
+    assert "2 members" in items["# General"].text  # everyone is in General
     assert "1 member ·" in items["# random"].text
     assert select(str(items["# random"]), "form button")  # bob can join random
-    assert select(page, ".sidebar .room-name")[0].text == "# general"
+    assert [n.text for n in select(page, ".sidebar .room-name")] == ["# General", "# lounge"]
 
 
 async def test_joining_a_public_room_is_one_click_and_idempotent(alice: Person, bob: Person) -> None:

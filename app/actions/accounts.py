@@ -8,14 +8,19 @@ import secrets
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
+from app.actions.everyone_rooms import create_first_room, join_everyone_rooms
 from app.actions.instance import effective_policy, get_instance, join_token_matches
 from app.auth import session_cache
 from app.errors import Forbidden, InvalidInput
-from app.mail.outbox import enqueue_email_verification, enqueue_password_reset
+from app.mail.outbox import (
+    enqueue_email_verification,
+    enqueue_password_changed,
+    enqueue_password_reset,
+)
 from app.models import Instance, Session, SignupPolicy, User
 from app.realtime.events import AccountChanged
 from app.realtime.publish import in_transaction, publish
-from app.security import hash_password_off_loop, password_matches
+from app.security import hash_password_off_loop, password_matches, secret_digest
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -28,9 +33,10 @@ async def register_user(username: str, email: str, password: str, join_token: st
                         signups: str | None = None) -> User:
     """Create an account, sending its address a verification link.
 
-    The first account is the administrator and needs no join link; later ones need what the
-    sign-up policy asks (`signups` is the SIGNUPS setting, overriding the administrator's
-    choice). Raises Forbidden when sign-up is not allowed, InvalidInput per bad field.
+    The first account is the administrator and needs no join link (its sign-up makes the
+    instance's first room, "General", which everyone joins); later ones join every everyone
+    room and need what the sign-up policy asks (`signups` is the SIGNUPS setting, overriding
+    the administrator's choice). Raises Forbidden when sign-up is not allowed, InvalidInput per bad field.
     """
     username, email = username.strip(), email.strip()
     errors = _account_errors(username, email, password)
@@ -55,6 +61,10 @@ async def register_user(username: str, email: str, password: str, join_token: st
                                      email=email, password_hash=password_hash, is_admin=first,
                                      using_db=conn)
             await enqueue_email_verification(user, conn)
+            if first:  # a fresh instance: the room everyone who comes after joins
+                await create_first_room(user, conn)
+            else:
+                await join_everyone_rooms(user, conn)
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         raise InvalidInput({"username": "That username is taken."}) from exc
     return user
@@ -124,11 +134,14 @@ async def revoke_sessions(user_id: int) -> int:
 
 
 async def account_changed(user_id: int, signed_out: bool,
-                          using_db: BaseDBAsyncClient | None = None) -> None:
+                          using_db: BaseDBAsyncClient | None = None,
+                          kept_session: str = "") -> None:
     """Every process forgets the user's cached sessions (this one at once, the others when the
-    event arrives after commit); `signed_out` closes the user's sockets too."""
+    event arrives after commit); `signed_out` closes the user's sockets too, but those of the
+    session whose digest is `kept_session`."""
     session_cache().forget_user(user_id)
-    await publish(AccountChanged(user_id=user_id, signed_out=signed_out), using_db=using_db)
+    await publish(AccountChanged(user_id=user_id, signed_out=signed_out,
+                                 kept_session=kept_session), using_db=using_db)
 
 
 def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
@@ -138,10 +151,9 @@ def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
                               "starting with a letter or digit.")
     if len(email) > 254 or not EMAIL.match(email):
         errors["email"] = "Enter an e-mail address like name@example.com."
-    if len(password) < PASSWORD_MIN:
-        errors["password"] = f"Passwords need at least {PASSWORD_MIN} characters."
-    elif len(password) > 1024:
-        errors["password"] = "Passwords can be at most 1024 characters."
+    error = _password_error(password)
+    if error:
+        errors["password"] = error
     return errors
 
 
@@ -155,12 +167,47 @@ async def request_password_reset(email: str) -> None:
 
 async def reset_password(user: User, password: str) -> None:
     """Set a new password and end every session, so a thief's cookie stops working."""
-    if len(password) < PASSWORD_MIN:
-        raise InvalidInput({"password": f"Passwords need at least {PASSWORD_MIN} characters."})
-    if len(password) > 1024:
-        raise InvalidInput({"password": "Passwords can be at most 1024 characters."})
+    error = _password_error(password)
+    if error:
+        raise InvalidInput({"password": error})
+    await _set_password(user, password, kept_session=None)
+
+
+async def change_password(user: User, current: str, new: str, confirmation: str,
+                          session_id: str) -> None:
+    """A signed-in person chooses a new password: the current one must be right. Every other
+    session ends (this one, `session_id`, stays) and the address gets a notice, so a change
+    the owner did not make does not go unseen. InvalidInput says which field is wrong."""
+    errors: dict[str, str] = {}
+    if not await password_matches(user.password_hash, current):
+        errors["current_password"] = "That is not your current password. Nothing was changed."
+    error = _password_error(new)
+    if error:
+        errors["new_password"] = error
+    elif new != confirmation:
+        errors["confirm_password"] = "The two new passwords are not the same."
+    if errors:
+        raise InvalidInput(errors)
+    await _set_password(user, new, kept_session=session_id)
+
+
+async def _set_password(user: User, password: str, kept_session: str | None) -> None:
+    """Store the new password's hash and end the user's sessions but `kept_session`; a kept
+    session means the owner changed it while signed in, so they are told by e-mail."""
     user.password_hash = await hash_password_off_loop(password)
     async with in_transaction() as conn:
         await user.save(update_fields=["password_hash"], using_db=conn)
-        await Session.filter(user_id=user.id).using_db(conn).delete()
-        await account_changed(user.id, signed_out=True, using_db=conn)
+        await Session.filter(user_id=user.id).exclude(id=kept_session or "").using_db(conn) \
+            .delete()
+        await account_changed(user.id, signed_out=True, using_db=conn,
+                              kept_session=secret_digest(kept_session) if kept_session else "")
+        if kept_session:
+            await enqueue_password_changed(user, conn)
+
+
+def _password_error(password: str) -> str | None:
+    if len(password) < PASSWORD_MIN:
+        return f"Passwords need at least {PASSWORD_MIN} characters."
+    if len(password) > 1024:
+        return "Passwords can be at most 1024 characters."
+    return None

@@ -7,9 +7,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from quart import request
+from quart import current_app, request
 from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+from werkzeug.routing.exceptions import RoutingException
 
 from app.errors import InvalidInput, RateLimited
 from app.media.uploads import UploadedFile, format_bytes
@@ -34,12 +36,23 @@ def refusal_status() -> int:
     return 422 if is_htmx() else 400
 
 
+# Where a log-in may send someone back to: pages a person opens, never a fragment, a feed or a
+# file a page fetches (a tab sent to /login by a catch-up request would land on bare HTML).
+PAGE_ENDPOINTS = frozenset({
+    "rooms.home", "rooms.index", "rooms.show", "dm.index", "dm.show", "search.index",
+    "profile.show", "admin.show", "webhooks.index", "keys.backups", "help.javascript",
+    "message_changes.edit", "message_changes.revisions",
+})
+
+
 def safe_next(target: str | None, default: str = "/rooms") -> str:
-    """A same-site path to go to after login; anything else falls back to `default`.
+    """A same-site page to go to after login; anything else falls back to `default`.
 
     Browsers drop tabs and newlines from URLs, so "/\t/evil.example" would be read as
     "//evil.example": any control character refuses the target, and the result is rebuilt
-    from its parsed path, query and fragment, never passed through as typed.
+    from its parsed path, query and fragment, never passed through as typed. A path that is
+    not a page (a room's message feed, an export, a file) leads to its room's page, or to
+    `default` when it belongs to no room.
     """
     if not target or "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
@@ -47,7 +60,16 @@ def safe_next(target: str | None, default: str = "/rooms") -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or \
             parts.path.startswith("//"):
         return default
-    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    adapter = current_app.url_map.bind("")
+    try:
+        endpoint, args = adapter.match(parts.path, method="GET")
+    except (HTTPException, RoutingException):  # no such page (or not one to GET)
+        return default
+    if endpoint in PAGE_ENDPOINTS:
+        return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    if "room_id" in args:
+        return adapter.build("rooms.show", {"room_id": args["room_id"]})
+    return default
 
 
 async def read_upload(upload: FileStorage | None) -> bytes | None:

@@ -1,4 +1,5 @@
-"""The admin page: people (deactivate, reactivate, appoint), rooms (archive) and the instance."""
+"""The admin page: people (deactivate, reactivate, appoint), rooms (archive, everyone) and the
+instance."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
+from app.actions.everyone_rooms import mark_everyone_room
 from app.actions.instance import (
     effective_policy,
     get_instance,
@@ -100,6 +102,29 @@ async def unarchive(room_id: int) -> Any:
     room = await find_room_for_admin(room_id)
     await unarchive_room(room)
     return await _done(f"The room {room.name} is back.", "rooms")
+
+
+@blueprint.post("/admin/rooms/<int:room_id>/everyone")
+@login_required
+async def mark_everyone(room_id: int) -> Any:
+    admin = await _admin()
+    room = await find_room_for_admin(room_id)
+    try:
+        added = await mark_everyone_room(room, True)
+    except InvalidInput as exc:
+        return await _admin_page(admin, exc.errors, 400)
+    people = "1 person" if added == 1 else f"{added} people"
+    return await _done(f"Everyone is in {room.name} now ({people} added), and everyone who "
+                       "signs up joins it.", "rooms")
+
+
+@blueprint.post("/admin/rooms/<int:room_id>/everyone/deletion")
+@login_required
+async def unmark_everyone(room_id: int) -> Any:
+    await _admin()
+    room = await find_room_for_admin(room_id)
+    await mark_everyone_room(room, False)
+    return await _done(f"New people no longer join {room.name}; its members stay.", "rooms")
 
 
 async def _admin() -> User:

@@ -37,7 +37,7 @@ async def start() -> Any:
                                  refusal_status())
     people = [await find_contact_or_none(user, name) for name in names]
     if not names or None in people:
-        return await _index_page(names, {"username": "Pick people you share a room with."},
+        return await _index_page(names, {"username": "Pick people who have an active account here."},
                                  refusal_status())
     try:
         room = await start_direct_room(user, [p for p in people if p is not None])
@@ -66,7 +66,7 @@ async def add_member(room_id: int) -> Any:
     room, _ = await require_direct_member(user, room_id)
     contact = await find_contact_or_none(user, (await request.form).get("username", ""))
     if contact is None:
-        await flash("You can add people you share a room with.", "error")
+        await flash("You can add people who have an active account here.", "error")
         return redirect(url_for("rooms.show", room_id=room.id), 303)
     try:
         await add_direct_member(room, user, contact)

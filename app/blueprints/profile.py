@@ -1,12 +1,16 @@
-"""The profile page: who you are, your profile photo, e-mail settings and push devices."""
+"""The profile page: who you are, your profile photo, password, e-mail settings and push
+devices."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart_auth import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.actions.accounts import change_password as change_user_password
 from app.actions.avatars import update_avatar
 from app.actions.notifications import DELAY_CHOICES, update_notification_settings
 from app.auth import login_required, require_account
@@ -15,9 +19,12 @@ from app.errors import DomainError, InvalidInput
 from app.media.uploads import media_settings
 from app.queries.push import devices_of
 from app.queries.records import User
+from app.security import client_ip, throttle
 from config.settings import current_settings
 
 blueprint = Blueprint("profile", __name__)
+
+TOO_MANY = "Too many attempts. Wait a few minutes and try again."
 
 
 @blueprint.get("/profile")
@@ -53,6 +60,25 @@ async def update_notifications() -> Any:
     except InvalidInput as exc:
         return await render_profile_page(user, exc.errors, 400)
     await flash("Your e-mail settings are saved.", "success")
+    return redirect(url_for("profile.show"), 303)
+
+
+@blueprint.post("/profile/password")
+@login_required
+async def change_password() -> Any:
+    user = await require_account()
+    form = await request.form
+    # As at log-in: a stolen session cannot try current passwords at request speed.
+    if not await throttle(f"password-change:{user.id}:{client_ip()}", 10, timedelta(minutes=15)):
+        return await render_profile_page(user, {"current_password": TOO_MANY}, 429)
+    try:
+        await change_user_password(user, form.get("current_password", ""),
+                                   form.get("new_password", ""),
+                                   form.get("confirm_password", ""), current_user.auth_id or "")
+    except InvalidInput as exc:
+        return await render_profile_page(user, exc.errors, 400)
+    await flash("Your password is changed. Every other browser signed in as you is logged out, "
+                f"and a notice went to {user.email}.", "success")
     return redirect(url_for("profile.show"), 303)
 
 

@@ -16,7 +16,7 @@ from app.errors import InvalidInput
 from app.mail.config import presence_grace
 from app.mail.outbox import would_email
 from app.queries.direct_rooms import has_earlier_messages
-from app.queries.members import invitations_for, pending_invitations, room_members
+from app.queries.members import pending_invitations, room_members
 from app.queries.messages import latest_messages, messages_before, reply_target
 from app.queries.presence import online_user_ids
 from app.queries.records import EmailMode
@@ -173,5 +173,4 @@ async def _index_page(form: Any, errors: dict[str, str], status: int) -> Any:
     user = await require_account()
     mine = {r.room.id for r in await my_rooms(user)}
     return await render_template("rooms/index.html", rooms=await public_rooms(), mine=mine,
-                                 invitations=await invitations_for(user), form=form,
-                                 errors=errors), status
+                                 form=form, errors=errors), status

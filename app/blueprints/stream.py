@@ -23,7 +23,7 @@ from app.realtime.close_codes import CLOSE_INVALID, CLOSE_POLICY, CLOSE_TRY_AGAI
 from app.realtime.connections import Connection, SocketLimits
 from app.realtime.pump import pump
 from app.realtime.runtime import realtime
-from app.security import origin_allowed
+from app.security import origin_allowed, secret_digest
 from config.settings import current_settings
 
 blueprint = Blueprint("stream", __name__)
@@ -49,6 +49,7 @@ async def stream() -> None:
     except DomainError as exc:
         await websocket.close(close_code(exc))
         return
+    conn.session_digest = secret_digest(current_user.auth_id or "")
     live = realtime()
     # Presence first: once the registry holds the socket, the user counts as online here.
     presence_id = await record_connection(user.id, conn.room_id)

@@ -13,4 +13,6 @@ async def account_changed(event: AccountChanged, conns: list[Socket], live: Live
     session_cache().forget_user(event.user_id)
     if event.signed_out:
         for conn in conns:
+            if event.kept_session and conn.session_digest == event.kept_session:
+                continue  # the session that changed the password stays signed in
             conn.close(CLOSE_POLICY)  # the page's reconnect is refused until they log in again

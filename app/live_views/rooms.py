@@ -5,10 +5,11 @@ from __future__ import annotations
 from app.live_views import frames
 from app.live_views.messages import unread_badge
 from app.live_views.state import Live, RoomState, Socket
-from app.models import Membership, Room, RoomKind
+from app.models import Membership, Room, RoomKind, User
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.members import invitations_for_user, room_members
 from app.queries.presence import online_user_ids
+from app.queries.rooms import my_rooms
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged, RoomRead
 
 
@@ -31,6 +32,8 @@ async def membership_changed(event: MembershipChanged, conns: list[Socket], live
     """
     if await Room.filter(id=event.room_id, kind=RoomKind.DIRECT).exists():
         await _direct_sidebar(event.user_id, conns)
+    else:
+        await _rooms_sidebar(event.user_id, conns)
     if not event.member:
         notice = await frames.render("rooms/_removed_notice.html")
         for conn in conns:
@@ -46,6 +49,17 @@ async def membership_changed(event: MembershipChanged, conns: list[Socket], live
                 membership.room.last_seq, membership.last_read_seq))
 
 
+async def _rooms_sidebar(user_id: int, conns: list[Socket]) -> None:
+    """The user's "My rooms" list again (per user: it holds their unread counts)."""
+    user = await User.get_or_none(id=user_id) if conns else None
+    if user is None:
+        return
+    rooms = await my_rooms(user)
+    for conn in conns:
+        conn.push(await frames.render("rooms/_sidebar_rooms.html", sidebar=rooms,
+                                      current_room_id=conn.room_id, oob=True))
+
+
 async def _direct_sidebar(user_id: int, conns: list[Socket]) -> None:
     rooms = await my_direct_rooms(user_id)
     for conn in conns:
@@ -55,9 +69,10 @@ async def _direct_sidebar(user_id: int, conns: list[Socket]) -> None:
 
 async def invitations_changed(event: InvitationsChanged, conns: list[Socket], live: Live,
                               _: None) -> None:
+    """The invitee's sidebar lists their invitations again, wherever they are."""
     invitations = await invitations_for_user(event.user_id)
-    frame = await frames.render("invitations/_received.html", invitations=invitations,
-                                  oob=True)
+    frame = await frames.render("invitations/_sidebar_section.html",
+                                received_invitations=invitations, oob=True)
     for conn in conns:
         conn.push(frame)
 

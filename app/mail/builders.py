@@ -67,6 +67,16 @@ async def build_password_reset(user: User, link: str, cfg: MailConfig) -> EmailM
     return message
 
 
+async def build_password_changed(user: User, cfg: MailConfig) -> EmailMessage:
+    """The notice that the account's password was changed (by someone signed in as them)."""
+    message = _envelope(user, "Your Parley password was changed", cfg)
+    context = {"user": user, "reset_url": f"{cfg.base_url}/password/reset"}
+    message.set_content(await render_fragment("mail/password_changed.txt", **context))
+    message.add_alternative(await render_fragment("mail/password_changed.html", **context),
+                            subtype="html")
+    return message
+
+
 async def build_email_verification(user: User, link: str, cfg: MailConfig) -> EmailMessage:
     """The e-mail asking the owner of an address to confirm it."""
     message = _envelope(user, "Confirm your e-mail address for Parley", cfg)

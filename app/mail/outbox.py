@@ -70,6 +70,12 @@ async def enqueue_password_reset(user: User) -> None:
     await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_RESET)
 
 
+async def enqueue_password_changed(user: User, conn: Any = None) -> None:
+    """A row for the notice that the account's password was changed (sent at once)."""
+    await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_CHANGED,
+                              using_db=conn)
+
+
 async def enqueue_email_verification(user: User, conn: Any = None) -> None:
     """A row asking for a verification link to the user's current address (made at send time)."""
     await Notification.create(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,

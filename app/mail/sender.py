@@ -15,7 +15,12 @@ import aiosmtplib
 from quart import Quart
 from tortoise.transactions import in_transaction
 
-from app.mail.builders import build_digest, build_email_verification, build_password_reset
+from app.mail.builders import (
+    build_digest,
+    build_email_verification,
+    build_password_changed,
+    build_password_reset,
+)
 from app.mail.config import MailConfig, mail_config
 from app.mail.health import record_delivery, record_failure, release_held_mail
 from app.mail.recheck import Checked, recheck
@@ -33,8 +38,10 @@ from config.settings import settings_of
 log = logging.getLogger("parley.mail")
 BACKOFF_MAX = 3600.0  # seconds between retries at most
 DEV_MAIL_KEPT = 50
-# Rows that ask for a link (sent at once, made at send time) rather than report a message.
-LINK_KINDS = (NotificationKind.PASSWORD_RESET, NotificationKind.VERIFY_EMAIL)
+# Rows sent at once in an e-mail of their own, rather than reporting a message: a link (made
+# at send time) or the notice that the password was changed.
+LINK_KINDS = (NotificationKind.PASSWORD_RESET, NotificationKind.VERIFY_EMAIL,
+              NotificationKind.PASSWORD_CHANGED)
 
 # The oldest pending row whose batching delay has passed picks the user; locking it (and
 # skipping rows another process holds) makes each batch one process's at a time.
@@ -42,7 +49,7 @@ CLAIM_USER = """
 SELECT n.user_id FROM notifications n JOIN users u ON u.id = n.user_id
 WHERE n.status = 'pending' AND n.not_before <= now()
   AND n.created_at <= now() - make_interval(secs => CASE
-        WHEN n.kind IN ('password_reset', 'verify_email') THEN 0
+        WHEN n.kind IN ('password_reset', 'verify_email', 'password_changed') THEN 0
         ELSE coalesce(u.notify_delay_seconds::float8, $1::float8) END)
 ORDER BY n.created_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 """
@@ -130,6 +137,8 @@ class Mailer:
         if NotificationKind.PASSWORD_RESET in kinds:
             link = f"{self.cfg.base_url}/password/reset/{password_reset_token(secret, user)}"
             emails.append(await build_password_reset(user, link, self.cfg))
+        if NotificationKind.PASSWORD_CHANGED in kinds:
+            emails.append(await build_password_changed(user, self.cfg))
         if NotificationKind.VERIFY_EMAIL in kinds:
             token = email_verification_token(secret, user)
             link = f"{self.cfg.base_url}/email/verification/{token}"

@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"
     VERIFY_EMAIL = "verify_email"
+    PASSWORD_CHANGED = "password_changed"  # a notice to the owner, whatever their settings
 
 
 class NotificationStatus(StrEnum):

@@ -42,6 +42,8 @@ class Room(Model):
     last_message_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     archived_at = fields.DatetimeField(null=True)
+    # A public room every account is in: joined at sign-up, and by everyone when it is marked.
+    everyone = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "rooms"

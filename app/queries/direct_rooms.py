@@ -60,13 +60,10 @@ async def find_direct_room(user_ids: Iterable[int]) -> Room | None:
 
 
 async def contacts_of(user: User) -> list[User]:
-    """People I share a public or private room with, alphabetical (whom I may message)."""
-    my_rooms = Membership.filter(user_id=user.id, room__archived_at=None,
-                                 room__kind__in=(RoomKind.PUBLIC, RoomKind.PRIVATE)) \
-        .values("room_id")
-    ids = await Membership.filter(room_id__in=Subquery(my_rooms)).exclude(user_id=user.id) \
-        .distinct().values_list("user_id", flat=True)
-    return await User.filter(id__in=list(ids)).order_by("username_key")
+    """Everyone I may message: every active person on the instance but me, alphabetical
+    (never a webhook's bot, never a deactivated account)."""
+    return await User.filter(is_bot=False, deactivated_at=None).exclude(id=user.id) \
+        .order_by("username_key")
 
 
 async def has_earlier_messages(room: Room, membership: Membership) -> bool:

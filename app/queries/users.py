@@ -1,4 +1,4 @@
-"""Finding people by name (for the invite field's suggestions)."""
+"""Finding people by name (the invite field's suggestions, the composer's @-autocomplete)."""
 
 from __future__ import annotations
 

@@ -40,6 +40,7 @@ class Connection[S]:
     room_id: int | None
     session_id: str | None = None  # the log-in session (one browser) the socket belongs to
     rooms: dict[int, S] = field(default_factory=dict)
+    session_digest: str = ""  # secret_digest() of the login session the socket was opened with
     pending: list[str] = field(default_factory=list)
     close_code: int | None = None
     # Set by the socket's pump while it runs: told when frames are waiting, or when to close.

@@ -183,6 +183,9 @@ class AccountChanged(Event):
     kind: ClassVar[str] = "account"
     user_id: int
     signed_out: bool
+    # A password change ends the other sessions only: the digest of the one that stays, whose
+    # sockets stay open ("" closes them all).
+    kept_session: str = ""
 
     @property
     def audience(self) -> Audience:

@@ -1,6 +1,7 @@
 // Page chrome: the sidebar's disclosure button on narrow screens, Escape closing what is
-// open, and the unread count in the tab title (the sum of the sidebar's badges, which the
-// server keeps live with pushed #room-<id>-unread fragments).
+// open, and the count in the tab title: the sum of the sidebar's unread badges (which the
+// server keeps live with pushed #room-<id>-unread fragments) and of the invitations waiting
+// there (#invitations, pushed too). A folded sidebar's button says how many invitations wait.
 
 const PREFIX = /^\(\d+\) /;
 
@@ -33,9 +34,33 @@ function unreadTotal() {
   return total;
 }
 
+function invitationCount() {
+  return document.querySelectorAll(".sidebar #invitations .invitation").length;
+}
+
+// "Rooms", with a badge while invitations wait (said in words to screen readers).
+function refreshToggle(invitations) {
+  const button = toggle();
+  const wanted = invitations ? String(invitations) : "";
+  if (!button || (button.dataset.invitations || "") === wanted) return;
+  button.dataset.invitations = wanted;
+  button.replaceChildren("Rooms");
+  if (!invitations) return;
+  const badge = document.createElement("span");
+  badge.className = "toggle-badge";
+  badge.setAttribute("aria-hidden", "true");
+  badge.textContent = wanted;
+  const said = document.createElement("span");
+  said.className = "visually-hidden";
+  said.textContent = ", " + invitations + " invitation" + (invitations === 1 ? "" : "s");
+  button.append(" ", badge, said);
+}
+
 function refreshTitle() {
   const base = document.title.replace(PREFIX, "");
-  const total = unreadTotal();
+  const invitations = invitationCount();
+  refreshToggle(invitations);
+  const total = unreadTotal() + invitations;
   const wanted = total ? "(" + total + ") " + base : base;
   if (document.title !== wanted) document.title = wanted;
 }

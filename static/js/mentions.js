@@ -1,8 +1,9 @@
 // @-mention autocompletion in the composer, as an ARIA 1.2 combobox: the textarea is the
-// combobox, a listbox of room members pops up under it, ↑/↓ move the active option
+// combobox, a listbox of people pops up under it, ↑/↓ move the active option
 // (aria-activedescendant, so a screen reader reads it), Enter or Tab picks, Escape closes.
 // The names come from the room's member list, which the server keeps live, so a member who
-// joined a minute ago is offered too.
+// joined a minute ago is offered too; then everyone else active on the server whose name
+// starts so (/users/search, the same suggestions as the invite field), members first.
 const LIST_ID = "mention-options";
 const MAX_OPTIONS = 8;
 const TRIGGER = /(^|[^\w@.])@([A-Za-z0-9_.-]{0,31})$/;
@@ -10,6 +11,20 @@ const TRIGGER = /(^|[^\w@.])@([A-Za-z0-9_.-]{0,31})$/;
 function memberNames() {
   return Array.from(document.querySelectorAll(".member-list .member-name"),
     (el) => el.textContent.trim());
+}
+
+const found = new Map();  // prefix -> the server's names for it (one request per prefix)
+
+/** Active people on the server whose names start with `prefix` (never the viewer). */
+async function peopleNamed(prefix) {
+  if (!found.has(prefix)) {
+    found.set(prefix, fetch("/users/search?q=" + encodeURIComponent(prefix), { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : ""))
+      .then((html) => Array.from(new DOMParser().parseFromString("<datalist>" + html + "</datalist>", "text/html")
+        .querySelectorAll("option"), (option) => option.value))
+      .catch(() => { found.delete(prefix); return []; }));
+  }
+  return found.get(prefix);
 }
 
 /** The "@partial" just before the caret, or null. */
@@ -26,7 +41,7 @@ function setUp(textarea) {
   list.id = LIST_ID;
   list.className = "mention-options";
   list.setAttribute("role", "listbox");
-  list.setAttribute("aria-label", "Members to mention");
+  list.setAttribute("aria-label", "People to mention");
   list.hidden = true;
   textarea.after(list);
   textarea.setAttribute("role", "combobox");
@@ -37,14 +52,14 @@ function setUp(textarea) {
   let current = null;
 
   const options = () => Array.from(list.children);
-  const close = () => {
+  const hide = () => {
     list.hidden = true;
     list.replaceChildren();
     active = -1;
-    current = null;
     textarea.setAttribute("aria-expanded", "false");
     textarea.removeAttribute("aria-activedescendant");
   };
+  const close = () => { hide(); current = null; };
   const highlight = (index) => {
     const all = options();
     active = (index + all.length) % all.length;
@@ -64,8 +79,21 @@ function setUp(textarea) {
     current = query(textarea);
     if (!current) { close(); return; }
     const wanted = current.text.toLowerCase();
-    const names = memberNames().filter((n) => n.toLowerCase().startsWith(wanted)).slice(0, MAX_OPTIONS);
-    if (!names.length) { close(); return; }
+    const members = memberNames().filter((n) => n.toLowerCase().startsWith(wanted));
+    show(members);
+    if (!wanted || members.length >= MAX_OPTIONS) return;
+    const asked = current;
+    peopleNamed(wanted).then((people) => {
+      if (current !== asked) return;  // typed on or closed meanwhile
+      const more = people.filter((n) => !members.some((m) => m.toLowerCase() === n.toLowerCase()));
+      if (more.length) show(members.concat(more));
+    });
+  };
+  const show = (all) => {
+    const names = all.slice(0, MAX_OPTIONS);
+    if (!names.length) { hide(); return; }
+    // More names arriving keep the option the arrows had reached.
+    const was = active >= 0 && options()[active] ? options()[active].dataset.name : null;
     list.replaceChildren(...names.map((name, i) => {
       const option = document.createElement("li");
       option.id = LIST_ID + "-" + i;
@@ -77,7 +105,7 @@ function setUp(textarea) {
     }));
     list.hidden = false;
     textarea.setAttribute("aria-expanded", "true");
-    highlight(0);
+    highlight(Math.max(0, names.indexOf(was)));
   };
 
   textarea.addEventListener("input", (evt) => { if (evt.isTrusted) open(); });

@@ -31,6 +31,8 @@ async def test_alice_invites_bob_into_a_private_room_and_mallory_cannot_find_it(
     await bob.goto(f"{base}/rooms")
     await screenshot(bob, "private-invitation")
     await bob.locator(".invitation", has_text=room_name).get_by_role("button", name="Accept").click()
+    await expect(bob.locator("#invitation-outcome")).to_contain_text(f"You joined “{room_name}”.")
+    await bob.locator("#invitation-outcome").get_by_role("link", name="Open it").click()
     await bob.wait_for_url(room_url)
     await _send(bob, "hi alice, thanks for the invite")
     await alice.reload()
