@@ -196,14 +196,13 @@ function trustMark(s, id, trust) {
 function showVerifiedMark(root, s, pins) {
   const heading = root.querySelector("h1");
   if (!heading) return;
-  let mark = heading.querySelector(".verified-mark");
-  if (!mark) {
-    mark = tag("span", "verified-mark", "✓ verified");
-    mark.title = "You compared safety numbers with everyone here";
-    heading.append(" ", mark);
-  }
   const all = s.others.length > 0 && s.others.every((id) => pins.has(id) && pins.get(id).verified);
-  mark.hidden = !all;
+  const mark = heading.querySelector(".verified-mark");
+  if (mark && !all) mark.remove();
+  if (mark || !all) return;
+  const added = tag("span", "verified-mark", "✓ verified");
+  added.title = "You compared safety numbers with everyone here";
+  heading.append(added);
 }
 
 function tag(name, className, text) {
