@@ -20,6 +20,7 @@ from tests.browser.test_private_messages import (
     start_conversation,
 )
 
+PASSPHRASE = "a long enough passphrase"
 REPLACED = "The server holds a key for you that this browser does not have"
 # Everything in this browser's key store, with each CryptoKey replaced by its type's name.
 KEY_STORE = """async () => {
@@ -303,5 +304,45 @@ async def test_a_browser_from_before_pins_trusts_what_it_trusted_and_nothing_mor
                                           timeout=15_000)
     await expect(alice.locator(".message .body")).to_have_text(
         ["before the upgrade", "after the upgrade"])
+    await ctx.close()
+    await team.close()
+
+
+async def test_a_key_published_again_after_a_swap_is_restored_with_the_backup_in_a_new_browser(
+        browser: Browser, live_server: LiveServer) -> None:
+    base = live_server.url
+    team = await make_team(browser, base, "alice", "bob")
+    alice, bob, bob_name = team.pages["alice"], team.pages["bob"], team.names["bob"]
+    for page in (alice, bob):
+        await has_a_key(page)
+    protect = bob.locator("#e2e-banner form[data-state=protect]")
+    await protect.locator("summary").click()
+    await bob.fill("#protect-passphrase", PASSPHRASE)
+    await bob.fill("#protect-confirm", PASSPHRASE)
+    await protect.get_by_role("button", name="Save backup").click()
+    await expect(bob.locator("#e2e-banner")).to_be_hidden(timeout=15_000)
+    await start_conversation(alice, base, bob_name)
+    await send(alice, "sealed to the first row")
+    bobs_key = await current_key(live_server, bob_name)
+    await swap_key_material(live_server, alice, bob_name)
+
+    await bob.goto(f"{base}/rooms")
+    await expect(bob.locator("#e2e-banner [data-state=replaced]")).to_contain_text(REPLACED,
+                                                                                    timeout=15_000)
+    await send(alice, "sealed to the row published again")
+    ctx = await browser.new_context()
+    fresh = await ctx.new_page()
+    await log_in(fresh, base, bob_name)
+    await open_conversation(fresh, base, alice.url)
+    await fresh.fill("#restore-passphrase", PASSPHRASE)
+    await fresh.get_by_role("button", name="Restore my key").click()
+
+    await expect(fresh.locator(".message .body")).to_have_text(
+        ["sealed to the first row", "sealed to the row published again"], timeout=15_000)
+    await expect(fresh.locator("#e2e-banner [data-state=replaced]")).to_be_hidden()
+    kept = (await fresh.evaluate(KEY_STORE))["private-keys"]
+    current = await current_key(live_server, bob_name)
+    assert sorted((r["keyId"], r["publicKey"]) for r in kept) == [
+        (bobs_key["id"], bobs_key["public_key"]), (current["id"], bobs_key["public_key"])]
     await ctx.close()
     await team.close()

@@ -74,19 +74,20 @@ async function keep(id, record) {
   hold(id, record);
 }
 
-// Compare what the server serves as my key `id` with what this browser holds. A key published
-// from here but whose id was never stored (the page was left) is taken back; a key this browser
-// does not hold at all is another browser's (the banner offers to restore it). When the server
-// has other key material under an id this browser holds, it says so and publishes the real key
-// again (once per page). Returns true when it published.
+// Compare what the server serves as my key `id` with what this browser holds. A key pair this
+// browser holds under another id, or published from here but whose id was never stored (the
+// page was left), is kept under this id too; a key this browser does not hold at all is another
+// browser's (the banner offers to restore it). When the server has other key material under an
+// id this browser holds, it says so and publishes the real key again (once per page). Returns
+// true when it published.
 export async function checkOwnKey(id, servedPublicKey) {
   if (!state || !servedPublicKey) return false;
   const privateKey = state.privateKeys.get(id);
   if (!privateKey) {
-    const pending = state.pending;
-    if (pending && pending.publicKey === servedPublicKey) {
-      await keep(id, pending);
-      state.pending = null;
+    const same = heldPair(servedPublicKey);
+    if (same) {
+      await keep(id, same);
+      if (same === state.pending) state.pending = null;
       changed();
     }
     return false;
@@ -111,6 +112,16 @@ export async function checkOwnKey(id, servedPublicKey) {
     await makeKey();  // a key stored before version 2: its public half is unknown here
   }
   return true;
+}
+
+// The key pair this browser holds (published or pending) whose public half is `publicKey`.
+function heldPair(publicKey) {
+  for (const mine of state.publicKeys.values()) {
+    if (mine.public_key === publicKey) {
+      return { privateKey: state.privateKeys.get(mine.id), publicKey, algorithm: mine.algorithm };
+    }
+  }
+  return state.pending && state.pending.publicKey === publicKey ? state.pending : null;
 }
 
 // Make a key pair here, store it, and only then publish it; it becomes the current key.
@@ -204,8 +215,7 @@ async function restore(form) {
   for (const backup of backups) {
     try {
       const key = await unwrapPrivateKey(backup, passphrase);
-      // the public key beside the backup is the server's word: kept only if it is the pair
-      const publicKey = await keyPairMatches(key, backup.public_key) ? backup.public_key : null;
+      const publicKey = await publicHalf(key, [backup.public_key, banner().dataset.publicKey]);
       await keep(backup.id, { privateKey: key, publicKey, algorithm: algorithmOf(key) });
       restored += 1;
     } catch (err) {
@@ -215,6 +225,15 @@ async function restore(form) {
   if (!restored) throw new WrongPassphrase();
   await requestPersistence();
   if (!await checkOwnKey(state.currentKeyId, banner().dataset.publicKey)) changed();
+}
+
+// Which of the public keys the server gave is the public half of `privateKey` (null if none):
+// the server's word is kept only when the key pair check proves it.
+async function publicHalf(privateKey, candidates) {
+  for (const candidate of candidates) {
+    if (candidate && await keyPairMatches(privateKey, candidate)) return candidate;
+  }
+  return null;
 }
 
 function submitting(evt, work) {
