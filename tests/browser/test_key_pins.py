@@ -11,7 +11,7 @@ import asyncpg
 from playwright.async_api import Browser, Page, Request, Route, expect
 
 from app.db import asyncpg_dsn
-from tests.browser.conftest import LiveServer, log_in, sign_up, unique, wait_live
+from tests.browser.conftest import LiveServer, log_in, screenshot, sign_up, unique, wait_live
 from tests.browser.test_private_messages import (
     has_a_key,
     make_team,
@@ -160,6 +160,7 @@ async def test_a_verified_contact_stays_verified_and_a_new_key_of_theirs_is_a_re
     await expect(warning.locator(".was-verified")).to_contain_text(f"You had verified {bob_name}")
     await expect(alice.locator("h1 .verified-mark")).to_be_hidden()
     await expect(alice.locator(".message .body")).to_have_text(["verified and sent"])
+    await screenshot(alice, "direct-verified-key-changed")
     await warning.get_by_role("button", name="I have compared the new safety numbers again").click()
     await alice.locator("#body").press("Enter")
     await expect(alice.locator(".message .body")).to_have_text(

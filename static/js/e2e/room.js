@@ -19,6 +19,7 @@ import { useSession } from "./reader.js";
 
 let current = null;  // {root, session}
 let starting = Promise.resolve();  // the page's first key load (a send waits for it)
+let pinWrites = Promise.resolve();  // pins being saved (a read of the pins waits for them)
 
 function rootEl() {
   return document.querySelector(".room.direct");
@@ -102,6 +103,7 @@ async function showState(root, s) {
 // For each other member with a key: {pin, fingerprint, accepted, verified} of the key the
 // server serves as theirs now.
 async function pinsOf(s) {
+  await pinWrites;
   const pins = new Map();
   for (const id of s.others) {
     const key = s.currentKeyOf(id);
@@ -122,7 +124,7 @@ async function firstPin(s, id, current) {
   const trusted = before && before.owner === id ? before : null;
   const pin = { me: s.me, peer: id, verified: null,
                 fingerprints: trusted ? [await fingerprint(trusted.public_key)] : [] };
-  await savePin(pin);
+  await writePin(pin);
   if (seen !== null) forgetSeenKey(s.me, id);
   return pin;
 }
@@ -141,16 +143,23 @@ function warnChanged(root, s, changed, pins) {
     : "I have compared the safety numbers";
   root.querySelector(".safety").open = true;
   show(root, "key-changed");
-  accept.onclick = async () => {
-    for (const id of changed) {
+  accept.onclick = () => {
+    const writes = changed.map((id) => {
       const { pin, fingerprint: fp } = pins.get(id);
       // accepting a changed key ends a verification: it was of another key
-      await savePin({ ...pin, fingerprints: [...pin.fingerprints, fp], verified: null });
-    }
+      return writePin({ ...pin, fingerprints: [...pin.fingerprints, fp], verified: null });
+    });
     show(root, null);
-    await showSafetyNumbers(root, s, await pinsOf(s));
-    focusComposer();
+    focusComposer();  // a send from here on reads the pins after these writes
+    Promise.all(writes).then(() => pinsOf(s)).then((next) => showSafetyNumbers(root, s, next));
   };
+}
+
+// Save a pin after those being saved; reads of the pins (pinsOf) wait for all of them.
+function writePin(pin) {
+  const write = pinWrites.then(() => savePin(pin));
+  pinWrites = write.catch(() => {});
+  return write;
 }
 
 // One safety number per other member, from my key as this browser holds it and the key the
@@ -186,7 +195,7 @@ function trustMark(s, id, trust) {
   button.type = "button";
   button.title = "After comparing this number with them in person or on a call";
   button.onclick = async () => {
-    await savePin({ ...trust.pin, verified: trust.fingerprint });
+    await writePin({ ...trust.pin, verified: trust.fingerprint });
     await showState(rootEl(), s);
   };
   return button;
