@@ -54,7 +54,7 @@ async function refresh(root, keys) {
   const session = makeSession(root, keys, data);
   current = { root, session };
   await useSession(session, root);
-  await showState(root, session);
+  session.blocked = await showState(root, session);  // what this refresh found, not the DOM's
   return session;
 }
 
@@ -142,7 +142,6 @@ function warnChanged(root, s, changed, pins) {
   accept.textContent = wasVerified.length ? "I have compared the new safety numbers again"
     : "I have compared the safety numbers";
   root.querySelector(".safety").open = true;
-  show(root, "key-changed");
   accept.onclick = () => {
     const writes = changed.map((id) => {
       const { pin, fingerprint: fp } = pins.get(id);
@@ -153,6 +152,7 @@ function warnChanged(root, s, changed, pins) {
     focusComposer();  // a send from here on reads the pins after these writes
     Promise.all(writes).then(() => pinsOf(s)).then((next) => showSafetyNumbers(root, s, next));
   };
+  return show(root, "key-changed");
 }
 
 // Save a pin after those being saved; reads of the pins (pinsOf) wait for all of them.
@@ -230,8 +230,11 @@ async function seal(values) {
     return null;
   }
   const s = await refresh(root, await keysReady());
-  const blocking = root.querySelector(".e2e-state:not([hidden])");
-  if (blocking && blocking.dataset.state !== "checking") return null;  // the panel says why
+  // Decided from this send's own fetch of the keys (another refresh may redraw the panel)
+  if (s.blocked) {
+    show(root, s.blocked);  // the panel says why
+    return null;
+  }
   const mine = s.myCurrent;
   const recipients = s.members.map((id) => (id === s.me ? mine : s.currentKeyOf(id)));
   const envelope = await sealForRoom({
@@ -243,8 +246,10 @@ async function seal(values) {
   return sealedValues;
 }
 
+// Show the panel part for `state` (null: none); returns `state`.
 function show(root, state) {
   root.querySelectorAll(".e2e-state").forEach((el) => { el.hidden = el.dataset.state !== state; });
+  return state;
 }
 
 function notice(text) {
