@@ -63,7 +63,8 @@ async def swap_key_material(live_server: LiveServer, page: Page, username: str) 
     row = await current_key(live_server, username)
     attacker = await page.evaluate("""async (alg) => {
       const keys = await import("/static/js/e2e/keys.js");
-      return (await keys.generateIdentity(alg)).publicKey;
+      window.attackerIdentity = await keys.generateIdentity(alg);  // for a forged message
+      return window.attackerIdentity.publicKey;
     }""", row["algorithm"])
     conn = await database(live_server)
     try:
@@ -126,6 +127,53 @@ async def test_a_key_swapped_under_the_same_id_blocks_the_next_send_and_the_numb
         await expect(page.locator(".message .body")).to_have_text(
             ["before the swap", "after the swap"], timeout=15_000)
     await expect(warning).to_be_hidden()
+    await team.close()
+
+
+# What the server can do with the key it put behind bob's id: seal a message as bob, posted
+# through the real route from a page of bob's (the attacker's identity lives in that page).
+FORGE_AS_OWNER = """async ([roomId, text]) => {
+  const env = await import("/static/js/e2e/envelope.js");
+  const me = document.getElementById("e2e-banner").dataset.me;
+  const data = await (await fetch(`/rooms/${roomId}/keys`)).json();
+  const current = (id) => data.people[String(id)].keys.find(
+    (k) => k.id === data.people[String(id)].current);
+  const clientMsgId = `forged${Date.now()}`;
+  const envelope = await env.sealForRoom({
+    text, myPrivateKey: window.attackerIdentity.privateKey, mine: current(me),
+    recipients: data.members.map(current),
+    context: {room: String(roomId), clientMsgId, senderId: me}});
+  const form = new FormData();
+  form.append("client_msg_id", clientMsgId);
+  form.append("envelope", JSON.stringify(envelope));
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"];
+  const response = await fetch(`/rooms/${roomId}/messages`,
+    {method: "POST", body: form, headers: {"X-CSRF-Token": csrf}});
+  return response.ok;
+}"""
+
+
+async def test_a_message_sealed_with_a_key_not_accepted_for_its_author_says_so(
+        browser: Browser, live_server: LiveServer) -> None:
+    base = live_server.url
+    team = await make_team(browser, base, "alice", "bob")
+    alice, bob, bob_name = team.pages["alice"], team.pages["bob"], team.names["bob"]
+    for page in (alice, bob):
+        await has_a_key(page)
+    await start_conversation(alice, base, bob_name)  # alice's browser meets bob's key
+    await expect(safety_number(alice, bob_name)).to_have_count(1)
+    await send(alice, "hello bob")
+    room_id = int(alice.url.split("/rooms/")[1].split("?")[0].split("#")[0])
+    await swap_key_material(live_server, bob, bob_name)
+
+    assert await bob.evaluate(FORGE_AS_OWNER, [room_id, "forged by the server"]) is True
+    await open_conversation(alice, base, alice.url)  # alice's next visit gets the swapped key
+
+    forged = alice.locator(".message", has_text="forged by the server")
+    await expect(forged.locator(".body")).to_have_text("forged by the server", timeout=15_000)
+    await expect(forged.locator(".unaccepted-sender")).to_contain_text(
+        "Sent with a key this browser has not accepted for them: it may not be from them.")
+    await expect(alice.locator(".unaccepted-sender")).to_have_count(1)  # not on alice's own
     await team.close()
 
 

@@ -73,8 +73,20 @@ function makeSession(root, keys, data) {
   // my keys as this browser holds them, whatever the server says is behind their ids
   for (const [id, mine] of keys.publicKeys) byId.set(id, { ...mine, owner: me });
   const person = (userId) => data.people[String(userId)];
+  const pins = new Map();  // contact id -> promise of their pin (read once per session)
+  const pinOf = (userId) => {
+    if (!pins.has(userId)) pins.set(userId, pinWrites.then(() => loadPin(me, userId)));
+    return pins.get(userId);
+  };
   return {
     me, room: String(data.room_id), privateKeys: keys.privateKeys,
+    // Whether a message from `userId` sealed with `key` came with a key of theirs this browser
+    // has not accepted (never for a contact it has not met yet, nor for me)
+    unacceptedSender: async (userId, key) => {
+      if (String(userId) === me) return false;
+      const pin = await pinOf(String(userId));
+      return Boolean(pin) && !pin.fingerprints.includes(await fingerprint(key.public_key));
+    },
     myCurrent: keys.publicKeys.get(keys.currentKeyId) || null,
     members: data.members.map(String),
     others: data.members.map(String).filter((id) => id !== String(keys.me)),
@@ -116,14 +128,16 @@ async function pinsOf(s) {
   return pins;
 }
 
-// The first pin for a contact: the key this browser trusted before pins existed (the one the
-// server serves under the id it last saw), or else the key served now (trust on first use).
+// The first pin for a contact: the keys this browser trusted before pins existed (those the
+// server serves under the id it last saw and the ids before it), or else the keys served now,
+// their current one and the older ones their earlier messages name (trust on first use).
 async function firstPin(s, id, current) {
   const seen = lastSeenKey(s.me, id);
-  const before = seen === null ? current : s.keyById(seen);
-  const trusted = before && before.owner === id ? before : null;
+  const upTo = seen === null ? current.id : seen;
+  const trusted = (s.person(id).keys || []).filter((key) => key.id <= upTo)
+    .map((key) => s.keyById(key.id)).filter((key) => key && key.owner === id);
   const pin = { me: s.me, peer: id, verified: null,
-                fingerprints: trusted ? [await fingerprint(trusted.public_key)] : [] };
+                fingerprints: await Promise.all(trusted.map((key) => fingerprint(key.public_key))) };
   await writePin(pin);
   if (seen !== null) forgetSeenKey(s.me, id);
   return pin;
