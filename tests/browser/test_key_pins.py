@@ -118,6 +118,7 @@ async def test_a_key_swapped_under_the_same_id_blocks_the_next_send_and_the_numb
                                                                                     timeout=15_000)
     await expect(safety_number(bob, alice_name)).to_have_text(before)
     assert alices_number != before
+    await screenshot(bob, "direct-own-key-replaced")
     # bob's browser published his real key again: a key alice accepted, whatever its new id
     republished = await current_key(live_server, bob_name)
     assert (republished["id"], republished["public_key"]) != (bobs_key["id"], bobs_key["public_key"])
