@@ -22,10 +22,12 @@ class PersonKeys:
 
 @dataclass(frozen=True)
 class KeyState:
-    """What the page tells the browser's key code: my current key, and whether it is backed up."""
+    """What the page tells the browser's key code: my current key (its id and the public key the
+    server holds under it, which the browser checks against its own), and whether it is backed up."""
 
     key_id: int | None
     backed_up: bool
+    public_key: str | None = None
 
 
 async def current_key(user: User) -> PublicKey | None:
@@ -47,11 +49,11 @@ async def keys_of(user: User) -> list[PublicKey]:
 
 
 async def key_state(user: User) -> KeyState:
-    """My current key id (None before my first) and whether its passphrase backup exists."""
+    """My current key (None before my first) and whether its passphrase backup exists."""
     key = await current_key(user)
     if key is None:
         return KeyState(None, False)
-    return KeyState(key.id, await KeyBackup.exists(key_id=key.id))
+    return KeyState(key.id, await KeyBackup.exists(key_id=key.id), key.public_key)
 
 
 async def room_keys(room: Room) -> tuple[list[int], dict[int, PersonKeys]]:

@@ -191,3 +191,29 @@ async def test_every_member_opens_a_group_message_and_nobody_else_does(
                       "outsider": True, "tampered": True, "movedRoom": True,
                       "otherSender": True, "forgedSender": True}
     await page.context.close()
+
+
+async def test_a_fingerprint_names_the_key_material_and_a_pair_check_needs_no_export(
+        browser: Browser, live_server: LiveServer) -> None:
+    page = await crypto_page(browser, live_server)
+
+    result = await page.evaluate("(async () => {" + GROUP + """
+      const p256 = await keys.createIdentity("p256 passphrase 1", "P-256");
+      return {
+        fingerprint: await keys.fingerprint(alice.publicKey),
+        again: await keys.fingerprint(alice.publicKey),
+        other: await keys.fingerprint(bob.publicKey),
+        extractable: alice.privateKey.extractable,
+        ownPair: await keys.keyPairMatches(alice.privateKey, alice.publicKey),
+        otherPair: await keys.keyPairMatches(alice.privateKey, bob.publicKey),
+        p256Pair: await keys.keyPairMatches(p256.privateKey, p256.publicKey),
+        wrongAlgorithm: await keys.keyPairMatches(p256.privateKey, alice.publicKey),
+        zeroPoint: await keys.keyPairMatches(alice.privateKey, keys.toB64url(new Uint8Array(32))),
+      };})()""")
+
+    assert result["fingerprint"] == result["again"] != result["other"]
+    assert len(result["fingerprint"]) == 43  # SHA-256, base64url
+    assert {k: v for k, v in result.items() if k not in ("fingerprint", "again", "other")} == {
+        "extractable": False, "ownPair": True, "otherPair": False, "p256Pair": True,
+        "wrongAlgorithm": False, "zeroPoint": False}
+    await page.context.close()

@@ -250,7 +250,8 @@ async def test_a_key_change_in_a_group_warns_before_the_next_send(
 
     warning = alice.locator("[data-state=key-changed]")
     await expect(warning).to_be_visible(timeout=15_000)
-    await expect(warning).to_contain_text(f"{team.names['carol']}'s key has changed")
+    await expect(warning).to_contain_text(
+        f"{team.names['carol']}'s key changed: verify before sending")
     await expect(alice.locator(".message .body")).to_have_text(["before the change"])
     await expect(alice.locator("#body")).to_have_value("after the change")
     await screenshot(alice, "direct-key-changed")

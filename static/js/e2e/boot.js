@@ -5,16 +5,25 @@
 //   it blocks nothing);
 // - this browser lacks the person's key: the banner offers to restore it from the backup, or
 //   to make a new one.
+// - the server holds a key for the person that this browser does not have (same id, other
+//   key material): a warning, and the browser publishes its real key again (checkOwnKey). A
+//   key the browser does not hold is replaced, never trusted.
+// A new key is stored in IndexedDB (committed) before its public half is published, so a page
+// left at once cannot leave the server with a key no browser kept. My own public key comes
+// from that store, never from the server.
 // Other modules wait for the keys with `keysReady()` and hear of new ones with
 // `onKeysChanged()`. The page tells us the server's view in #e2e-banner's data attributes.
 
-import { backUpIdentity, generateIdentity, preferredAlgorithm, unwrapPrivateKey, WrongPassphrase }
-  from "./keys.js";
-import { loadPrivateKeys, requestPersistence, savePrivateKey } from "./keystore.js";
+import { algorithmOf, backUpIdentity, generateIdentity, keyPairMatches, preferredAlgorithm,
+         unwrapPrivateKey, WrongPassphrase } from "./keys.js";
+import { loadOwnKeys, requestPersistence, saveOwnKey } from "./keystore.js";
 
 const SNOOZE_MS = 24 * 3600 * 1000;
 const listeners = new Set();
-let state = null;      // {me, currentKeyId, backedUp, privateKeys: Map of key id -> CryptoKey}
+// {me, currentKeyId, backedUp, privateKeys: Map of key id -> CryptoKey, publicKeys: Map of key
+//  id -> {id, algorithm, public_key} (mine, from this browser's store), pending: a stored key
+//  not published yet, replaced: the server held a key for me this browser does not have}
+let state = null;
 let ready = null;      // the promise keysReady() returns for the signed-in person
 
 // A refusal meant for the person at the keyboard (shown as is).
@@ -44,23 +53,100 @@ function start() {
 async function load(b) {
   const me = b.dataset.me;
   const currentKeyId = b.dataset.keyId ? Number(b.dataset.keyId) : null;
-  const privateKeys = await loadPrivateKeys(me);
-  state = { me, currentKeyId, backedUp: b.dataset.backedUp === "true", privateKeys };
+  const held = await loadOwnKeys(me);
+  state = { me, currentKeyId, backedUp: b.dataset.backedUp === "true", privateKeys: new Map(),
+            publicKeys: new Map(), pending: held.pending, replaced: false, republished: false };
+  for (const [id, record] of held.keys) hold(id, record);
   if (currentKeyId === null) await makeKey();
+  else await checkOwnKey(currentKeyId, b.dataset.publicKey);
   return state;
 }
 
-// Make a key pair here and publish it; it becomes the person's current key.
+function hold(id, record) {
+  state.privateKeys.set(id, record.privateKey);
+  if (record.publicKey) {
+    state.publicKeys.set(id, { id, algorithm: record.algorithm, public_key: record.publicKey });
+  }
+}
+
+async function keep(id, record) {
+  await saveOwnKey(state.me, id, record);
+  hold(id, record);
+}
+
+// Compare what the server serves as my key `id` with what this browser holds. A key pair this
+// browser holds under another id, or published from here but whose id was never stored (the
+// page was left), is kept under this id too; a key this browser does not hold at all is another
+// browser's (the banner offers to restore it). When the server has other key material under an
+// id this browser holds, it says so and publishes the real key again (once per page). Returns
+// true when it published.
+export async function checkOwnKey(id, servedPublicKey) {
+  if (!state || !servedPublicKey) return false;
+  const privateKey = state.privateKeys.get(id);
+  if (!privateKey) {
+    const same = heldPair(servedPublicKey);
+    if (same) {
+      await keep(id, same);
+      if (same === state.pending) state.pending = null;
+      changed();
+    }
+    return false;
+  }
+  const mine = state.publicKeys.get(id);
+  if (mine && mine.public_key === servedPublicKey) return false;
+  if (!mine && await keyPairMatches(privateKey, servedPublicKey)) {
+    // a key stored before this browser kept public keys: it is the pair, so keep both halves
+    await keep(id, { privateKey, publicKey: servedPublicKey, algorithm: algorithmOf(privateKey) });
+    return false;
+  }
+  state.replaced = true;
+  if (state.republished) {
+    showBanner();
+    return false;
+  }
+  state.republished = true;
+  if (mine) {
+    await publishHeld({ privateKey, publicKey: mine.public_key, algorithm: mine.algorithm });
+    changed();
+  } else {
+    await makeKey();  // a key stored before version 2: its public half is unknown here
+  }
+  return true;
+}
+
+// The key pair this browser holds (published or pending) whose public half is `publicKey`.
+function heldPair(publicKey) {
+  for (const mine of state.publicKeys.values()) {
+    if (mine.public_key === publicKey) {
+      return { privateKey: state.privateKeys.get(mine.id), publicKey, algorithm: mine.algorithm };
+    }
+  }
+  return state.pending && state.pending.publicKey === publicKey ? state.pending : null;
+}
+
+// Make a key pair here, store it, and only then publish it; it becomes the current key.
 async function makeKey() {
-  const identity = await generateIdentity(await preferredAlgorithm());
-  const published = await postForm(banner().dataset.publishUrl,
-    { algorithm: identity.algorithm, public_key: identity.publicKey });
-  await savePrivateKey(state.me, published.id, identity.privateKey);
-  state.privateKeys.set(published.id, identity.privateKey);
-  state.currentKeyId = published.id;
+  let record = state.pending;  // stored but never published: the page was left in between
+  if (!record) {
+    const identity = await generateIdentity(await preferredAlgorithm());
+    record = { privateKey: identity.privateKey, publicKey: identity.publicKey,
+               algorithm: identity.algorithm };
+    await saveOwnKey(state.me, null, record);
+    state.pending = record;
+  }
+  await publishHeld(record);
+  state.pending = null;
   state.backedUp = false;
   await requestPersistence();
   changed();
+}
+
+// Publish a key pair this browser holds; it becomes the person's current key.
+async function publishHeld(record) {
+  const published = await postForm(banner().dataset.publishUrl,
+    { algorithm: record.algorithm, public_key: record.publicKey });
+  await keep(published.id, record);
+  state.currentKeyId = published.id;
 }
 
 function changed() {
@@ -74,12 +160,14 @@ function showBanner() {
   const have = state.privateKeys.has(state.currentKeyId);
   const snoozed = Number(localStorage.getItem(snoozeName()) || 0) > Date.now();
   let wanted = null;
-  if (!have) wanted = "restore";
+  if (state.replaced) wanted = "replaced";
+  else if (!have) wanted = "restore";
   else if (!state.backedUp && state.privateKeys.get(state.currentKeyId).extractable) wanted = "protect";
   // Only where private messages are read or written (a direct room, the private-messages
-  // pages, the profile): anywhere else it would only push the page around.
+  // pages, the profile): anywhere else it would only push the page around. A key the server
+  // replaced is said everywhere, snoozed or not.
   const matters = document.querySelector(".room.direct, [data-key-prompt]");
-  b.hidden = wanted === null || snoozed || !matters;
+  b.hidden = wanted === null || (wanted !== "replaced" && (snoozed || !matters));
   b.querySelectorAll("[data-state]").forEach((part) => { part.hidden = part.dataset.state !== wanted; });
   wire(b);
 }
@@ -95,6 +183,12 @@ function wire(b) {
       b.hidden = true;
     };
   });
+  b.querySelectorAll("[data-action=dismiss]").forEach((button) => {
+    button.onclick = () => {
+      state.replaced = false;
+      showBanner();
+    };
+  });
   b.querySelectorAll("[data-action=new-key]").forEach((button) => {
     button.onclick = () => run(b.querySelector("[data-state=restore]"), makeKey);
   });
@@ -107,11 +201,12 @@ async function protect(form) {
   }
   const id = state.currentKeyId;
   const privateKey = state.privateKeys.get(id);
-  const algorithm = privateKey.algorithm.name === "X25519" ? "X25519" : "P-256";
+  const algorithm = algorithmOf(privateKey);
   const { backup, privateKey: locked } = await backUpIdentity(privateKey, algorithm, passphrase);
   await postForm(`${banner().dataset.publishUrl}/${id}/backup`, backup);
-  await savePrivateKey(state.me, id, locked);  // from now on only the non-extractable copy
-  state.privateKeys.set(id, locked);
+  const mine = state.publicKeys.get(id);
+  // from now on only the non-extractable copy
+  await keep(id, { privateKey: locked, publicKey: mine ? mine.public_key : null, algorithm });
   state.backedUp = true;
   changed();
 }
@@ -124,8 +219,8 @@ async function restore(form) {
   for (const backup of backups) {
     try {
       const key = await unwrapPrivateKey(backup, passphrase);
-      await savePrivateKey(state.me, backup.id, key);
-      state.privateKeys.set(backup.id, key);
+      const publicKey = await publicHalf(key, [backup.public_key, banner().dataset.publicKey]);
+      await keep(backup.id, { privateKey: key, publicKey, algorithm: algorithmOf(key) });
       restored += 1;
     } catch (err) {
       if (!(err instanceof WrongPassphrase)) throw err;
@@ -133,7 +228,16 @@ async function restore(form) {
   }
   if (!restored) throw new WrongPassphrase();
   await requestPersistence();
-  changed();
+  if (!await checkOwnKey(state.currentKeyId, banner().dataset.publicKey)) changed();
+}
+
+// Which of the public keys the server gave is the public half of `privateKey` (null if none):
+// the server's word is kept only when the key pair check proves it.
+async function publicHalf(privateKey, candidates) {
+  for (const candidate of candidates) {
+    if (candidate && await keyPairMatches(privateKey, candidate)) return candidate;
+  }
+  return null;
 }
 
 function submitting(evt, work) {

@@ -92,6 +92,34 @@ export async function unwrapPrivateKey(backup, passphrase) {
   }
 }
 
+// A key's fingerprint: SHA-256 over its raw public key bytes, base64url. Keys are pinned by it,
+// never by the id the server gave them: a server can keep an id and change what is behind it.
+export async function fingerprint(publicKeyB64) {
+  return toB64url(await subtle.digest("SHA-256", fromB64url(publicKeyB64)));
+}
+
+// The algorithm of a private CryptoKey, as Parley names it.
+export function algorithmOf(privateKey) {
+  return privateKey.algorithm.name === "X25519" ? "X25519" : "P-256";
+}
+
+// Whether `publicKeyB64` is the public half of `privateKey` (which may be non-extractable):
+// a fresh throwaway key pair agrees on one secret with each side only if they are one pair.
+export async function keyPairMatches(privateKey, publicKeyB64) {
+  const algorithm = algorithmOf(privateKey);
+  const params = keyParams(algorithm);
+  try {
+    const probe = await subtle.generateKey(params, false, ["deriveBits"]);
+    const claimed = await importPublicKey(algorithm, publicKeyB64);
+    const bits = (priv, pub) => subtle.deriveBits({ name: params.name, public: pub }, priv, 256);
+    const [a, b] = [new Uint8Array(await bits(privateKey, probe.publicKey)),
+                    new Uint8Array(await bits(probe.privateKey, claimed))];
+    return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  } catch {
+    return false;  // not a key of this algorithm, or a weak point WebCrypto refuses
+  }
+}
+
 // Safety number: SHA-256 over both public keys in sorted order, as 8 groups of 5 digits.
 // Both people see the same digits; a server that swapped a key cannot keep them equal.
 export async function safetyNumber(publicKeyA, publicKeyB) {

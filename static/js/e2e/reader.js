@@ -10,6 +10,7 @@ import { open, openFromRoom } from "./envelope.js";
 
 export const CANNOT_DECRYPT = "cannot decrypt this message";
 export const NOT_FOR_YOU = "Not available to you: sent before you joined this conversation.";
+export const UNACCEPTED_SENDER = "Sent with a key this browser has not accepted for them: it may not be from them. Compare safety numbers.";
 let session = null;
 
 class NotForMe extends Error {}
@@ -34,9 +35,11 @@ async function openMessage(node, s) {
   const body = node.querySelector(".body");
   if (!body) return;
   try {
-    const text = await openEnvelope(JSON.parse(node.dataset.envelope), node.dataset, s);
+    const envelope = JSON.parse(node.dataset.envelope);
+    const text = await openEnvelope(envelope, node.dataset, s);
     await loadShortcodes();  // a failed fetch leaves :shortcodes: as typed
     body.innerHTML = renderMarkdown(text);
+    await markSender(node, body, envelope, s);
     body.classList.remove("encrypted", "undecryptable", "not-for-me");
     body.classList.add("formatted");
     decorate(node);  // a mention of me in the text stands out, as in other rooms
@@ -48,6 +51,19 @@ async function openMessage(node, s) {
     body.classList.add(notForMe ? "not-for-me" : "undecryptable");
     node.dataset.decrypted = notForMe ? "not-for-me" : "failed";
   }
+}
+
+// A message opened with a sender key that is not one this browser accepted for its author
+// says so under the text: the server could have made that key.
+async function markSender(node, body, envelope, s) {
+  const old = node.querySelector(".unaccepted-sender");
+  if (old) old.remove();
+  const sender = envelope.v === 2 ? s.keyById(envelope.sender_key) : null;
+  if (!sender || !s.unacceptedSender || !await s.unacceptedSender(node.dataset.authorId, sender)) return;
+  const note = document.createElement("p");
+  note.className = "unaccepted-sender";
+  note.textContent = UNACCEPTED_SENDER;
+  body.after(note);
 }
 
 function openEnvelope(envelope, d, s) {

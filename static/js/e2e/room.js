@@ -2,18 +2,24 @@
 // room. It loads the members' public keys, hands them to the reader (which opens every
 // sealed message htmx puts on the page), shows safety numbers and who has no key yet, and
 // gives the shared composer its seal step (setSealStep): it returns the form values with the
-// text replaced by a sealed envelope, or null when it must not be sent (a member's key
-// changed and was not confirmed, someone has no key, this browser lacks mine).
+// text replaced by a sealed envelope, or null when it must not be sent (a member's key is not
+// one this browser accepted, someone has no key, this browser lacks mine).
+//
+// Keys are pinned by fingerprint, not by id: the first key seen for a contact is accepted
+// (trust on first use); any other key material, whatever id the server gives it, blocks
+// sending until the person accepts it after comparing safety numbers. My own public key, in
+// safety numbers and in what I seal, is the one this browser holds, never the server's copy.
 
 import { focusComposer, setSealStep, showComposerError } from "../composer.js";
-import { keysReady, onKeysChanged } from "./boot.js";
+import { checkOwnKey, keysReady, onKeysChanged } from "./boot.js";
 import { sealForRoom } from "./envelope.js";
-import { safetyNumber } from "./keys.js";
-import { lastSeenKey, rememberSeenKey } from "./keystore.js";
+import { fingerprint, safetyNumber } from "./keys.js";
+import { forgetSeenKey, lastSeenKey, loadPin, savePin } from "./keystore.js";
 import { useSession } from "./reader.js";
 
 let current = null;  // {root, session}
 let starting = Promise.resolve();  // the page's first key load (a send waits for it)
+let pinWrites = Promise.resolve();  // pins being saved (a read of the pins waits for them)
 
 function rootEl() {
   return document.querySelector(".room.direct");
@@ -40,14 +46,22 @@ async function start(root) {
 
 // Fetch the members' keys again and bring the panel, the reader and the composer up to date.
 async function refresh(root, keys) {
-  const response = await fetch(root.dataset.keysUrl, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`keys: ${response.status}`);
-  const data = await response.json();
+  let data = await fetchKeys(root);
+  const served = data.people[String(keys.me)];
+  const myServed = served && served.current
+    ? served.keys.find((k) => k.id === served.current) : null;
+  if (myServed && await checkOwnKey(myServed.id, myServed.public_key)) data = await fetchKeys(root);
   const session = makeSession(root, keys, data);
   current = { root, session };
   await useSession(session, root);
-  await showState(root, session);
+  session.blocked = await showState(root, session);  // what this refresh found, not the DOM's
   return session;
+}
+
+async function fetchKeys(root) {
+  const response = await fetch(root.dataset.keysUrl, { credentials: "same-origin" });
+  if (!response.ok) throw new Error(`keys: ${response.status}`);
+  return response.json();
 }
 
 function makeSession(root, keys, data) {
@@ -55,10 +69,25 @@ function makeSession(root, keys, data) {
   for (const [userId, person] of Object.entries(data.people)) {
     for (const key of person.keys) byId.set(key.id, { ...key, owner: userId });
   }
+  const me = String(keys.me);
+  // my keys as this browser holds them, whatever the server says is behind their ids
+  for (const [id, mine] of keys.publicKeys) byId.set(id, { ...mine, owner: me });
   const person = (userId) => data.people[String(userId)];
+  const pins = new Map();  // contact id -> promise of their pin (read once per session)
+  const pinOf = (userId) => {
+    if (!pins.has(userId)) pins.set(userId, pinWrites.then(() => loadPin(me, userId)));
+    return pins.get(userId);
+  };
   return {
-    me: String(keys.me), room: String(data.room_id), privateKeys: keys.privateKeys,
-    myCurrent: byId.get(keys.currentKeyId) || null,
+    me, room: String(data.room_id), privateKeys: keys.privateKeys,
+    // Whether a message from `userId` sealed with `key` came with a key of theirs this browser
+    // has not accepted (never for a contact it has not met yet, nor for me)
+    unacceptedSender: async (userId, key) => {
+      if (String(userId) === me) return false;
+      const pin = await pinOf(String(userId));
+      return Boolean(pin) && !pin.fingerprints.includes(await fingerprint(key.public_key));
+    },
+    myCurrent: keys.publicKeys.get(keys.currentKeyId) || null,
     members: data.members.map(String),
     others: data.members.map(String).filter((id) => id !== String(keys.me)),
     person, keyById: (id) => byId.get(Number(id)) || null,
@@ -68,7 +97,8 @@ function makeSession(root, keys, data) {
 
 // What the panel says, in order of what blocks sending.
 async function showState(root, s) {
-  await showSafetyNumbers(root, s);
+  const pins = await pinsOf(s);
+  await showSafetyNumbers(root, s, pins);
   const missing = s.others.filter((id) => !s.currentKeyOf(id));
   if (!s.myCurrent || !s.privateKeys.has(s.myCurrent.id)) return show(root, "no-key-here");
   if (missing.length) {
@@ -77,41 +107,85 @@ async function showState(root, s) {
       `${names.join(", ")} ${names.length === 1 ? "has" : "have"}`;
     return show(root, "missing-keys");
   }
-  const changed = changedMembers(s);
-  if (changed.length) return warnChanged(root, s, changed);
-  for (const id of s.others) rememberSeenKey(s.me, id, s.currentKeyOf(id).id);  // trust on first use
+  const changed = s.others.filter((id) => pins.has(id) && !pins.get(id).accepted);
+  if (changed.length) return warnChanged(root, s, changed, pins);
   return show(root, null);
 }
 
-// Members whose current key is not the one this browser last saw for them.
-function changedMembers(s) {
-  return s.others.filter((id) => {
-    const seen = lastSeenKey(s.me, id);
+// For each other member with a key: {pin, fingerprint, accepted, verified} of the key the
+// server serves as theirs now.
+async function pinsOf(s) {
+  await pinWrites;
+  const pins = new Map();
+  for (const id of s.others) {
     const key = s.currentKeyOf(id);
-    return key && seen !== null && seen !== key.id;
-  });
+    if (!key) continue;
+    const fp = await fingerprint(key.public_key);
+    const pin = await loadPin(s.me, id) || await firstPin(s, id, key);
+    pins.set(id, { pin, fingerprint: fp, accepted: pin.fingerprints.includes(fp),
+                   verified: pin.verified === fp });
+  }
+  return pins;
 }
 
-function warnChanged(root, s, changed) {
-  const names = changed.map((id) => s.person(id).username);
-  root.querySelector(".changed-names").textContent =
-    `${names.join(", ")}${names.length === 1 ? "'s key has changed" : ": their keys have changed"}`;
+// The first pin for a contact: the keys this browser trusted before pins existed (those the
+// server serves under the id it last saw and the ids before it), or else the keys served now,
+// their current one and the older ones their earlier messages name (trust on first use).
+async function firstPin(s, id, current) {
+  const seen = lastSeenKey(s.me, id);
+  const upTo = seen === null ? current.id : seen;
+  const trusted = (s.person(id).keys || []).filter((key) => key.id <= upTo)
+    .map((key) => s.keyById(key.id)).filter((key) => key && key.owner === id);
+  const pin = { me: s.me, peer: id, verified: null,
+                fingerprints: await Promise.all(trusted.map((key) => fingerprint(key.public_key))) };
+  await writePin(pin);
+  if (seen !== null) forgetSeenKey(s.me, id);
+  return pin;
+}
+
+function warnChanged(root, s, changed, pins) {
+  const names = changed.map((id) => `${s.person(id).username}'s key changed`);
+  root.querySelector(".changed-names").textContent = `${names.join(", ")}: verify before sending.`;
+  const wasVerified = changed.filter((id) => pins.get(id).pin.verified);
+  const warning = root.querySelector("[data-state=key-changed]");
+  warning.classList.toggle("danger", wasVerified.length > 0);
+  warning.querySelector(".was-verified").hidden = wasVerified.length === 0;
+  warning.querySelector(".verified-names").textContent =
+    wasVerified.map((id) => s.person(id).username).join(", ");
+  const accept = warning.querySelector("[data-action=accept-keys]");
+  accept.textContent = wasVerified.length ? "I have compared the new safety numbers again"
+    : "I have compared the safety numbers";
   root.querySelector(".safety").open = true;
-  show(root, "key-changed");
-  root.querySelector("[data-action=accept-keys]").onclick = () => {
-    for (const id of s.others) rememberSeenKey(s.me, id, s.currentKeyOf(id).id);
+  accept.onclick = () => {
+    const writes = changed.map((id) => {
+      const { pin, fingerprint: fp } = pins.get(id);
+      // accepting a changed key ends a verification: it was of another key
+      return writePin({ ...pin, fingerprints: [...pin.fingerprints, fp], verified: null });
+    });
     show(root, null);
-    focusComposer();
+    focusComposer();  // a send from here on reads the pins after these writes
+    Promise.all(writes).then(() => pinsOf(s)).then((next) => showSafetyNumbers(root, s, next));
   };
+  return show(root, "key-changed");
 }
 
-async function showSafetyNumbers(root, s) {
+// Save a pin after those being saved; reads of the pins (pinsOf) wait for all of them.
+function writePin(pin) {
+  const write = pinWrites.then(() => savePin(pin));
+  pinWrites = write.catch(() => {});
+  return write;
+}
+
+// One safety number per other member, from my key as this browser holds it and the key the
+// server serves as theirs now (the one a message would be sealed to): if the server swapped
+// either, the two people's numbers differ.
+async function showSafetyNumbers(root, s, pins) {
   const box = root.querySelector(".safety");
   const list = box.querySelector(".safety-numbers");
   const items = [];
   for (const id of s.others) {
     const theirs = s.currentKeyOf(id);
-    if (!theirs || !s.myCurrent) continue;
+    if (!theirs || !s.myCurrent || !pins.has(id)) continue;
     const li = document.createElement("li");
     li.dataset.userId = id;
     const name = document.createElement("span");
@@ -120,11 +194,45 @@ async function showSafetyNumbers(root, s) {
     const code = document.createElement("code");
     code.className = "safety-number";
     code.textContent = await safetyNumber(s.myCurrent.public_key, theirs.public_key);
-    li.append(name, " ", code);
+    li.append(name, " ", code, " ", trustMark(s, id, pins.get(id)));
     items.push(li);
   }
   list.replaceChildren(...items);
   box.hidden = items.length === 0;
+  showVerifiedMark(root, s, pins);
+}
+
+function trustMark(s, id, trust) {
+  if (!trust.accepted) return tag("span", "trust new-key", "new key, not accepted");
+  if (trust.verified) return tag("span", "trust verified", "✓ verified");
+  const button = tag("button", "link-button mark-verified", "Mark as verified");
+  button.type = "button";
+  button.title = "After comparing this number with them in person or on a call";
+  button.onclick = async () => {
+    await writePin({ ...trust.pin, verified: trust.fingerprint });
+    await showState(rootEl(), s);
+  };
+  return button;
+}
+
+// In the header: "✓ verified" once every other member's current key is one I verified.
+function showVerifiedMark(root, s, pins) {
+  const heading = root.querySelector("h1");
+  if (!heading) return;
+  const all = s.others.length > 0 && s.others.every((id) => pins.has(id) && pins.get(id).verified);
+  const mark = heading.querySelector(".verified-mark");
+  if (mark && !all) mark.remove();
+  if (mark || !all) return;
+  const added = tag("span", "verified-mark", "✓ verified");
+  added.title = "You compared safety numbers with everyone here";
+  heading.append(added);
+}
+
+function tag(name, className, text) {
+  const el = document.createElement(name);
+  el.className = className;
+  el.textContent = text;
+  return el;
 }
 
 // The composer's seal step (called by static/js/composer.js for a form with data-sealed).
@@ -136,10 +244,13 @@ async function seal(values) {
     return null;
   }
   const s = await refresh(root, await keysReady());
-  const blocking = root.querySelector(".e2e-state:not([hidden])");
-  if (blocking && blocking.dataset.state !== "checking") return null;  // the panel says why
+  // Decided from this send's own fetch of the keys (another refresh may redraw the panel)
+  if (s.blocked) {
+    show(root, s.blocked);  // the panel says why
+    return null;
+  }
   const mine = s.myCurrent;
-  const recipients = s.members.map((id) => s.currentKeyOf(id));
+  const recipients = s.members.map((id) => (id === s.me ? mine : s.currentKeyOf(id)));
   const envelope = await sealForRoom({
     text: values.body, myPrivateKey: s.privateKeys.get(mine.id), mine, recipients,
     context: { room: s.room, clientMsgId: values.client_msg_id, senderId: s.me },
@@ -149,8 +260,10 @@ async function seal(values) {
   return sealedValues;
 }
 
+// Show the panel part for `state` (null: none); returns `state`.
 function show(root, state) {
   root.querySelectorAll(".e2e-state").forEach((el) => { el.hidden = el.dataset.state !== state; });
+  return state;
 }
 
 function notice(text) {
