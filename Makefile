@@ -12,6 +12,7 @@ run: setup
 test: setup
 	scripts/ensure-chromium
 	scripts/ensure-nginx
+	scripts/ensure-pgbouncer
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

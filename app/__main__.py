@@ -15,7 +15,7 @@ import sys
 
 import uvicorn
 
-from app.db import migrate_database
+from app.db import DatabaseUnavailable, migrate_database
 from app.embedded_pg import embedded_postgres, is_initialised, stop_embedded
 from app.logs import logging_config
 from config.settings import Settings, SettingsError, require_writable
@@ -44,7 +44,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         log.info("Bringing the database schema up to date…")
-        asyncio.run(migrate_database(url))
+        try:
+            asyncio.run(migrate_database(url, pooled=settings.transaction_pooler))
+        except DatabaseUnavailable as exc:
+            sys.exit(f"Parley cannot start: {exc}")
         _serve(settings)
     finally:
         if embedded is not None:
