@@ -3,6 +3,7 @@ DATABASE_URLs carrying libpq's parameters (sslmode=…), as managed PostgreSQL h
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
@@ -83,6 +84,20 @@ async def test_parley_posts_mails_restarts_and_delivers_live_through_a_transacti
 
     for log in (first_run, second_run):
         assert "Traceback" not in log and "ERROR" not in log, log
+
+
+def test_the_posts_generic_plan_is_set_per_transaction_and_does_not_outlive_it(
+        database_server: str, database_url: str) -> None:
+    # One server connection for everyone: what the post sets would be left on it for the next.
+    with pgbouncer(database_server, pool_size=1) as single:
+        child = subprocess.run([sys.executable, "-m", "tests.pooled_steps",
+                                single.url_for(database_url)], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120)
+    assert child.returncode == 0, child.stderr
+    seen = json.loads(child.stdout.strip().splitlines()[-1])
+
+    assert seen["inside"]["pid"] == seen["outside"]["pid"]  # the same server connection
+    assert (seen["inside"]["mode"], seen["outside"]["mode"]) == ("force_generic_plan", "auto")
 
 
 @pytest.mark.parametrize("bus", ["unset", "the pooler"])
