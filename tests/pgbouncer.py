@@ -58,9 +58,10 @@ class PgBouncer:
 
 
 @contextmanager
-def pgbouncer(server_url: str, pool_mode: str = "transaction",
-              pool_size: int = 4) -> Iterator[PgBouncer]:
-    """PgBouncer on a free loopback port in front of `server_url`'s server (any database)."""
+def pgbouncer(server_url: str, pool_mode: str = "transaction", pool_size: int = 4,
+              tls: tuple[Path, Path] | None = None) -> Iterator[PgBouncer]:
+    """PgBouncer on a free loopback port in front of `server_url`'s server (any database);
+    with `tls` (certificate, key files), clients must speak TLS to it."""
     binary = require_pgbouncer()
     parts = urlsplit(server_url)
     socket_dir = dict(parse_qsl(parts.query)).get("host")
@@ -73,6 +74,14 @@ def pgbouncer(server_url: str, pool_mode: str = "transaction",
     folder = Path(tempfile.mkdtemp(prefix="parley-pgbouncer-"))
     port = free_port()
     (folder / "users.txt").write_text(f'"{user}" "{password or ""}"\n')
+    client_tls = ""
+    if tls is not None:
+        shutil.copy(tls[0], folder / "server.crt")
+        shutil.copy(tls[1], folder / "server.key")
+        (folder / "server.key").chmod(0o600)
+        client_tls = (f"client_tls_sslmode = require\n"
+                      f"client_tls_cert_file = {folder / 'server.crt'}\n"
+                      f"client_tls_key_file = {folder / 'server.key'}\n")
     (folder / "pgbouncer.ini").write_text(f"""
 [databases]
 * = host={host} port={parts.port or 5432}
@@ -88,7 +97,7 @@ default_pool_size = {pool_size}
 max_client_conn = 500
 pidfile = {folder / "pgbouncer.pid"}
 logfile = {folder / "pgbouncer.log"}
-""")
+{client_tls}""")
     command = [binary, str(folder / "pgbouncer.ini")]
     if os.getuid() == 0:
         entry = pwd.getpwnam(run_as)

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from app.db import connect_arguments
+from app.db import connect_arguments, database_name
 from config.settings import Settings, SettingsError
+from tests.certificates import loopback_certificates
 from tests.mailbox import SmtpServer
 from tests.pgbouncer import PgBouncer, pgbouncer
 from tests.remote import RemoteUser, bodies_received, wait_registered
@@ -139,6 +140,47 @@ def test_sslmode_require_against_a_server_without_tls_is_one_line_not_a_tracebac
     assert line.startswith("Parley cannot start: cannot connect to DATABASE_URL "
                            f"(postgres@127.0.0.1:{bouncer.port}/")
     assert "SSL" in line
+
+
+@pytest.fixture
+def tls_bouncer(database_server: str, tmp_path: Path) -> Iterator[tuple[PgBouncer, Path]]:
+    """PgBouncer that takes only TLS clients, with a certificate of a CA of our own."""
+    ca, certificate, key = loopback_certificates(tmp_path)
+    with pgbouncer(database_server, tls=(certificate, key)) as running:
+        yield running, ca
+
+
+async def test_sslmode_verify_full_with_the_providers_ca_serves_over_tls(
+        tls_bouncer: tuple[PgBouncer, Path], database_url: str, tmp_path: Path) -> None:
+    bouncer, ca = tls_bouncer
+    env = {"DATABASE_URL": bouncer.url_for(database_url, f"sslmode=verify-full&sslrootcert={ca}"),
+           "DB_POOLER": "transaction", "BUS_URL": database_url, "VAR_DIR": str(tmp_path)}
+    with running_server(env) as (base, _proc):
+        alice = RemoteUser(base, f"alice{uuid.uuid4().hex[:6]}")
+        try:
+            await alice.sign_up()
+            room_id = await alice.create_room("over TLS")
+            await alice.say(room_id, "encrypted on the wire")
+            assert await alice.catch_up(room_id, 0) == ["encrypted on the wire"]
+        finally:
+            await alice.close()
+
+
+def test_a_certificate_of_another_ca_is_refused_in_one_line(
+        tls_bouncer: tuple[PgBouncer, Path], database_url: str, tmp_path: Path) -> None:
+    bouncer, _ca = tls_bouncer
+    (tmp_path / "other").mkdir()
+    stranger, _, _ = loopback_certificates(tmp_path / "other", "Another CA")
+    url = bouncer.url_for(database_url, f"sslmode=verify-full&sslrootcert={stranger}")
+    result = _start({"DATABASE_URL": url, "DB_POOLER": "transaction",
+                     "BUS_URL": database_url}, tmp_path)
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Parley cannot start: cannot connect to DATABASE_URL "
+                           f"(postgres@127.0.0.1:{bouncer.port}/{database_name(database_url)}): "
+                           "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
 
 
 @pytest.mark.parametrize(("query", "expected"), [
