@@ -12,6 +12,7 @@ run: setup
 test: setup
 	scripts/ensure-chromium
 	scripts/ensure-nginx
+	scripts/ensure-pgbouncer
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Style, the layer contract (pyproject.toml [tool.importlinter]) and the types: CI runs it first.

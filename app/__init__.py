@@ -141,7 +141,8 @@ def _register_hooks(app: Quart) -> None:
         settings = settings_of(app)
         if settings.database_url is None:
             raise RuntimeError("no database: set DATABASE_URL or start Parley with `python -m app`")
-        await start_orm(settings.database_url, settings.db_pool_max)
+        await start_orm(settings.database_url, settings.db_pool_max,
+                        pooled=settings.transaction_pooler)
         bus_id = await _take_instance_keys(app)
         await start_realtime(app, settings.bus_url or asyncpg_dsn(settings.database_url),
                              VIEWS, fragment_context(app), namespace=bus_id,

@@ -15,7 +15,7 @@ import sys
 
 import uvicorn
 
-from app.db import migrate_database
+from app.db import DatabaseUnavailable, migrate_database
 from app.embedded_pg import embedded_postgres, is_initialised, stop_embedded
 from app.logs import logging_config
 from config.settings import Settings, SettingsError, require_writable
@@ -42,14 +42,22 @@ def main() -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
     # lets the `finally` below stop the embedded PostgreSQL cleanly (docker stop, systemd).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    refusal = None  # the one line saying why the database cannot be used
     try:
         log.info("Bringing the database schema up to date…")
-        asyncio.run(migrate_database(url))
-        _serve(settings)
+        try:
+            asyncio.run(migrate_database(url, pooled=settings.transaction_pooler))
+        except DatabaseUnavailable as exc:
+            refusal = f"Parley cannot start: {exc}"
+        else:
+            _serve(settings)
     finally:
         if embedded is not None:
             stop_embedded(embedded)
-        log.info("Parley stopped.")
+        if refusal is None:
+            log.info("Parley stopped.")
+    if refusal:
+        sys.exit(refusal)
 
 
 def _serve(settings: Settings) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from quart import Quart, current_app
 
@@ -30,6 +30,18 @@ RUN_AS_UID = 10001  # the container's `parley` user (Dockerfile)
 # Who may sign up after the first account (the values of app.models.SignupPolicy); SIGNUPS
 # fixes one for the instance, unset leaves it to the administrator (join link by default).
 SIGNUP_POLICIES = ("link", "open", "closed")
+# The libpq URL parameters Parley accepts in DATABASE_URL: those asyncpg reads itself, and
+# connect_timeout (which app/db.py hands asyncpg as its own timeout). Any other would reach the
+# server as a setting of the session, which PostgreSQL (or a pooler) refuses at every connect.
+DATABASE_URL_PARAMETERS = (
+    "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl", "sslnegotiation",
+    "ssl_min_protocol_version", "ssl_max_protocol_version", "connect_timeout",
+    "application_name", "options", "target_session_attrs", "host", "port", "dbname", "user",
+    "password", "passfile", "service", "krbsrvname", "gsslib",
+)
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# DB_POOLER: what stands between Parley and PostgreSQL (unset: nothing, or a session pooler).
+DB_POOLERS = ("transaction",)
 
 
 class SettingsError(ValueError):
@@ -54,6 +66,7 @@ class Settings:
     """Everything Parley reads from its environment, with the defaults a fresh checkout runs on."""
 
     database_url: str | None = None  # None: the embedded PostgreSQL under var_dir/pg
+    db_pooler: str | None = None  # "transaction": DATABASE_URL is a transaction-mode pooler
     bus_url: str | None = None  # None: LISTEN/NOTIFY on the database
     host: str = "127.0.0.1"
     port: int = 8000
@@ -110,6 +123,25 @@ class Settings:
         base = (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
         object.__setattr__(self, "base_url", base)
         self.smtp  # noqa: B018 - a bad SMTP_URL fails here, at start, not at the first e-mail
+        self._check_pooler()
+
+    @property
+    def transaction_pooler(self) -> bool:
+        """True when DATABASE_URL leads to a transaction-mode pooler (DB_POOLER=transaction)."""
+        return self.db_pooler == "transaction"
+
+    def _check_pooler(self) -> None:
+        """A pooler that hands each transaction its own server connection cannot carry LISTEN:
+        refuse at start, rather than run with nothing delivered live."""
+        if not self.transaction_pooler:
+            return
+        if self.database_url is None:
+            raise SettingsError("DB_POOLER=transaction needs DATABASE_URL: the pooler's URL")
+        if self.bus_url is None or same_database(self.bus_url, self.database_url):
+            raise SettingsError(
+                "DB_POOLER=transaction: the live bus cannot LISTEN through a transaction "
+                "pooler; set BUS_URL to the database's direct postgres:// URL (past the pooler) "
+                "or to a redis:// URL")
 
     @property
     def media_dir(self) -> Path:
@@ -140,7 +172,7 @@ class Settings:
                 try:
                     values[attribute] = parse(raw)
                 except ValueError as exc:
-                    raise SettingsError(f"{name}={raw!r}: {exc}") from None
+                    raise SettingsError(f"{name}={redacted(raw)!r}: {exc}") from None
         return cls(**values)
 
 
@@ -174,6 +206,55 @@ def parse_smtp_url(url: str | None) -> SmtpTarget | None:
                       username=unquote(parts.username) if parts.username else None,
                       password=unquote(parts.password) if parts.password else None,
                       use_tls=implicit, start_tls=not implicit and not loopback)
+
+
+def same_database(url: str, other: str) -> bool:
+    """True when two postgres URLs name the same server address and database."""
+    def where(raw: str) -> tuple[str | None, int | None, str, str | None]:
+        parts = urlsplit(raw)
+        return (parts.hostname, parts.port, parts.path,
+                dict(parse_qsl(parts.query)).get("host"))
+    return where(url) == where(other)
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a DATABASE_URL (a scheme, a parameter, a value), or None."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "asyncpg"}:
+        return "expected postgres://user:pass@host:5432/db"
+    for name, value in parse_qsl(parts.query, keep_blank_values=True):
+        if name not in DATABASE_URL_PARAMETERS:
+            return (f"unknown parameter {name!r} (Parley takes libpq's "
+                    f"{', '.join(DATABASE_URL_PARAMETERS[:5])}, … listed in README.md)")
+        if name == "sslmode" and value not in SSL_MODES:
+            return f"sslmode={value!r}: expected one of {', '.join(SSL_MODES)}"
+        if name == "connect_timeout" and not value.isdigit():
+            return f"connect_timeout={value!r}: expected a whole number of seconds"
+    return None
+
+
+def _database_url(raw: str) -> str:
+    problem = database_url_problem(raw)
+    if problem:
+        raise ValueError(problem)
+    return raw
+
+
+def _db_pooler(raw: str) -> str | None:
+    value = raw.lower()
+    if value in {"none", "off"}:
+        return None
+    if value not in DB_POOLERS:
+        raise ValueError("expected transaction (or none)")
+    return value
+
+
+def redacted(url: str) -> str:
+    """A URL with its password, if any, replaced by ***: fit for a log line."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -277,7 +358,8 @@ def _host_addresses(raw: str) -> tuple[tuple[str, str], ...]:
 # Environment variable -> (Settings field, parser).
 VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "SECRET_KEY": ("secret_key", _text),
-    "DATABASE_URL": ("database_url", _text),
+    "DATABASE_URL": ("database_url", _database_url),
+    "DB_POOLER": ("db_pooler", _db_pooler),
     "BUS_URL": ("bus_url", _bus_url),
     "HOST": ("host", _text),
     "PORT": ("port", _whole(1, 65535)),

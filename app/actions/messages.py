@@ -16,7 +16,7 @@ from tortoise.exceptions import IntegrityError
 
 from app.actions import envelopes
 from app.actions.message_insert import Posted, post_message
-from app.db import posting_connection
+from app.db import posting
 from app.errors import Conflict, DomainError, InvalidInput
 from app.mail.outbox import enqueue_room_message
 from app.media.images import ImageRejected
@@ -198,8 +198,9 @@ async def _insert_in_one_statement(room_id: int, author: User, client_msg_id: st
     media = attachment = None
     try:
         if stored is None:
-            posted = await post_message(posting_connection(), room_id, author.id,
-                                        client_msg_id, body, None, mentioned, grace, reply_to)
+            async with posting() as conn:
+                posted = await post_message(conn, room_id, author.id, client_msg_id, body, None,
+                                            mentioned, grace, reply_to)
         else:
             async with in_transaction() as conn:
                 media, attachment = await _file_row(stored, room_id, author, conn)

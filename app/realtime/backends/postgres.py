@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from app.db import connect_arguments
 from app.realtime.backends.supervised import SupervisedBackend
 
 BUS_APP_NAME = "parley-bus"  # visible in pg_stat_activity
@@ -21,7 +22,8 @@ class PostgresBusBackend(SupervisedBackend):
     _conn: asyncpg.Connection | None = None
 
     async def _open(self) -> None:
-        conn = await asyncpg.connect(self.url, server_settings={"application_name": BUS_APP_NAME})
+        conn = await asyncpg.connect(**connect_arguments(self.url),
+                                     server_settings={"application_name": BUS_APP_NAME})
         conn.add_termination_listener(self._terminated)
         for channel in self._channels:
             await conn.add_listener(channel, self._notified)
