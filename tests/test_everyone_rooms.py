@@ -20,7 +20,7 @@ async def test_the_first_account_makes_general_which_everyone_who_signs_up_joins
     assert general.everyone and general.owner_id == alice.user_id
     assert {m.user_id for m in await Membership.filter(room_id=general.id)} == \
         {alice.user_id, bob.user_id}
-    assert select_one(page, f"#sidebar-rooms a[href='/rooms/{general.id}'] .room-name") \
+    assert select_one(page, f"#sidebar-rooms a[data-room-id='{general.id}'] .room-name") \
         .text.split() == ["#", "General"]
     assert "You have not joined any rooms yet" not in select_one(page, "#sidebar").text
 
@@ -51,7 +51,7 @@ async def test_a_marked_room_appears_live_in_the_sidebar_of_someone_already_onli
     async with socket(bob) as ws:
         await registered(bob)
         await alice.post(f"/admin/rooms/{room_id}/everyone")
-        frame = await frame_matching(ws, f"#sidebar-rooms a[href='/rooms/{room_id}']")
+        frame = await frame_matching(ws, f"#sidebar-rooms a[data-room-id='{room_id}']")
 
     assert "announcements" in select_one(frame, "#sidebar-rooms").text
 

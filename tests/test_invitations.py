@@ -295,9 +295,9 @@ async def test_accepting_with_htmx_answers_in_place_with_the_sidebar_parts_that_
     assert select_one(html, "#invitations").has_attr("hidden")
     assert select_one(html, "#invitations").get("hx-swap-oob") is None  # the form's own target
     rooms = select_one(html, "#sidebar-rooms[hx-swap-oob]")
-    assert select(str(rooms), f"a[href='/rooms/{private}']")
+    assert select(str(rooms), f"a[data-room-id='{private}']")
     # The room bob is looking at stays marked as the current page.
-    assert select_one(str(rooms), "a[aria-current=page]")["href"] == f"/rooms/{room_id}"
+    assert select_one(str(rooms), "a[aria-current=page]")["href"] == f"/rooms/{room_id}#latest"
     outcome = select_one(html, "#invitation-outcome")
     assert outcome.text.startswith("You joined “leads”.")
     assert select_one(str(outcome), "a")["href"] == f"/rooms/{private}"
@@ -316,7 +316,7 @@ async def test_declining_with_htmx_answers_in_place_and_grants_nothing(alice: Pe
     assert response.status_code == 200
     assert select_one(html, "#invitation-outcome").text == \
         "You declined the invitation to “leads”."
-    assert not select(html, f"a[href='/rooms/{private}']")
+    assert not select(html, f"a[data-room-id='{private}']")
     assert not await Membership.exists(room_id=private, user_id=bob.user_id)
     assert not await Invitation.exists(room_id=private)
 

@@ -30,7 +30,7 @@ async def test_accepting_subscribes_the_open_sockets_to_the_room(alice: Person, 
         await frame_matching(ws, "#invitations")
         page = await (await carol.get("/rooms")).get_data()
         await carol.post(select_one(page, ".invitation form[action$='/acceptance']")["action"])
-        listed = await frame_matching(ws, f"#sidebar-rooms a[href='/rooms/{private_room}']")
+        listed = await frame_matching(ws, f"#sidebar-rooms a[data-room-id='{private_room}']")
 
         await alice.say(private_room, "welcome carol")
 

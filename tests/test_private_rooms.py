@@ -62,9 +62,9 @@ async def test_a_private_room_is_absent_from_public_lists_and_counts(
 
     titles = [t.text for t in select(directory, ".room-title")]
     assert sorted(titles) == ["# General", "# lounge"]  # General: the room everyone is in
-    assert "1 member ·" in select_one(directory, ".room-item:has(a[href='/rooms/"
+    assert "1 member ·" in select_one(directory, ".room-item:has(a[data-room-id='"
                                       f"{public_id}'])").text
-    assert not select(directory, f"a[href='/rooms/{private_room}']")
+    assert not select(directory, f"a[data-room-id='{private_room}']")
     assert public_id != private_room
 
 
