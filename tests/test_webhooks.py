@@ -7,7 +7,7 @@ import json
 from quart import Quart
 
 from app.actions.direct_rooms import start_direct_room
-from app.models import Message, Notification, NotificationKind, User, Webhook
+from app.models import Membership, Message, Notification, NotificationKind, Room, User, Webhook
 from app.security import CSRF_EXEMPT_ENDPOINTS
 from tests.helpers import Person, select, select_one
 from tests.live import frame_matching, registered, socket
@@ -224,3 +224,45 @@ async def test_webhooks_never_post_into_a_private_conversation(alice: Person, bo
     assert page.status_code == 403 and made.status_code == 403
     assert "private conversations" in select_one(await made.get_data(), ".error-page p").text
     assert await Webhook.all().count() == 0
+
+
+async def test_a_removed_members_webhook_no_longer_posts_into_the_private_room(
+        app: Quart, alice: Person, bob: Person, private_room: int) -> None:
+    path = await _make_webhook(bob, private_room, "bob's script")
+    bot = await User.get(is_bot=True)
+
+    removed = await alice.post(f"/rooms/{private_room}/members/{bob.user_id}/removal")
+    status, body = await _post_json(app, path, {"text": "@alice still listening"})
+
+    assert removed.status_code == 303
+    assert status == 410 and "revoked" in body
+    assert await Message.all().count() == 0
+    assert not await Notification.exists(user_id=alice.user_id)
+    assert not await Membership.exists(room_id=private_room, user_id=bot.id)
+
+
+async def test_a_member_who_leaves_takes_their_webhooks_but_not_the_others(
+        app: Quart, alice: Person, bob: Person, private_room: int) -> None:
+    bobs = await _make_webhook(bob, private_room, "bob's script")
+    alices = await _make_webhook(alice, private_room, "alice's script")
+
+    await bob.post(f"/rooms/{private_room}/membership/deletion")
+
+    assert (await _post_json(app, bobs, {"text": "from bob's"}))[0] == 410
+    assert await _post_json(app, alices, {"text": "from alice's"}) == (200, "ok")
+    page = await (await alice.get(f"/rooms/{private_room}/webhooks")).get_data()
+    assert [n.text for n in select(page, ".webhook .name")] == ["alice's script"]
+
+
+async def test_a_bot_neither_inherits_a_private_room_nor_keeps_it_alive(
+        app: Quart, alice: Person, bob: Person, private_room: int) -> None:
+    path = await _make_webhook(bob, private_room, "left behind")
+    # As an older version left things: bob gone, his webhook's bot still in the room.
+    await Membership.filter(room_id=private_room, user_id=bob.user_id).delete()
+
+    await alice.post(f"/rooms/{private_room}/membership/deletion")
+
+    room = await Room.get(id=private_room)
+    assert room.owner_id is None and room.archived_at is not None
+    assert (await _post_json(app, path, {"text": "anyone?"}))[0] == 410
+    assert not await Membership.exists(room_id=private_room)
