@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from quart import Quart
 
 from app.actions.direct_rooms import start_direct_room
@@ -88,6 +89,28 @@ async def test_bad_payloads_are_refused_in_plain_words(app: Quart, alice: Person
     assert not_json.status_code == 400
     assert (await not_json.get_data(as_text=True)).startswith("invalid_payload:")
     assert a_list[0] == 400 and blank.status_code == 400
+    assert await Message.all().count() == 0
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ('{"text": ' + "[" * 10_000 + "]" * 10_000 + "}", "nested too deeply"),  # < 64 KiB as a form
+    ('{"text": "a\\u0000b"}', "characters we cannot store"),
+    ('{"text": "\\ud800"}', "characters we cannot store"),
+    ('{"text": "hi", "count": 1e400}', "too large"),
+    ('{"text": "hi", "count": NaN}', "not a number JSON allows"),
+], ids=["nested 10,000 deep", "NUL", "lone surrogate", "1e400", "NaN"])
+async def test_payloads_that_crashed_the_hook_are_refused_in_plain_words(
+        app: Quart, alice: Person, room_id: int, body: str, reason: str) -> None:
+    path = await _make_webhook(alice, room_id)
+    client = app.test_client()
+
+    as_json = await client.post(path, data=body, headers={"Content-Type": "application/json"})
+    as_form = await client.post(path, form={"payload": body})
+
+    for response in (as_json, as_form):
+        text = await response.get_data(as_text=True)
+        assert response.status_code == 400, text
+        assert text.startswith("invalid_payload:") and reason in text
     assert await Message.all().count() == 0
 
 
