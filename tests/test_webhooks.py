@@ -10,7 +10,7 @@ from quart import Quart
 from app.actions.direct_rooms import start_direct_room
 from app.models import Membership, Message, Notification, NotificationKind, Room, User, Webhook
 from app.security import CSRF_EXEMPT_ENDPOINTS
-from tests.helpers import Person, select, select_one
+from tests.helpers import Person, join_path, select, select_one
 from tests.live import frame_matching, registered, socket
 
 
@@ -289,3 +289,30 @@ async def test_a_bot_neither_inherits_a_private_room_nor_keeps_it_alive(
     assert room.owner_id is None and room.archived_at is not None
     assert (await _post_json(app, path, {"text": "anyone?"}))[0] == 410
     assert not await Membership.exists(room_id=private_room)
+
+
+@pytest.mark.parametrize("name", ["bob", "BOB", " Bob ", "@bob", "\uff42\uff4f\uff42"],
+                         ids=["same", "upper case", "spaced", "at-sign", "fullwidth"])
+async def test_a_webhook_cannot_take_a_persons_name(alice: Person, bob: Person, room_id: int,
+                                                    name: str) -> None:
+    response = await alice.post(f"/rooms/{room_id}/webhooks", {"name": name})
+
+    assert response.status_code == 400
+    assert "Someone here is called" in select_one(await response.get_data(), "#name-error").text
+    assert await Webhook.all().count() == 0
+    assert (await alice.post(f"/rooms/{room_id}/webhooks", {"name": "bob's CI"})).status_code \
+        == 303
+
+
+async def test_nobody_can_sign_up_with_a_bots_name(app: Quart, alice: Person,
+                                                   room_id: int) -> None:
+    await _make_webhook(alice, room_id, "Deploy-Bot")
+    impostor = Person(app, "deploy-bot")
+
+    response = await impostor.post(await join_path(), {
+        "username": "deploy-bot", "email": "impostor@example.com", "password": "long enough pw"})
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), "#username-error").text == \
+        "That username is taken."
+    assert not await User.exists(username_key="deploy-bot")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from app.actions.accounts import person_called
 from app.actions.errors import InvalidInput
 from app.actions.messages import create_message
 from app.mail.config import presence_grace
@@ -28,6 +29,9 @@ async def create_webhook(room: Room, creator: User, name: str) -> tuple[Webhook,
         raise InvalidInput({"name": f"Webhook names can be at most {NAME_MAX} characters."})
     if not name.isprintable():
         raise InvalidInput({"name": "Webhook names cannot hold control characters."})
+    if await person_called(name):
+        raise InvalidInput({"name": f"Someone here is called “{name}”: give the webhook a name "
+                                    "no person goes by, so nobody mistakes its messages."})
     token = secrets.token_urlsafe(32)
     async with in_transaction() as conn:
         # The bot is a User so its messages take the ordinary path; "~" is never in a real
