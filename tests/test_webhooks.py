@@ -316,3 +316,15 @@ async def test_nobody_can_sign_up_with_a_bots_name(app: Quart, alice: Person,
     assert select_one(await response.get_data(), "#username-error").text == \
         "That username is taken."
     assert not await User.exists(username_key="deploy-bot")
+
+
+async def test_a_deactivated_members_webhooks_stop_posting(app: Quart, alice: Person,
+                                                           bob: Person, room_id: int) -> None:
+    path = await _make_webhook(bob, room_id, "bob's script")
+
+    deactivated = await alice.post(f"/admin/users/{bob.user_id}/deactivation")
+    status, body = await _post_json(app, path, {"text": "still here"})
+
+    assert deactivated.status_code == 303
+    assert status == 410 and "revoked" in body
+    assert await Message.all().count() == 0

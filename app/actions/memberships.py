@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
-from app.models import Invitation, Membership, Room, RoomKind, User, Webhook
+from app.actions.webhooks import revoke_room_webhooks
+from app.models import Invitation, Membership, Room, RoomKind, User
 from app.realtime.events import InvitationsChanged, MembersChanged, MembershipChanged
 from app.realtime.publish import in_transaction, publish
 
@@ -22,7 +23,7 @@ async def leave_room(room: Room, user: User) -> Room:
         locked = await Room.select_for_update().using_db(conn).get(id=room.id)
         await Membership.filter(room_id=room.id, user_id=user.id).using_db(conn).delete()
         invitees = await _withdraw_invitations_sent_by(room, user, conn)
-        await _revoke_webhooks(room.id, conn, Q(creator_id=user.id) | Q(bot_id=user.id))
+        await revoke_room_webhooks(room.id, conn, Q(creator_id=user.id) | Q(bot_id=user.id))
         invitees += await _settle_after_departure(locked, user, conn)
         # Every process drops this user's subscription to the room the moment this commits.
         events = [MembershipChanged(user_id=user.id, room_id=room.id, member=False),
@@ -69,7 +70,7 @@ async def _settle_after_departure(room: Room, departed: User,
         # no webhook posts into it (nobody would read it; nobody could revoke it).
         room.archived_at = datetime.now(UTC)
         changed.append("archived_at")
-        await _revoke_webhooks(room.id, conn)
+        await revoke_room_webhooks(room.id, conn)
         invitees = list(await Invitation.filter(room_id=room.id).using_db(conn)
                         .values_list("invitee_id", flat=True))
         await Invitation.filter(room_id=room.id).using_db(conn).delete()
@@ -77,11 +78,3 @@ async def _settle_after_departure(room: Room, departed: User,
         await room.save(update_fields=changed, using_db=conn)
     return invitees
 
-
-async def _revoke_webhooks(room_id: int, conn: BaseDBAsyncClient, *only: Q) -> None:
-    """Revoke the room's live webhooks (those matching `only`) and take their bots out of it."""
-    live = Webhook.filter(*only, room_id=room_id, revoked_at=None).using_db(conn)
-    bots = list(await live.values_list("bot_id", flat=True))
-    if bots:
-        await live.update(revoked_at=datetime.now(UTC))
-        await Membership.filter(room_id=room_id, user_id__in=bots).using_db(conn).delete()

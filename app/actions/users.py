@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from app.actions.accounts import account_changed, revoke_sessions
 from app.actions.errors import Conflict, Forbidden
+from app.actions.webhooks import revoke_room_webhooks
 from app.models import User
 from app.realtime.publish import in_transaction
 
@@ -32,6 +34,8 @@ async def deactivate_user(admin: User, user: User) -> None:
         if not await User.filter(id=user.id, deactivated_at=None).using_db(conn) \
                 .update(deactivated_at=now):
             return  # deactivated already
+        # Their webhooks spoke for them: they stop with the account.
+        await revoke_room_webhooks(None, conn, Q(creator_id=user.id))
     user.deactivated_at = now
     # Sessions end and every process closes this user's sockets (AccountChanged, signed out).
     await revoke_sessions(user.id)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
 from app.actions.accounts import person_called
 from app.actions.errors import InvalidInput
 from app.actions.messages import create_message
@@ -63,3 +66,18 @@ async def revoke_webhook(webhook: Webhook) -> None:
             await webhook.save(update_fields=["revoked_at"], using_db=conn)
             await Membership.filter(room_id=webhook.room_id, user_id=webhook.bot_id) \
                 .using_db(conn).delete()
+
+
+async def revoke_room_webhooks(room_id: int | None, conn: BaseDBAsyncClient, *only: Q) -> None:
+    """Revoke the live webhooks matching `only` (in one room, or in every room for None) and
+    take their bots out of their rooms: a member who leaves, is removed or is deactivated
+    takes their webhooks along, and an archived private room keeps none."""
+    live = Webhook.filter(*only, revoked_at=None).using_db(conn)
+    if room_id is not None:
+        live = live.filter(room_id=room_id)
+    found = await live.values_list("id", "room_id", "bot_id")
+    if found:
+        await Webhook.filter(id__in=[i for i, _, _ in found]).using_db(conn) \
+            .update(revoked_at=datetime.now(UTC))
+        for _, room, bot in found:
+            await Membership.filter(room_id=room, user_id=bot).using_db(conn).delete()
