@@ -131,15 +131,17 @@ async def test_a_used_link_stays_dead_when_the_address_changes_and_comes_back(
     used = await _link_in_mail(smtp, "carol@example.com")
     assert (await carol.post(used)).status_code == 200
 
-    for address in ("carol@elsewhere.example", "carol@example.com"):  # A → B → A
-        await carol.post("/profile/email", {"email": address, "password": PASSWORD})
+    await carol.post("/profile/email", {"email": "carol@elsewhere.example", "password": PASSWORD})
+    await _link_in_mail(smtp, "carol@elsewhere.example")  # B's link is out: A will get its own
+    await carol.post("/profile/email", {"email": "carol@example.com", "password": PASSWORD})
     replayed = await carol.post(used)
 
     assert replayed.status_code == 404
     assert "already used" in select_one(await replayed.get_data(), ".error-page p").text
     assert (await User.get(id=carol.user_id)).email_verified_at is None
-    await eventually(lambda: len(smtp.inbox.to("carol@example.com")) == 2)
-    fresh = select_one(smtp.inbox.to("carol@example.com")[1].html, "a.verify")["href"]
+    # A fresh link comes (made when it is sent, for the address as it is then) and works.
+    await eventually(lambda: len(smtp.inbox.to("carol@example.com")) >= 2)
+    fresh = select_one(smtp.inbox.to("carol@example.com")[-1].html, "a.verify")["href"]
     assert (await carol.post(fresh.removeprefix("http://parley.test"))).status_code == 200
 
 
