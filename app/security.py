@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from quart import Response, abort, has_request_context, request, session, websocket
+from quart_auth import current_user
 
 from app.auth import require_account
 from app.errors import Forbidden, InvalidInput
@@ -259,7 +260,19 @@ async def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    _keep_out_of_caches(response)
     return response
+
+
+def _keep_out_of_caches(response: Response) -> None:
+    """Cache-Control: no-store on whatever a signed-in browser is answered (its pages and
+    fragments show its rooms, messages and name), unless the route chose its own caching
+    (stored files: private, revalidated). Static files and signed-out pages keep theirs, so a
+    shared computer's back button or a proxy never shows one person's page to another."""
+    if "Cache-Control" in response.headers or request.endpoint == "static":
+        return
+    if current_user.auth_id is not None:
+        response.headers["Cache-Control"] = "no-store"
 
 
 def _is_local_address(host: str) -> bool:

@@ -3,6 +3,7 @@ archiving rooms and naming the instance."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,7 +11,8 @@ import pytest
 from quart import Quart
 
 from app.actions.messages import create_message
-from app.actions.users import deactivate_user
+from app.actions.users import NO_LONGER_ADMIN, deactivate_user, set_administrator
+from app.errors import Conflict, Forbidden
 from app.models import Notification, NotificationStatus, Room, Session, User
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
@@ -175,3 +177,46 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
         undo()
         await calm_mailer(app)
         server.stop()
+
+
+async def _two_administrators(alice: Person, bob: Person) -> tuple[User, User]:
+    response = await alice.post(f"/admin/users/{bob.user_id}/administrator")
+    assert response.status_code == 303
+    return await User.get(id=alice.user_id), await User.get(id=bob.user_id)
+
+
+async def _active_administrators() -> list[str]:
+    return [u.username for u in await User.filter(is_admin=True, deactivated_at=None)]
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("demote", "demote"), ("deactivate", "deactivate"), ("demote", "deactivate")])
+async def test_two_administrators_dropping_each_other_at_once_leave_one_in_charge(
+        app: Quart, alice: Person, bob: Person, first: str, second: str) -> None:
+    a, b = await _two_administrators(alice, bob)
+    act = {"demote": lambda admin, other: set_administrator(admin, other, False),
+           "deactivate": deactivate_user}
+
+    # Each action runs in its own transaction, on its own pooled connection, at the same time.
+    async with app.app_context():
+        results = await asyncio.gather(act[first](a, b), act[second](b, a),
+                                       return_exceptions=True)
+
+    refusals = [r for r in results if isinstance(r, Exception)]
+    assert len(refusals) == 1, results
+    [survivor] = await _active_administrators()
+    assert isinstance(refusals[0], Conflict)
+    assert refusals[0].message.startswith(f"{survivor} is the last active administrator")
+
+
+async def test_an_administrator_dropped_meanwhile_can_no_longer_appoint(
+        app: Quart, alice: Person, bob: Person, mallory: Person) -> None:
+    a, b = await _two_administrators(alice, bob)
+    await User.filter(id=a.id).update(is_admin=False)  # bob took alice's role a moment ago
+
+    async with app.app_context():
+        with pytest.raises(Forbidden) as refused:
+            await set_administrator(a, await User.get(id=mallory.user_id), True)
+
+    assert refused.value.message == NO_LONGER_ADMIN
+    assert await _active_administrators() == ["bob"]

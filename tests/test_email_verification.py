@@ -122,3 +122,37 @@ async def test_a_new_link_can_be_asked_for(app: Quart, alice: Person, smtp: Smtp
 
     assert response.status_code == 303
     await eventually(lambda: len(smtp.inbox.to("carol@example.com")) == 2)
+
+
+async def test_a_used_link_stays_dead_when_the_address_changes_and_comes_back(
+        app: Quart, alice: Person, smtp: SmtpServer) -> None:
+    carol = Person(app, "carol")
+    await carol.sign_up(verified=False)
+    used = await _link_in_mail(smtp, "carol@example.com")
+    assert (await carol.post(used)).status_code == 200
+
+    await carol.post("/profile/email", {"email": "carol@elsewhere.example", "password": PASSWORD})
+    await _link_in_mail(smtp, "carol@elsewhere.example")  # B's link is out: A will get its own
+    await carol.post("/profile/email", {"email": "carol@example.com", "password": PASSWORD})
+    replayed = await carol.post(used)
+
+    assert replayed.status_code == 404
+    assert "already used" in select_one(await replayed.get_data(), ".error-page p").text
+    assert (await User.get(id=carol.user_id)).email_verified_at is None
+    # A fresh link comes (made when it is sent, for the address as it is then) and works.
+    await eventually(lambda: len(smtp.inbox.to("carol@example.com")) >= 2)
+    fresh = select_one(smtp.inbox.to("carol@example.com")[-1].html, "a.verify")["href"]
+    assert (await carol.post(fresh.removeprefix("http://parley.test"))).status_code == 200
+
+
+async def test_a_link_sent_before_the_address_went_away_and_back_is_dead_too(
+        app: Quart, alice: Person, smtp: SmtpServer) -> None:
+    carol = Person(app, "carol")
+    await carol.sign_up(verified=False)
+    unused = await _link_in_mail(smtp, "carol@example.com")
+
+    for address in ("carol@elsewhere.example", "carol@example.com"):
+        await carol.post("/profile/email", {"email": address, "password": PASSWORD})
+
+    assert (await carol.post(unused)).status_code == 404
+    assert (await User.get(id=carol.user_id)).email_verified_at is None

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.actions.messages import create_message
-from app.models import Presence, Room, User
+from app.models import Membership, Presence, Room, User
 from app.queries.presence import HEARTBEAT_SECONDS, STALE_AFTER, is_online
 from app.realtime.connections import QUEUE_FRAMES
 from tests.helpers import Person, select, select_one
@@ -332,3 +332,29 @@ async def test_an_image_message_is_pushed_with_its_thumbnail(alice: Person, bob:
     thumb = select_one(frame, ".message .attachment img")
     assert thumb["src"].startswith("/media/") and thumb["width"] and thumb["height"]
     assert select_one(frame, ".message a.attachment")["href"].startswith("/media/")
+
+
+async def test_an_archived_room_hears_no_more_typing(alice: Person, bob: Person,
+                                                     mallory: Person, room_id: int) -> None:
+    await mallory.join(room_id)
+    await alice.say(room_id, "before the archive")
+    async with socket(alice, room_id) as alice_ws, socket(bob, room_id) as bob_ws:
+        await registered(alice)
+        await registered(bob)
+        assert (await alice.post(f"/admin/rooms/{room_id}/archival")).status_code == 303
+
+        await bob_ws.send('{"type": "typing"}')
+        await bob_ws.send('{"type": "read", "seq": 1}')  # handled after the typing ping
+        await eventually(lambda: _read_up_to(bob, room_id, 1))
+        assert (await alice.post(f"/admin/rooms/{room_id}/archival/deletion")).status_code == 303
+        async with socket(mallory, room_id) as mallory_ws:
+            await registered(mallory)
+            await mallory_ws.send('{"type": "typing"}')
+
+            first = await frame_matching(alice_ws, f"#room-{room_id}-typing")
+
+    assert select_one(first, ".typing").text == "mallory is typing…"  # bob's never went out
+
+
+async def _read_up_to(person: Person, room_id: int, seq: int) -> bool:
+    return (await Membership.get(room_id=room_id, user_id=person.user_id)).last_read_seq == seq

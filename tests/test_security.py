@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import replace
+from urllib.parse import quote
 
 import pytest
 from argon2 import extract_parameters, profiles
@@ -89,6 +90,41 @@ async def test_pages_carry_security_headers(alice: Person) -> None:
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+async def test_signed_in_pages_and_fragments_are_never_kept_by_caches(alice: Person,
+                                                                    room_id: int) -> None:
+    await alice.say(room_id, "for members' eyes")
+    paths = ["/rooms", f"/rooms/{room_id}", f"/rooms/{room_id}/messages?after=0", "/profile",
+             "/admin", "/help", f"/rooms/{room_id}/nothing-here"]
+
+    responses = {path: await alice.get(path) for path in paths}
+
+    assert {path: r.headers.get("Cache-Control") for path, r in responses.items()} == \
+        dict.fromkeys(paths, "no-store")
+    assert responses[f"/rooms/{room_id}/nothing-here"].status_code == 404
+
+
+async def test_static_files_and_signed_out_pages_keep_their_caching(app: Quart,
+                                                                   alice: Person) -> None:
+    stranger = Person(app, "stranger")
+
+    static = await alice.get("/static/css/app.css")
+    login = await stranger.get("/login")
+
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")
+    assert login.status_code == 200 and "Cache-Control" not in login.headers
+
+
+@pytest.mark.parametrize("digits", ["\u0664", "\u0969", "\uff14", "\U0001d7dc"],
+                         ids=["Arabic-Indic", "Devanagari", "fullwidth", "mathematical"])
+async def test_ids_written_in_other_scripts_digits_are_not_found(alice: Person, room_id: int,
+                                                                 digits: str) -> None:
+    other = quote("".join(chr(ord(digits) - 4 + int(d)) for d in str(room_id)))
+
+    assert (await alice.get(f"/rooms/{room_id}")).status_code == 200
+    assert (await alice.get(f"/rooms/{other}")).status_code == 404
+    assert (await alice.get(f"/rooms/{room_id}/messages?after={other}")).status_code == 400
 
 
 async def test_a_request_for_a_foreign_host_name_is_refused_saying_why(alice: Person) -> None:

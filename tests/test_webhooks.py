@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from quart import Quart
 
 from app.actions.direct_rooms import start_direct_room
-from app.models import Message, Notification, NotificationKind, User, Webhook
+from app.models import Membership, Message, Notification, NotificationKind, Room, User, Webhook
 from app.security import CSRF_EXEMPT_ENDPOINTS
-from tests.helpers import Person, select, select_one
+from tests.helpers import Person, join_path, select, select_one
 from tests.live import frame_matching, registered, socket
 
 
@@ -88,6 +89,28 @@ async def test_bad_payloads_are_refused_in_plain_words(app: Quart, alice: Person
     assert not_json.status_code == 400
     assert (await not_json.get_data(as_text=True)).startswith("invalid_payload:")
     assert a_list[0] == 400 and blank.status_code == 400
+    assert await Message.all().count() == 0
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ('{"text": ' + "[" * 10_000 + "]" * 10_000 + "}", "nested too deeply"),  # < 64 KiB as a form
+    ('{"text": "a\\u0000b"}', "characters we cannot store"),
+    ('{"text": "\\ud800"}', "characters we cannot store"),
+    ('{"text": "hi", "count": 1e400}', "too large"),
+    ('{"text": "hi", "count": NaN}', "not a number JSON allows"),
+], ids=["nested 10,000 deep", "NUL", "lone surrogate", "1e400", "NaN"])
+async def test_payloads_that_crashed_the_hook_are_refused_in_plain_words(
+        app: Quart, alice: Person, room_id: int, body: str, reason: str) -> None:
+    path = await _make_webhook(alice, room_id)
+    client = app.test_client()
+
+    as_json = await client.post(path, data=body, headers={"Content-Type": "application/json"})
+    as_form = await client.post(path, form={"payload": body})
+
+    for response in (as_json, as_form):
+        text = await response.get_data(as_text=True)
+        assert response.status_code == 400, text
+        assert text.startswith("invalid_payload:") and reason in text
     assert await Message.all().count() == 0
 
 
@@ -224,3 +247,84 @@ async def test_webhooks_never_post_into_a_private_conversation(alice: Person, bo
     assert page.status_code == 403 and made.status_code == 403
     assert "private conversations" in select_one(await made.get_data(), ".error-page p").text
     assert await Webhook.all().count() == 0
+
+
+async def test_a_removed_members_webhook_no_longer_posts_into_the_private_room(
+        app: Quart, alice: Person, bob: Person, private_room: int) -> None:
+    path = await _make_webhook(bob, private_room, "bob's script")
+    bot = await User.get(is_bot=True)
+
+    removed = await alice.post(f"/rooms/{private_room}/members/{bob.user_id}/removal")
+    status, body = await _post_json(app, path, {"text": "@alice still listening"})
+
+    assert removed.status_code == 303
+    assert status == 410 and "revoked" in body
+    assert await Message.all().count() == 0
+    assert not await Notification.exists(user_id=alice.user_id)
+    assert not await Membership.exists(room_id=private_room, user_id=bot.id)
+
+
+async def test_a_member_who_leaves_takes_their_webhooks_but_not_the_others(
+        app: Quart, alice: Person, bob: Person, private_room: int) -> None:
+    bobs = await _make_webhook(bob, private_room, "bob's script")
+    alices = await _make_webhook(alice, private_room, "alice's script")
+
+    await bob.post(f"/rooms/{private_room}/membership/deletion")
+
+    assert (await _post_json(app, bobs, {"text": "from bob's"}))[0] == 410
+    assert await _post_json(app, alices, {"text": "from alice's"}) == (200, "ok")
+    page = await (await alice.get(f"/rooms/{private_room}/webhooks")).get_data()
+    assert [n.text for n in select(page, ".webhook .name")] == ["alice's script"]
+
+
+async def test_a_bot_neither_inherits_a_private_room_nor_keeps_it_alive(
+        app: Quart, alice: Person, bob: Person, private_room: int) -> None:
+    path = await _make_webhook(bob, private_room, "left behind")
+    # As an older version left things: bob gone, his webhook's bot still in the room.
+    await Membership.filter(room_id=private_room, user_id=bob.user_id).delete()
+
+    await alice.post(f"/rooms/{private_room}/membership/deletion")
+
+    room = await Room.get(id=private_room)
+    assert room.owner_id is None and room.archived_at is not None
+    assert (await _post_json(app, path, {"text": "anyone?"}))[0] == 410
+    assert not await Membership.exists(room_id=private_room)
+
+
+@pytest.mark.parametrize("name", ["bob", "BOB", " Bob ", "@bob", "\uff42\uff4f\uff42"],
+                         ids=["same", "upper case", "spaced", "at-sign", "fullwidth"])
+async def test_a_webhook_cannot_take_a_persons_name(alice: Person, bob: Person, room_id: int,
+                                                    name: str) -> None:
+    response = await alice.post(f"/rooms/{room_id}/webhooks", {"name": name})
+
+    assert response.status_code == 400
+    assert "Someone here is called" in select_one(await response.get_data(), "#name-error").text
+    assert await Webhook.all().count() == 0
+    assert (await alice.post(f"/rooms/{room_id}/webhooks", {"name": "bob's CI"})).status_code \
+        == 303
+
+
+async def test_nobody_can_sign_up_with_a_bots_name(app: Quart, alice: Person,
+                                                   room_id: int) -> None:
+    await _make_webhook(alice, room_id, "Deploy-Bot")
+    impostor = Person(app, "deploy-bot")
+
+    response = await impostor.post(await join_path(), {
+        "username": "deploy-bot", "email": "impostor@example.com", "password": "long enough pw"})
+
+    assert response.status_code == 400
+    assert select_one(await response.get_data(), "#username-error").text == \
+        "That username is taken."
+    assert not await User.exists(username_key="deploy-bot")
+
+
+async def test_a_deactivated_members_webhooks_stop_posting(app: Quart, alice: Person,
+                                                           bob: Person, room_id: int) -> None:
+    path = await _make_webhook(bob, room_id, "bob's script")
+
+    deactivated = await alice.post(f"/admin/users/{bob.user_id}/deactivation")
+    status, body = await _post_json(app, path, {"text": "still here"})
+
+    assert deactivated.status_code == 303
+    assert status == 410 and "revoked" in body
+    assert await Message.all().count() == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -40,7 +42,8 @@ async def register_user(username: str, email: str, password: str, join_token: st
     """
     username, email = username.strip(), email.strip()
     errors = _account_errors(username, email, password)
-    if not errors.get("username") and await User.exists(username_key=username.lower()):
+    if not errors.get("username") and (await User.exists(username_key=username.lower())
+                                       or await bot_called(username)):
         errors["username"] = "That username is taken."
     if not await is_first_account():
         refusal = signup_refusal(await get_instance(), signups, join_token)
@@ -68,6 +71,28 @@ async def register_user(username: str, email: str, password: str, join_token: st
     except IntegrityError as exc:  # a concurrent sign-up took the name between check and insert
         raise InvalidInput({"username": "That username is taken."}) from exc
     return user
+
+
+def name_key(name: str) -> str:
+    """A name as compared for sameness: spaces collapsed, compatibility characters folded
+    ("ａｌｉｃｅ" is "alice"), case ignored, a leading "@" dropped. For people it is their
+    `username_key`; a webhook's bot may not take a name whose key is a person's, nor a person
+    a bot's, so nobody reads a bot's message as a person's."""
+    folded = unicodedata.normalize("NFKC", " ".join(name.split())).casefold()
+    return folded.lstrip("@").strip()
+
+
+async def person_called(name: str) -> bool:
+    """True when a person (deactivated or not) goes by `name` (see name_key)."""
+    return await User.exists(username_key=name_key(name)[:32], is_bot=False)
+
+
+async def bot_called(name: str) -> bool:
+    """True when a webhook's bot (revoked or not: its messages stay) goes by `name`."""
+    key = name_key(name)
+    bot_names = cast(list[str], await User.filter(is_bot=True)
+                     .values_list("username", flat=True))  # flat: the values
+    return any(name_key(bot_name) == key for bot_name in bot_names)
 
 
 async def is_first_account(conn: BaseDBAsyncClient | None = None) -> bool:

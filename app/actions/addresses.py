@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tortoise.expressions import F
+
 from app.actions.accounts import EMAIL
 from app.errors import InvalidInput
 from app.mail.outbox import enqueue_email_verification
@@ -13,11 +15,16 @@ from app.security import password_matches
 
 
 async def verify_email(user: User) -> None:
-    """Mark the user's current address as theirs (the caller checked the link's token)."""
+    """Mark the user's current address as theirs (the caller checked the link's token).
+
+    The address's generation moves on, so this link, and any other sent for it, is spent.
+    """
     user.email_verified_at = datetime.now(UTC)
     async with in_transaction() as conn:
-        await User.filter(id=user.id, email=user.email).using_db(conn) \
-            .update(email_verified_at=user.email_verified_at)
+        await User.filter(id=user.id, email=user.email,
+                          email_generation=user.email_generation).using_db(conn) \
+            .update(email_verified_at=user.email_verified_at,
+                    email_generation=F("email_generation") + 1)
         # Links asked for but not sent yet are no longer needed.
         await Notification.filter(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
                                   status=NotificationStatus.PENDING).using_db(conn).delete()
@@ -33,8 +40,10 @@ async def change_email(user: User, email: str, password: str) -> None:
     if email.lower() == user.email.lower() and user.email_verified_at is not None:
         return  # the same, already confirmed address: nothing to do
     user.email, user.email_verified_at = email, None
+    user.email_generation += 1  # links sent for the old address, or for this one before, die
     async with in_transaction() as conn:
-        await user.save(update_fields=["email", "email_verified_at"], using_db=conn)
+        await user.save(update_fields=["email", "email_verified_at", "email_generation"],
+                        using_db=conn)
         await _send_new_link(user, conn)
 
 

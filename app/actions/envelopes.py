@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from typing import Any
 
 from app.errors import InvalidInput
+from app.json_input import UnreadableJson, read_json
 from app.models import KeyAlgorithm
 
 _B64URL = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -35,13 +35,17 @@ CIPHERTEXT_BYTES = (17, 64 * 1024)  # an AES-GCM tag (16) plus at least one byte
 ITERATIONS = (600_000, 10_000_000)
 SEALED_KEY_BYTES = 48  # a 32-byte AES key plus the 16-byte GCM tag
 ENVELOPE_CHARS = 100 * 1024
+ID_MAX = 2**31 - 1  # key ids are PostgreSQL integers
 
 
 def sealed_envelope(value: str | None, members: int) -> dict[str, Any]:
     """A version-2 envelope, checked for shape and for one sealed key per member."""
     try:
-        raw = json.loads(value or "") if len(value or "") <= ENVELOPE_CHARS else None
-    except ValueError:
+        raw = read_json(value or "") if len(value or "") <= ENVELOPE_CHARS else None
+    except UnreadableJson as exc:
+        if value and value.lstrip().startswith("{"):  # an envelope, but a broken one
+            raise InvalidInput({"envelope": f"The encrypted message is malformed: {exc}"}) \
+                from None
         raw = None
     if not isinstance(raw, dict) or raw.get("v") != 2 or not isinstance(raw.get("keys"), list):
         raise InvalidInput({"envelope": "Private messages are encrypted in your browser, "
@@ -99,12 +103,15 @@ def iterations(value: str | int | None) -> int:
 
 
 def key_id(value: str | int | None, field: str) -> int:
-    """A positive key id, or InvalidInput."""
-    try:
-        number = int(value or 0)
-    except (TypeError, ValueError):
+    """A positive key id (a whole number in ASCII digits, within the database's integers),
+    or InvalidInput."""
+    if isinstance(value, str) and value.isascii() and value.isdecimal() and len(value) <= 10:
+        number = int(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
         number = 0
-    if number <= 0:
+    if not 0 < number <= ID_MAX:
         raise InvalidInput({field: f"The {_label(field)} is missing or malformed."})
     return number
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
+
+from app.actions.accounts import person_called
 from app.actions.messages import create_message
 from app.errors import InvalidInput
 from app.mail.config import presence_grace
@@ -28,6 +32,9 @@ async def create_webhook(room: Room, creator: User, name: str) -> tuple[Webhook,
         raise InvalidInput({"name": f"Webhook names can be at most {NAME_MAX} characters."})
     if not name.isprintable():
         raise InvalidInput({"name": "Webhook names cannot hold control characters."})
+    if await person_called(name):
+        raise InvalidInput({"name": f"Someone here is called “{name}”: give the webhook a name "
+                                    "no person goes by, so nobody mistakes its messages."})
     token = secrets.token_urlsafe(32)
     async with in_transaction() as conn:
         # The bot is a User so its messages take the ordinary path; "~" is never in a real
@@ -59,3 +66,18 @@ async def revoke_webhook(webhook: Webhook) -> None:
             await webhook.save(update_fields=["revoked_at"], using_db=conn)
             await Membership.filter(room_id=webhook.room_id, user_id=webhook.bot_id) \
                 .using_db(conn).delete()
+
+
+async def revoke_room_webhooks(room_id: int | None, conn: BaseDBAsyncClient, *only: Q) -> None:
+    """Revoke the live webhooks matching `only` (in one room, or in every room for None) and
+    take their bots out of their rooms: a member who leaves, is removed or is deactivated
+    takes their webhooks along, and an archived private room keeps none."""
+    live = Webhook.filter(*only, revoked_at=None).using_db(conn)
+    if room_id is not None:
+        live = live.filter(room_id=room_id)
+    found = await live.values_list("id", "room_id", "bot_id")
+    if found:
+        await Webhook.filter(id__in=[i for i, _, _ in found]).using_db(conn) \
+            .update(revoked_at=datetime.now(UTC))
+        for _, room, bot in found:
+            await Membership.filter(room_id=room, user_id=bot).using_db(conn).delete()

@@ -94,7 +94,11 @@ def upload_too_large() -> str:
 
 
 class DatabaseIntConverter(IntegerConverter):
-    """`<int:…>` in routes: at most INT_MAX, so a huge id is a 404, not a database error."""
+    """`<int:…>` in routes: ASCII digits only (werkzeug's \\d also matches "٤", which int()
+    reads as 4, so /rooms/٤ served room 4), at most INT_MAX, so a huge id is a 404, not a
+    database error."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = INT_MAX, signed: bool = False) -> None:  # noqa: A002
@@ -107,7 +111,7 @@ def int_arg(name: str, args: MultiDict[str, str] | None = None) -> int | None:
     value = (request.args if args is None else args).get(name, "").strip()
     if not value:
         return None
-    if not value.isdecimal() or len(value) > 10 or int(value) > INT_MAX:
+    if not (value.isascii() and value.isdecimal()) or len(value) > 10 or int(value) > INT_MAX:
         raise InvalidInput({name: f"“{name}” must be a whole number from 0 to {INT_MAX}."})
     return int(value)
 

@@ -7,7 +7,6 @@ plain text, as Slack's are, for the scripts and CI jobs that read them.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from app.access import find_webhook_by_token
 from app.actions.webhooks import post_webhook_message
 from app.errors import DomainError, InvalidInput
+from app.json_input import UnreadableJson, read_json
 from app.security import throttle
 from config.settings import current_settings
 
@@ -72,9 +72,9 @@ async def _payload_text() -> str:
 
 def _json(raw: str) -> dict[str, Any]:
     try:
-        payload = json.loads(raw)
-    except ValueError:
-        abort(400, "invalid_payload: the body is not valid JSON.")
+        payload = read_json(raw)
+    except UnreadableJson as exc:
+        abort(400, f"invalid_payload: {exc}")
     if not isinstance(payload, dict):
         abort(400, 'invalid_payload: send a JSON object like {"text": "..."}.')
     return payload

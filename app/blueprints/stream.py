@@ -88,7 +88,7 @@ class _Pings:
                 and conn.room_id is not None:
             self.last_typing, self.typing = now, True
             await announce_typing(conn.room_id, self.user)
-        elif kind == "read" and isinstance(message.get("seq"), int) and conn.room_id is not None:
+        elif kind == "read" and _is_seq(message.get("seq")) and conn.room_id is not None:
             membership = await membership_in(conn.room_id, self.user.id)
             if membership is not None:
                 await mark_room_read(membership,
@@ -98,6 +98,11 @@ class _Pings:
         """The tab closed: its typing notice goes now rather than when it expires."""
         if self.typing and self.conn.room_id is not None:
             await announce_typing(self.conn.room_id, self.user, stopped=True)
+
+
+def _is_seq(value: Any) -> bool:
+    """A sequence number as a frame carries it: a whole number, not a bool (True == 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 async def _open_connection(user: User, room_id: int | None) -> Socket:

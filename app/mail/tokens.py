@@ -56,7 +56,8 @@ async def user_for_reset_token(secret: str, token: str) -> User | None:
 
 
 def email_verification_token(secret: str, user: User) -> str:
-    """A token for the user's current, unverified address; verifying (or changing it) spends it."""
+    """A token for the user's current, unverified address, as it is now: confirming the address
+    or changing it (even away and back) spends it (`User.email_generation` moves on)."""
     return _verify_serializer(secret).dumps([user.id, _address_fingerprint(user)])
 
 
@@ -78,7 +79,10 @@ def _verify_serializer(secret: str) -> URLSafeTimedSerializer:
 
 
 def _address_fingerprint(user: User) -> str:
-    return hashlib.sha256(user.email.strip().lower().encode()).hexdigest()[:24]
+    address = user.email.strip().lower()
+    if user.email_generation:  # links sent before generations were counted carry only the address
+        address = f"{user.email_generation}:{address}"
+    return hashlib.sha256(address.encode()).hexdigest()[:24]
 
 
 def _reset_serializer(secret: str) -> URLSafeTimedSerializer:

@@ -25,6 +25,9 @@ class User(Model):
     deactivated_at = fields.DatetimeField(null=True)
     # Set when the owner of `email` followed the verification link; cleared when it changes.
     email_verified_at = fields.DatetimeField(null=True)
+    # Counts changes and confirmations of `email`. A verification link carries it, so a link
+    # works once, and never again after the address changes, even back to the same one.
+    email_generation = fields.IntField(default=0, db_default=0)
     # A webhook's identity: it posts messages but has no password, session or e-mail.
     is_bot = fields.BooleanField(default=False, db_default=False)
 

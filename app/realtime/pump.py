@@ -12,7 +12,6 @@ order without holding up the others.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 
 from quart.wrappers.base import ClientDisconnectedError
 
+from app.json_input import UnreadableJson, read_json
 from app.realtime.close_codes import CLOSE_INTERNAL_ERROR, CLOSE_POLICY, CLOSE_TOO_BIG
 from app.realtime.connections import Connection
 
@@ -191,10 +191,15 @@ def _direct_send(ws: Any) -> Send:
 
 
 def parse(data: str | bytes) -> dict[str, Any]:
-    """htmx 2 nests headers under HEADERS, htmx 4 under headers; we read only our own keys."""
+    """htmx 2 nests headers under HEADERS, htmx 4 under headers; we read only our own keys.
+
+    A frame that is not a JSON object we can read (too deep, unstorable text, an infinite
+    number, not JSON at all) is ignored, as an empty message: the socket stays open.
+    """
     try:
-        message = json.loads(data)
-    except (ValueError, TypeError):
+        message = read_json(data)
+    except UnreadableJson as exc:
+        log.info("ignored an unreadable WebSocket frame: %s", exc)
         return {}
     if not isinstance(message, dict):
         return {}
