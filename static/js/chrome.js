@@ -65,12 +65,36 @@ function refreshTitle() {
   if (document.title !== wanted) document.title = wanted;
 }
 
+// On phones a room's members and settings open over it ("Details"), and close again.
+function setDetails(open) {
+  const layout = document.querySelector(".room-layout");
+  const button = document.querySelector(".room-details-toggle");
+  if (!layout || !button) return;
+  layout.classList.toggle("details-open", open);
+  button.setAttribute("aria-expanded", String(open));
+  if (open) document.querySelector(".room-details-close").focus();
+  else button.focus();
+}
+
+document.addEventListener("click", (evt) => {
+  if (!evt.target.closest) return;
+  if (evt.target.closest(".room-details-toggle")) {
+    setDetails(!document.querySelector(".room-layout.details-open"));
+  } else if (evt.target.closest(".room-details-close")) {
+    setDetails(false);
+  }
+});
+
 document.addEventListener("keydown", (evt) => {
   if (evt.key !== "Escape") return;
   const details = evt.target.closest && evt.target.closest("details[open]");
   if (details) {
     details.open = false;
     details.querySelector("summary").focus();
+    return;
+  }
+  if (document.querySelector(".room-layout.details-open")) {
+    setDetails(false);
     return;
   }
   const button = toggle();
