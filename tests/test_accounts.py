@@ -49,6 +49,8 @@ async def test_sign_up_explains_each_bad_field_and_keeps_the_input(app: Quart) -
     assert "at least 8" in select_one(page, "#password-error").text
     assert select_one(page, "input[name=username]")["value"] == "a b<script>"
     assert await User.all().count() == 0
+    # still the instance's first account: the heading keeps saying what it makes
+    assert select_one(page, "h1").text == "Create the administrator account"
 
 
 async def test_login_with_the_right_password_and_a_safe_next(app: Quart, alice: Person) -> None:

@@ -69,8 +69,11 @@ async def _sign_up(join_token: str | None) -> Any:
 
 
 async def _register_page(form: Any, errors: dict[str, str], status: int,
-                         join_token: str | None, first: bool = False,
+                         join_token: str | None, first: bool | None = None,
                          refusal: str | None = None) -> Any:
+    """The sign-up page; a refused first sign-up still says it makes the administrator."""
+    if first is None:
+        first = await is_first_account()
     action = url_for("auth.join", token=join_token) if join_token else url_for("auth.register")
     values = {k: v for k, v in form.items() if k != "password"}
     html = await render_template("auth/register.html", form=values, errors=errors,
