@@ -328,3 +328,18 @@ async def test_a_deactivated_members_webhooks_stop_posting(app: Quart, alice: Pe
     assert deactivated.status_code == 303
     assert status == 410 and "revoked" in body
     assert await Message.all().count() == 0
+
+
+async def test_a_webhooks_bot_in_the_member_list_is_marked_and_offers_no_private_message(
+        alice: Person, bob: Person, room_id: int) -> None:
+    await _make_webhook(bob, room_id, "Deploy bot")
+
+    page = await (await alice.get(f"/rooms/{room_id}")).get_data()
+
+    bot = next(m for m in select(page, ".members .member")
+               if m.select_one(".member-name").text == "Deploy bot")
+    assert bot.select_one(".bot-badge").text == "bot"
+    assert bot.select(".dm-link") == []
+    bob_row = next(m for m in select(page, ".members .member")
+                   if m.select_one(".member-name").text == "bob")
+    assert bob_row.select(".dm-link") != []
