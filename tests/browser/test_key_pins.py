@@ -365,6 +365,7 @@ async def test_a_key_published_again_after_a_swap_is_restored_with_the_backup_in
     alice, bob, bob_name = team.pages["alice"], team.pages["bob"], team.names["bob"]
     for page in (alice, bob):
         await has_a_key(page)
+    await bob.goto(f"{base}/profile")  # where the backup prompt always is
     protect = bob.locator("#e2e-banner form[data-state=protect]")
     await protect.locator("summary").click()
     await bob.fill("#protect-passphrase", PASSPHRASE)

@@ -354,3 +354,24 @@ async def test_an_encrypted_message_gets_the_rooms_formatting_and_never_its_html
         await expect(link).to_have_attribute("target", "_blank")
         assert "pwned" not in await page.title()
     await team.close()
+
+
+async def test_the_backup_prompt_shows_where_private_messages_are_once_a_day_and_on_the_profile(
+        browser: Browser, live_server: LiveServer) -> None:
+    base = live_server.url
+    team = await make_team(browser, base, "alice", "bob")
+    alice = team.pages["alice"]
+    await has_a_key(alice)
+    banner = alice.locator("#e2e-banner")
+    await expect(banner).to_be_hidden()  # a public room: nothing private here
+
+    await alice.goto(f"{base}/dm")
+    await expect(banner).to_be_visible()
+    await alice.goto(f"{base}/dm/{team.names['bob']}")
+    await expect(alice.locator(".start-conversation")).to_be_visible()
+    await expect(banner).to_be_hidden()  # asked once today already, on another page
+    await alice.goto(f"{base}/dm")
+    await expect(banner).to_be_visible()  # the page it was shown on keeps it
+    await alice.goto(f"{base}/profile")
+    await expect(banner).to_be_visible()  # always where keys are managed
+    await team.close()

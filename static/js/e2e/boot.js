@@ -167,7 +167,8 @@ function showBanner() {
   // pages, the profile): anywhere else it would only push the page around. A key the server
   // replaced is said everywhere, snoozed or not.
   const matters = document.querySelector(".room.direct, [data-key-prompt]");
-  b.hidden = wanted === null || (wanted !== "replaced" && (snoozed || !matters));
+  b.hidden = wanted === null || (wanted !== "replaced" && (snoozed || !matters))
+    || (wanted === "protect" && !askedHereToday());
   b.querySelectorAll("[data-state]").forEach((part) => { part.hidden = part.dataset.state !== wanted; });
   wire(b);
 }
@@ -272,6 +273,18 @@ async function postForm(url, fields) {
     throw new Refusal(Object.values(data.errors || {}).join(" ") || "The server refused the key.");
   }
   return data;
+}
+
+// The backup prompt is a nudge, not a nag: once a day, on the first page it shows on (again
+// there, say after a reload), and always on the profile, where keys are managed.
+function askedHereToday() {
+  if (document.querySelector(".profile[data-key-prompt]")) return true;
+  const name = `parley-e2e-banner-asked:${state.me}`;
+  const today = new Date().toDateString();
+  const [day, path] = (localStorage.getItem(name) || "").split("|");
+  if (day === today && path !== location.pathname) return false;
+  localStorage.setItem(name, today + "|" + location.pathname);
+  return true;
 }
 
 function snoozeName() {
