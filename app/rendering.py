@@ -25,6 +25,12 @@ def dom_id(obj: Any, suffix: str = "") -> str:
     return dom_id_for(kind, key, suffix)
 
 
+def message_path(message: Any) -> str:
+    """A message's link: its room's history around it, scrolled to it and highlighted
+    (`?around=` on the room page; `#message-…` is the element, so it works without JavaScript)."""
+    return f"/rooms/{message.room_id}?around={message.seq}#{dom_id(message)}"
+
+
 def dom_id_for(kind: str, key: Any, suffix: str = "") -> str:
     """dom_id for code that holds only a kind and a key (e.g. a room id from a bus event)."""
     return f"{kind}-{key}" + (f"-{suffix}" if suffix else "")
@@ -75,6 +81,7 @@ def register_filters(app: Any) -> None:
     app.jinja_env.globals["dom_id"] = dom_id
     app.jinja_env.globals["REACTIONS"] = REACTIONS
     app.jinja_env.globals["timeline"] = timeline
+    app.jinja_env.globals["message_path"] = message_path
 
 
 def mentions_attribute(body: str) -> str:

@@ -29,7 +29,7 @@ async def test_a_reply_is_stored_and_quotes_its_original_on_the_page(
     assert reply.reply_to_id == original.id
     html = await (await alice.get(f"/rooms/{room_id}")).get_data()
     quote = select_one(html, f"#message-{reply.client_msg_id} .reply-quote")
-    assert quote["href"] == (f"/rooms/{room_id}?before={original.seq + 1}"
+    assert quote["href"] == (f"/rooms/{room_id}?around={original.seq}"
                              f"#message-{original.client_msg_id}")
     assert quote["data-quoted"] == f"message-{original.client_msg_id}"
     assert select_one(str(quote), ".reply-quote-author").text == "bob"

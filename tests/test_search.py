@@ -229,3 +229,18 @@ async def test_a_file_is_found_by_its_name(alice: Person, room_id: int) -> None:
 
 def test_the_words_of_a_query_are_read_from_its_parsed_tree_without_the_ones_left_out() -> None:
     assert search.searched_prefixes("'deploy':* & !'lunch':* & 'it''s':*") == ("deploy", "it's")
+
+
+async def test_a_hit_links_to_its_message_in_the_middle_of_its_history(
+        alice: Person, room_id: int) -> None:
+    for n in range(70):
+        await alice.say(room_id, "needle here" if n == 10 else f"filler {n}")
+    message = await Message.get(room_id=room_id, body="needle here")
+
+    link = select_one(await _search(alice, "?q=needle"), ".search-hit a")["href"]
+    assert link == f"/rooms/{room_id}?around={message.seq}#message-{message.client_msg_id}"
+
+    page = await (await alice.get(link.split("#")[0])).get_data()
+    seqs = [int(a["data-seq"]) for a in select(page, "article.message")]
+    assert message.seq in seqs and seqs[0] < message.seq < seqs[-1]
+    assert select(page, f"#message-{message.client_msg_id}")

@@ -56,7 +56,9 @@ async def create() -> Any:
 async def show(room_id: int) -> Any:
     user = await require_account()
     room, membership = await find_visible_room(user, room_id)
-    return await render_room_page(room, membership, before=int_arg("before"),
+    around = int_arg("around")  # a message's link: the page of history with it in the middle
+    before = around + current_settings().history_page_size // 2 + 1 if around else None
+    return await render_room_page(room, membership, before=before or int_arg("before"),
                                   reply_to=int_arg("reply_to") if membership else None)
 
 

@@ -44,12 +44,14 @@ EXCERPT_CHARS = 240
 # those are ranked and limited. The excerpt is made in Python from what people saw (see
 # excerpt()), so the query returns the stored text and the file's name.
 _CANDIDATES = """
-    (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id, q
+    (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id,
+            m.client_msg_id, q
      FROM messages m, {tsquery} q
      WHERE to_tsvector('simple', m.body) @@ q AND m.deleted_at IS NULL {readable} {filters}
      LIMIT {candidates})
     UNION
-    (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id, q
+    (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id,
+            m.client_msg_id, q
      FROM attachments a JOIN messages m ON m.attachment_id = a.id, {tsquery} q
      WHERE to_tsvector('simple', a.name) @@ q AND m.deleted_at IS NULL {readable} {filters}
      LIMIT {candidates})
@@ -58,7 +60,7 @@ _READABLE = """AND m.room_id IN (
               SELECT id FROM rooms WHERE archived_at IS NULL AND kind <> 'direct' AND (
                   kind = $3 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))"""
 _SQL = """
-SELECT hit.id, hit.seq, hit.room_id, hit.created_at, hit.rank, r.name AS room_name,
+SELECT hit.id, hit.seq, hit.room_id, hit.created_at, hit.rank, r.name AS room_name, hit.client_msg_id,
        u.username AS author, hit.body, a.name AS file_name
 FROM (
     SELECT c.*, ts_rank(to_tsvector('simple', c.body || ' ' || coalesce(
@@ -90,6 +92,7 @@ class SearchHit:
     rank: float
     excerpt: Markup
     file_name: Markup | None = None
+    client_msg_id: str = ""  # the message's element id on the room page (its link's anchor)
 
 
 async def search_messages(user: User, query: str, slots: asyncio.Semaphore,
@@ -144,7 +147,7 @@ def _hit(row: dict[str, Any], prefixes: tuple[str, ...]) -> SearchHit:
     file_name = row["file_name"]
     return SearchHit(row["id"], row["seq"], row["room_id"], row["room_name"], row["author"],
                      row["created_at"], row["rank"], excerpt(plain_text(row["body"]), prefixes),
-                     highlight(file_name, prefixes) if file_name else None)
+                     highlight(file_name, prefixes) if file_name else None, row["client_msg_id"])
 
 
 async def searchable_rooms(user: User) -> list[Room]:

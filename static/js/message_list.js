@@ -150,9 +150,17 @@ function setUpPage() {
   regroup(list);
   refreshTimes(list);
   refreshDays(list);
-  // Where I left off: start at the "New" divider when there is one, else at the newest.
+  // A message's link shows that message; else start where I left off: at the "New" divider
+  // when there is one, else at the newest. (static/js/early.js did the same before the
+  // first frame.)
+  const target = location.hash.startsWith("#message-") &&
+    document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  const linked = target && list.contains(target) ? target : null;
   const divider = document.getElementById("new-messages-divider");
-  if (divider) {
+  if (linked) {
+    linked.scrollIntoView({ block: "center" });
+    following = nearBottom(list);
+  } else if (divider) {
     list.scrollTop += divider.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
     following = nearBottom(list);
   } else {

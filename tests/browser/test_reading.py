@@ -10,6 +10,7 @@ from playwright.async_api import Browser, expect
 from tests.browser.conftest import LiveServer, screenshot, two_members, wait_live
 
 CONTINUED = re.compile(r"\bcontinued\b")
+FIFTH = re.compile(r"^\s*entry 5\s*$")
 
 
 async def test_a_room_opens_at_the_first_unread_under_a_new_divider(
@@ -82,4 +83,27 @@ async def test_without_javascript_a_room_opens_at_its_newest_message(
         await expect(page.locator(".message", has_text="line 39")).to_be_in_viewport()
         await expect(page.locator(".message", has_text="line 0")).not_to_be_in_viewport()
         await screenshot(page, f"no-javascript-room-{width}")
+        await ctx.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js-on", "js-off"])
+async def test_a_message_link_opens_the_room_at_that_message_highlighted(
+        browser: Browser, live_server: LiveServer, javascript: bool) -> None:
+    async with two_members(browser, live_server.url, "links") as pair:
+        for n in range(80):
+            await pair.alice.fill("#body", f"entry {n}")
+            await pair.alice.keyboard.press("Enter")
+        await expect(pair.bob.locator(".message")).to_have_count(80)
+        fifth = pair.bob.locator(".message", has=pair.bob.locator(".body", has_text=FIFTH))
+        seq, element_id = await fifth.get_attribute("data-seq"), await fifth.get_attribute("id")
+        link = f"{pair.room_url}?around={seq}#{element_id}"  # as search hits and quotes link
+        ctx = await browser.new_context(java_script_enabled=javascript,
+                                        storage_state=await pair.bob.context.storage_state())
+        page = await ctx.new_page()
+
+        await page.goto(link)
+
+        target = page.locator(".message", has=page.locator(".body", has_text=FIFTH))
+        await expect(target).to_be_in_viewport()
+        assert await target.evaluate("(el) => el.matches(':target')")
         await ctx.close()
