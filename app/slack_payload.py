@@ -68,14 +68,16 @@ def _field(payload: dict[str, Any], key: str, kind: type) -> Any:
 
 _KIND_NAMES: dict[type, str] = {str: "string", list: "list", dict: "object"}
 
-# Markdown's punctuation that could start a construct (lists and quotes are left as lists
-# and quotes: Slack shows "- item" and "1. step" much the same way).
+# Markdown's punctuation that could start a construct inside a line.
 _SPECIAL = re.compile(r"([\\`*_~\[\]<>&])")
 _FENCE = re.compile(r"```(.*?)```", re.S)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _ANGLE = re.compile(r"<([^<>\n]*)>")
-_BARE_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>]*[^\s<>.,;:!?)'\"*_~]")
+_BARE_URL = re.compile(r"\b(?:https?|ftp)://(?:(?!&[lg]t;)[^\s<>])*(?!&[lg]t;)[^\s<>.,;:!?)'\"*_~]")
 _EMPHASIS = re.compile(r"(?<![\w*_~\\])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+# Slack has no lists: "- item" and "1. step" stay as written, so a list cannot swallow the
+# lines after it.
+_LIST_MARKER = re.compile(r"^(\d*)([-+.)])(?=\s|$)")
 _HELD = re.compile("\x00(\\d+)\x00")
 _MARKS = {"*": "**", "_": "*", "~": "~~"}
 _ROOM_WIDE = {"here", "channel", "everyone"}
@@ -128,7 +130,7 @@ class Mrkdwn:
                     break
             # Up to 3 spaces of indent (nested lists); 4 would make a code block in Markdown.
             indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
-            line = " " * min(indent, 3) + self.inline(line.lstrip(" \t"))
+            line = " " * min(indent, 3) + _LIST_MARKER.sub(r"\1\\\2", self.inline(line.lstrip(" \t")))
             if lines and not quoted and lines[-1].startswith(">"):
                 lines.append("")  # else Markdown would carry the quote on to this line
             lines.append(f"> {line.lstrip()}" if quoted else line)
@@ -170,7 +172,7 @@ class Mrkdwn:
             command = target[1:].split("^")[0]
             if command in _ROOM_WIDE:
                 return room_wide(command)
-            return escape(label or command)
+            return escape(label or command).replace("@", "\\@")  # a user group: no one here
         url = _unescape(target)
         if url.lower().startswith(LINK_SCHEMES):
             return link(label or url, url)
@@ -293,10 +295,12 @@ class Mrkdwn:
             if style.get("code"):
                 return _code_span(text)
             shown = "\n".join(escape(line) for line in text.split("\n"))
+            core = shown.strip()
             for key, mark in (("strike", "~~"), ("italic", "*"), ("bold", "**")):
-                if style.get(key) and shown.strip():
-                    shown = f"{mark}{shown}{mark}"
-            return shown
+                if style.get(key) and core:
+                    core = f"{mark}{core}{mark}"  # markers hug the words, or Markdown ignores them
+            start = len(shown) - len(shown.lstrip())
+            return shown[:start] + core + shown[start + len(shown.strip()):]
         if kind == "link":
             url = _string(piece, "url")
             return link(_string(piece, "text") or url, url) if _linkable(url) else ""
@@ -438,7 +442,7 @@ def _colour_dot(colour: str) -> str:
     red, green, blue = (int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
     high, low = max(red, green, blue), min(red, green, blue)
     if high - low < 0.15:
-        return "⚪" if high > 0.6 else "⚫"
+        return "⚪" if high > 0.4 else "⚫"
     if high == red:
         hue = (60 * (green - blue) / (high - low)) % 360
     elif high == green:
