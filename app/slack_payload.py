@@ -74,12 +74,15 @@ _FENCE = re.compile(r"```(.*?)```", re.S)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _ANGLE = re.compile(r"<([^<>\n]*)>")
 _BARE_URL = re.compile(r"\b(?:https?|ftp)://(?:(?!&[lg]t;)[^\s<>])*(?!&[lg]t;)[^\s<>.,;:!?)'\"*_~]")
-_EMPHASIS = re.compile(r"(?<![\w*_~\\])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+# A span never holds its own marker, so each try stops at the next one (linear, not quadratic).
+_EMPHASIS = re.compile(r"(?<![\w*_~\\])(?:\*(?=\S)([^*]+?)(?<=\S)\*|_(?=\S)([^_]+?)(?<=\S)_"
+                       r"|~(?=\S)([^~]+?)(?<=\S)~)(?![\w*_~])")
+NESTING_MAX = 8  # emphasis in emphasis, lists in lists: deeper is shown as plain text
 # Slack has no lists: "- item" and "1. step" stay as written, so a list cannot swallow the
 # lines after it.
 _LIST_MARKER = re.compile(r"^(\d*)([-+.)])(?=\s|$)")
 _HELD = re.compile("\x00(\\d+)\x00")
-_MARKS = {"*": "**", "_": "*", "~": "~~"}
+_MARKS = ("**", "*", "~~")  # Slack's *bold*, _italic_, ~strike~ in Markdown
 _ROOM_WIDE = {"here", "channel", "everyone"}
 _COLOURS = {"good": "🟢", "warning": "🟡", "danger": "🔴"}
 
@@ -149,13 +152,14 @@ class Mrkdwn:
         line = _BARE_URL.sub(lambda m: hold(link(_unescape(m.group()), _unescape(m.group()))), line)
         return _HELD.sub(lambda m: held[int(m.group(1))], self._emphasis(line))
 
-    def _emphasis(self, text: str) -> str:
+    def _emphasis(self, text: str, depth: int = 0) -> str:
         out: list[str] = []
         last = 0
-        for match in _EMPHASIS.finditer(text):
-            mark = _MARKS[match.group(1)]
+        for match in _EMPHASIS.finditer(text) if depth < NESTING_MAX else ():
+            kind = next(i for i, group in enumerate(match.groups()) if group is not None)
             out.append(escape(_unescape(text[last:match.start()])))
-            out.append(f"{mark}{self._emphasis(match.group(2))}{mark}")
+            inner = self._emphasis(match.group(kind + 1), depth + 1)
+            out.append(f"{_MARKS[kind]}{inner}{_MARKS[kind]}")
             last = match.end()
         out.append(escape(_unescape(text[last:])))
         return "".join(out)
@@ -265,8 +269,8 @@ class Mrkdwn:
             return ""
         return "\n\n".join(part for part in map(self._rich_element, elements) if part)
 
-    def _rich_element(self, element: Any) -> str:
-        if not isinstance(element, dict):
+    def _rich_element(self, element: Any, depth: int = 0) -> str:
+        if not isinstance(element, dict) or depth > NESTING_MAX:
             return ""
         kind = element.get("type")
         children: list[Any] = _list(element, "elements")
@@ -276,7 +280,7 @@ class Mrkdwn:
         if kind == "rich_text_list":
             indent = "  " * min(_int(element.get("indent")), 8)
             ordered = element.get("style") == "ordered"
-            items = [self._rich_element(child) for child in children]
+            items = [self._rich_element(child, depth + 1) for child in children]
             return "\n".join(f"{indent}{f'{n}.' if ordered else '-'} {item.replace(chr(10), ' ')}"
                              for n, item in enumerate(items, 1) if item)
         text = "".join(self._rich_piece(child) for child in children)

@@ -350,3 +350,34 @@ async def test_bodies_that_are_no_payload_are_refused_with_a_hint(app: Quart, al
     assert 'Send {"text": "..."} (any Content-Type)' in await prose.get_data(as_text=True)
     assert bad_form.status_code == 400
     assert await Message.all().count() == 0
+
+
+async def test_hostile_payloads_get_a_plain_answer_never_a_server_error(
+        app: Quart, alice: Person, room_id: int) -> None:
+    path = await _hook_path(alice, room_id)
+    client = app.test_client()
+    nested: dict[str, Any] = {"type": "rich_text_section", "elements": []}
+    for _ in range(400):
+        nested = {"type": "rich_text_list", "elements": [nested]}
+    hostile = {
+        "deep json": "[" * 60_000,
+        "deep blocks": json.dumps({"text": "deep", "blocks": [{"type": "rich_text",
+                                                               "elements": [nested]}]}),
+        "unclosed markers": json.dumps({"text": "*a _b ~c <d `e " * 500}),
+        "odd types": json.dumps({"text": "t", "blocks": [None, 1, {"type": "section", "text": 5,
+                                                                   "fields": "x"}],
+                                 "attachments": [{"color": 3, "ts": "x", "fields": [None]}]}),
+    }
+
+    answers = {}
+    for name, body in hostile.items():
+        response = await client.post(path, data=body, headers={"Content-Type": "application/json"})
+        answers[name] = (response.status_code, (await response.get_data(as_text=True))[:30])
+
+    assert answers == {
+        "deep json": (400, "invalid_payload: the JSON is n"),
+        "deep blocks": (200, "ok"),  # too deep to show: its text, the fallback, is shown
+        "unclosed markers": (200, "ok"),
+        "odd types": (200, "ok"),
+    }
+    assert (await Message.filter(seq=1).get()).body == "deep"

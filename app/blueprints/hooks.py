@@ -85,6 +85,8 @@ def _json(raw: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         abort(400, f"invalid_payload: the body is not valid JSON ({exc.msg} at line {exc.lineno}, "
                    f"column {exc.colno}).")
+    except RecursionError:
+        abort(400, "invalid_payload: the JSON is nested too deeply.")
     if not isinstance(payload, dict):
         abort(400, 'invalid_payload: send a JSON object like {"text": "..."}.')
     return payload
