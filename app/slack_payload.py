@@ -45,8 +45,9 @@ def payload_markdown(payload: dict[str, Any], members: Iterable[str] = ()) -> st
 
     Raises PayloadRefused for wrongly typed fields or a payload with nothing to show.
     """
-    text, blocks, attachments = _field(payload, "text", str), _field(payload, "blocks", list), \
-        _field(payload, "attachments", list)
+    text = _field(payload, "text", str)
+    blocks = _field(payload, "blocks", list)
+    attachments = _field(payload, "attachments", list)
     mrkdwn = Mrkdwn({name.lower() for name in members})
     parts = [mrkdwn.blocks(blocks)] if blocks else []
     if not any(parts) and text:
