@@ -128,7 +128,8 @@ def _parser(*, html_rules: bool = True) -> MarkdownIt:
     if html_rules:
         md.add_render_rule("link_open", _link_open)
         md.add_render_rule("image", _image_as_link)
-        md.core.ruler.push("shortcodes_and_mentions", _shortcodes_and_mentions)
+        # Before text_join: an escaped "\@" is still its own token there, so it starts no mention.
+        md.core.ruler.before("text_join", "shortcodes_and_mentions", _shortcodes_and_mentions)
     return md
 
 

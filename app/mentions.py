@@ -1,10 +1,14 @@
-"""@username mentions: one pattern for highlighting them and for e-mailing those mentioned."""
+"""@username mentions: one pattern for highlighting them and for e-mailing those mentioned.
+
+A backslash before the @ (`\\@name`, Markdown's escape) writes the name without mentioning
+anyone: it shows as "@name" and e-mails nobody.
+"""
 
 from __future__ import annotations
 
 import re
 
-MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})")
+MENTION = re.compile(r"(?<![\w@.\\])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})")
 
 
 def mentioned_names(body: str) -> set[str]:

@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.formatting import render_markdown
+from app.mentions import mentioned_names
 
 ATTACKS = {
     "raw html": "<img src=x onerror=alert(1)><script>alert(2)</script>",
@@ -95,3 +96,13 @@ def test_shortcodes_become_emoji_outside_code_and_mentions_are_marked() -> None:
     assert soup.code.text == ":tada:"
     mention = soup.find("span", class_="mention")
     assert (mention.text, mention["data-username"]) == ("@Bob", "bob")
+
+
+def test_a_backslash_before_the_at_writes_a_name_without_mentioning_anyone() -> None:
+    body = r"ping \@bob and **\@channel**, not @carol"
+
+    soup = BeautifulSoup(str(render_markdown(body)), "html.parser")
+
+    assert soup.p.text == "ping @bob and @channel, not @carol"
+    assert [m["data-username"] for m in soup.find_all("span", class_="mention")] == ["carol"]
+    assert mentioned_names(body) == {"carol"}

@@ -48,7 +48,8 @@ async def test_a_slack_style_json_payload_posts_as_the_bot(app: Quart, alice: Pe
 
     assert (status, body) == (200, "ok")
     message = await Message.get().prefetch_related("author")
-    assert message.body == "Deployed *v1.2* to production" and message.seq == 1
+    # Slack's *bold* is Markdown's **bold**
+    assert message.body == "Deployed **v1.2** to production" and message.seq == 1
     assert message.author.is_bot and message.author.username == "Deploy bot"
     page = await (await alice.get(f"/rooms/{room_id}")).get_data()
     shown = select_one(page, f"article[data-author-id='{message.author_id}']")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -15,6 +16,7 @@ from app.mail.config import presence_grace
 from app.models import Membership, Message, Room, User, Webhook
 from app.realtime.publish import in_transaction
 from app.security import secret_digest
+from app.slack_payload import payload_markdown
 from config.settings import Settings
 
 NAME_MAX = 32
@@ -56,6 +58,19 @@ async def post_webhook_message(webhook: Webhook, text: str, settings: Settings) 
                                    grace=presence_grace(settings))
     await Webhook.filter(id=webhook.id).update(last_used_at=datetime.now(UTC))
     return message
+
+
+async def post_webhook_payload(webhook: Webhook, payload: dict[str, Any],
+                               settings: Settings) -> Message:
+    """Post a Slack payload (mrkdwn text, blocks, attachments) as the Markdown it translates to.
+
+    <@name> mentions only the room's members (app.slack_payload.PayloadRefused if it has
+    nothing to show).
+    """
+    members = await Membership.filter(room_id=webhook.room_id).values_list("user__username",
+                                                                          flat=True)
+    body = payload_markdown(payload, [str(name) for name in members])
+    return await post_webhook_message(webhook, body, settings)
 
 
 async def revoke_webhook(webhook: Webhook) -> None:

@@ -1,5 +1,9 @@
 """The webhook URL scripts POST to: Slack-style payloads in, a bot's message out.
 
+The body is read as Slack reads it: JSON whatever the Content-Type says (scripts and
+alerting tools often send text/plain or curl's form default), Slack's legacy form field
+`payload=<json>`, or a form field `text`. app/slack_payload.py turns it into Markdown.
+
 No session and no CSRF token (security.CSRF_EXEMPT_ENDPOINTS): the secret URL is the
 permission, and it can do one thing only, post a message as its webhook's bot. Answers are
 plain text, as Slack's are, for the scripts and CI jobs that read them.
@@ -14,10 +18,11 @@ from quart import Blueprint, abort, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.access import find_webhook_by_token
-from app.actions.webhooks import post_webhook_message
+from app.actions.webhooks import post_webhook_payload
 from app.errors import DomainError, InvalidInput
 from app.json_input import UnreadableJson, read_json
 from app.security import throttle
+from app.slack_payload import PayloadRefused
 from config.settings import current_settings
 
 blueprint = Blueprint("hooks", __name__)
@@ -32,9 +37,11 @@ async def deliver(token: str) -> Any:
     webhook = await find_webhook_by_token(token)
     if not await throttle(f"webhook:{webhook.id}", POSTS_PER_MINUTE, timedelta(minutes=1)):
         return "rate_limited: at most 60 posts a minute.\n", 429, {**PLAIN, "Retry-After": "60"}
-    text = await _payload_text()
+    payload = await _payload()
     try:
-        await post_webhook_message(webhook, text, current_settings())
+        await post_webhook_payload(webhook, payload, current_settings())
+    except PayloadRefused as exc:
+        return f"{exc.code}: {exc}\n", 400, PLAIN
     except InvalidInput as exc:
         return f"invalid_payload: {exc}\n", 400, PLAIN
     return "ok", 200, PLAIN
@@ -53,21 +60,23 @@ async def plain_refusal(error: DomainError) -> Any:
     return f"{error.message}\n", error.status, PLAIN
 
 
-async def _payload_text() -> str:
-    """`text` from Slack's JSON payload, a form's `payload` JSON, or a plain form field."""
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def _payload() -> dict[str, Any]:
+    """Slack's payload from a JSON body (any content type), a form's `payload`, or `text`."""
     # The app already holds every body to FORM_MAX_BYTES; a webhook's is held to less.
     raw = await request.get_data(cache=True, as_text=False, parse_form_data=False)
     if (request.content_length or 0) > PAYLOAD_MAX_BYTES or len(raw) > PAYLOAD_MAX_BYTES:
         abort(413, f"payload_too_large: at most {PAYLOAD_MAX_BYTES // 1024} KiB.")
-    if request.mimetype == "application/json":
-        payload = _json(raw.decode("utf-8", errors="replace"))
-    else:
+    body = raw.decode("utf-8", errors="replace")
+    if body.lstrip().startswith(("{", "[")) or request.mimetype == "application/json":
+        return _json(body)
+    if request.mimetype in FORMS:
         form = await request.form
-        payload = _json(form["payload"]) if "payload" in form else {"text": form.get("text")}
-    text = payload.get("text")
-    if not isinstance(text, str) or not text.strip():
-        abort(400, 'no_text: send {"text": "..."} as JSON, or a form field named text.')
-    return text
+        return _json(form["payload"]) if "payload" in form else {"text": form.get("text")}
+    abort(400, 'invalid_payload: the body is not JSON. Send {"text": "..."} (any Content-Type), '
+               "or a form with a field named payload (JSON) or text.")
 
 
 def _json(raw: str) -> dict[str, Any]:

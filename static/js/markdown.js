@@ -8,7 +8,7 @@
 // The library is vendored by the Makefile from the pinned npm package (static/vendor/).
 import "../vendor/markdown-it.min.js";
 
-const MENTION = /(^|[^\w@.])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})/g;
+const MENTION = /(^|[^\w@.\\])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})/g;
 const SHORTCODE = /:([A-Za-z0-9_+\-&.()'’!*]+):/g;
 let shortcodes = null;  // ":name:" -> emoji, once loadShortcodes() has run
 let loading = null;
@@ -49,7 +49,8 @@ md.renderer.rules.image = (tokens, idx, options, env, self) => {
   return `<a href="${escape(src)}" rel="noopener nofollow" target="_blank">${escape(label)}</a>`;
 };
 
-md.core.ruler.push("mentions", (state) => {
+// Before text_join: an escaped "\@" is still its own token there, so it starts no mention.
+md.core.ruler.before("text_join", "mentions", (state) => {
   for (const block of state.tokens) {
     if (block.type !== "inline" || !block.children) continue;
     const children = [];

@@ -11,7 +11,8 @@ from tests.test_formatting import ATTACKS
 
 SUBSET = ("**bold** _it_ ~~gone~~ `x < y`\n\n> quoted\n\n- one\n- two\n\n1. first\n\n"
           "```\nfn() <b>\n```\nsee https://example.com and [a link](https://example.org \"t\")\n"
-          "# not a heading\n![a cat](https://example.com/cat.png) @Bob. [x](javascript:alert(1))")
+          "# not a heading\n![a cat](https://example.com/cat.png) @Bob. [x](javascript:alert(1))\n"
+          "\\@carol writes no mention")
 
 
 def _normal(html: str) -> str:
