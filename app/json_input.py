@@ -42,6 +42,9 @@ def read_json(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
                            parse_int=_bounded_int)
     except UnreadableJson:
         raise
+    except json.JSONDecodeError as exc:  # say where it broke: the sender is often a script
+        raise UnreadableJson(f"The body is not valid JSON ({exc.msg} at line {exc.lineno}, "
+                             f"column {exc.colno}).") from None
     except (ValueError, RecursionError):  # RecursionError: only if MAX_DEPTH is ever raised a lot
         raise UnreadableJson("The body is not valid JSON.") from None
     _refuse_unstorable_strings(value)
