@@ -36,7 +36,8 @@ function deleteDialog() {
   return dialog;
 }
 
-function confirmDeletion(message) {
+/** Ask whether to delete `message`, and delete it if so (the bar's Delete, the inline editor's). */
+export function confirmDeletion(message) {
   const dialog = deleteDialog();
   doomed = message;
   dialog.returnValue = "";

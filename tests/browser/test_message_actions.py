@@ -11,13 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import (
-    LiveServer,
-    TwoMembers,
-    screenshot,
-    two_members,
-    unique,
-)
+from tests.browser.conftest import LiveServer, TwoMembers, screenshot, two_members
 
 CONTINUED = re.compile(r"\bcontinued\b")
 LONG = ("A long message that wraps over several lines on every screen, so that the first line "
@@ -47,7 +41,8 @@ BOXES = """(message) => {
     const range = document.createRange();
     range.selectNodeContents(node);
     for (const r of range.getClientRects()) {
-      if (r.width && r.height) text.push({x: r.left, y: r.top, r: r.right, b: r.bottom, t: node.textContent.trim().slice(0, 20)});
+      if (!r.width || !r.height) continue;
+      text.push({x: r.left, y: r.top, r: r.right, b: r.bottom, t: node.textContent.trim().slice(0, 20)});
     }
   }
   const boxes = bar.map((el) => { const r = el.getBoundingClientRect();
@@ -172,6 +167,24 @@ async def test_my_message_is_deleted_from_its_action_bar_after_confirming(
             assert page.url == pair.room_url
 
 
+async def test_the_inline_editor_deletes_too_after_confirming(
+        browser: Browser, live_server: LiveServer) -> None:
+    async with two_members(browser, live_server.url, "deledit") as pair:
+        await _say(pair.alice, "edit me away")
+        message = pair.alice.locator(".message", has_text="edit me away")
+        await message.hover()
+        await message.get_by_role("link", name="Edit").click()
+        form = message.locator("form.inline-edit")
+        await expect(form.get_by_role("button", name="Save")).to_be_visible()
+
+        await form.get_by_role("button", name="Delete").click()
+        await pair.alice.get_by_role("dialog", name="Delete this message?") \
+            .get_by_role("button", name="Delete message").click()
+
+        await expect(pair.bob.locator(".message .tombstone")).to_have_text("Message deleted.")
+        await expect(pair.alice.locator(".message .tombstone")).to_have_text("Message deleted.")
+
+
 async def test_someone_else_s_message_offers_no_delete_and_its_deletion_is_refused(
         browser: Browser, live_server: LiveServer) -> None:
     async with two_members(browser, live_server.url, "delrefused") as pair:
@@ -196,16 +209,21 @@ async def test_someone_else_s_message_offers_no_delete_and_its_deletion_is_refus
         await expect(pair.alice.locator(".message .body")).to_have_text("alice's own words")
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 async def test_without_javascript_the_edit_page_still_deletes(
-        browser: Browser, live_server: LiveServer) -> None:
+        browser: Browser, live_server: LiveServer, width: int) -> None:
     async with two_members(browser, live_server.url, "delnojs") as pair:
         await _say(pair.alice, "gone without scripts")
+        await _say(pair.alice, LONG)
         ctx = await browser.new_context(java_script_enabled=False,
+                                        viewport={"width": width, "height": 800},
                                         storage_state=await pair.alice.context.storage_state())
         page = await ctx.new_page()
         await page.goto(pair.room_url)
+        await screenshot(page, f"actions-without-javascript-{width}")
+        assert _overlaps(await page.locator(".message").nth(1).evaluate(BOXES)) == []
 
-        await page.locator(".message .manage-edit").click()
+        await page.locator(".message .manage-edit").first.click()
         await page.get_by_role("button", name="Delete message").click()
 
         await expect(page.locator(".message .tombstone")).to_have_text("Message deleted.")
