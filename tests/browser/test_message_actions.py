@@ -150,6 +150,7 @@ async def test_my_message_is_deleted_from_its_action_bar_after_confirming(
             await doomed.get_by_role("link", name="Delete").click()
             dialog = page.get_by_role("dialog", name="Delete this message?")
             await expect(dialog).to_be_visible()
+            await screenshot(page, f"delete-dialog-{width}")
             await dialog.get_by_role("button", name="Cancel").click()
             await expect(dialog).to_be_hidden()
             await expect(doomed.locator(".body")).to_have_text("delete this")
