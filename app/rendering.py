@@ -110,7 +110,8 @@ class TimelineEntry:
 def timeline(messages: list[Any]) -> list[TimelineEntry]:
     """The page's messages with their day headings and runs worked out on the server, by the
     rules static/js/timeline.js and message_list.js apply in the browser (the browser relabels
-    days in the reader's time zone), so a page does not move when its script runs."""
+    days in the reader's time zone), so a page does not move when its script runs. A deleted
+    message's note stays in its author's run."""
     entries: list[TimelineEntry] = []
     previous: Any = None
     run_start: Any = None
@@ -118,8 +119,7 @@ def timeline(messages: list[Any]) -> list[TimelineEntry]:
         at = message.created_at
         day = _day(at)
         new_day = previous is None or _day(previous.created_at) != day
-        continued = (previous is not None and not message.deleted_at and not previous.deleted_at
-                     and previous.author_id == message.author_id
+        continued = (previous is not None and previous.author_id == message.author_id
                      and run_start <= at < run_start + GROUP_WITHIN)
         run_start = run_start if continued else at
         entries.append(TimelineEntry(message, day if new_day else None,

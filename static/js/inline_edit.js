@@ -1,9 +1,11 @@
 // Editing in place: "Edit" on my message (or ↑ in an empty composer) turns the message into a
 // small form, borrowed from the no-JS edit page so the server stays the one source of the
-// form, its CSRF token and its text. Enter saves (Shift+Enter is a new line), Escape cancels.
+// form, its CSRF token and its text. Enter saves (Shift+Enter is a new line), Escape cancels;
+// Delete asks first, as the action bar's Delete does.
 // The saved message comes back as its fragment and replaces the one shown; the edit history
 // is kept by the server as for any edit. Without JavaScript the link opens the edit page.
 import { focusComposer } from "./composer.js";
+import { confirmDeletion } from "./message_tools.js";
 import { refusalReason } from "./page.js";
 
 const OPEN = "editing";
@@ -48,6 +50,14 @@ async function edit(message) {
   close.textContent = "Cancel";
   close.addEventListener("click", () => { cancel(message); focusComposer(); });
   save.after(close);
+  if (message.querySelector(".manage-delete[data-deletion]")) {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "danger";
+    remove.textContent = "Delete";
+    remove.addEventListener("click", () => confirmDeletion(message));
+    close.after(remove);
+  }
   const hint = document.createElement("p");
   hint.className = "muted small";
   hint.textContent = "Enter to save · Escape to cancel";

@@ -12,6 +12,7 @@ import "./copy.js";
 import "./mentions.js";
 import "./emoji_picker.js";
 import "./inline_edit.js";
+import "./message_tools.js";
 import "./replies.js";
 import "./notifications.js";
 import "./webapp.js";

@@ -53,13 +53,13 @@ export function decorate(node) {
 }
 
 // Density: a message by the same author within a few minutes of the one above it sits
-// under that one's header (avatar and name once), as in Slack and Campfire.
+// under that one's header (avatar and name once), as in Slack and Campfire. A deleted
+// message's note stays in its author's run (app/rendering.py timeline() has the same rule).
 function regroup(list) {
   let previous = null;
   list.querySelectorAll(".message").forEach((node) => {
     const time = Date.parse((node.querySelector(".message-meta time") || {}).dateTime || "");
-    const continued = previous !== null && !node.classList.contains("deleted")
-      && !previous.node.classList.contains("deleted")
+    const continued = previous !== null
       && previous.author === node.dataset.authorId && time - previous.time < GROUP_MS
       && time >= previous.time;
     node.classList.toggle("continued", continued);

@@ -69,7 +69,7 @@ async def test_alice_replies_to_bob_and_the_quote_leads_back_to_the_original(
             await alice.set_viewport_size({"width": width, "height": 800})
             await alice.locator(".message", has_text="I will!").scroll_into_view_if_needed()
             await screenshot(alice, f"reply-{width}")
-        await original.hover()
+        await original.locator(".body").click()  # on a phone a tap opens a message's actions
         await original.locator(".reply-action").click()
         await screenshot(alice, "reply-composer-390")
         await alice.set_viewport_size({"width": 1280, "height": 800})
