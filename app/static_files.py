@@ -7,11 +7,12 @@ the version, so a browser never keeps a stale copy and never asks again for a cu
 One version for the whole tree (not one per file) because the ES modules import each other
 by relative path ("./page.js"): a module's imports resolve inside its own version.
 
-A versioned URL of another version (a page from before a deploy, an e-mail, a tab left open)
-is redirected, uncached, to the current version of the same file; the file itself is never
-stored under a URL whose version it does not match. The unversioned /static/<filename> keeps
-answering (anything that links there: the notification icon, old links), revalidated each
-time (no-cache, with an ETag for the 304).
+A URL of another version (a page from before a deploy, a tab left open, a replica of the
+other release behind the same load balancer) gets the current file, revalidated on each use
+(no-cache, with an ETag for the 304) instead of kept for a year: never a 404 that breaks an
+open page, never a redirect that two replicas of different releases would send back and forth,
+and never a year-long copy of a file its URL's version does not name. The unversioned
+/static/<filename> answers the same way (anything that links there: the notification icon).
 
 Text files (js, css, json, svg) have brotli and gzip copies in <static>/.compressed/, named by
 the content's SHA-256, so a copy is never stale: scripts/precompress-static writes them
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import brotli
-from quart import Quart, current_app, has_request_context, redirect, request, url_for
+from quart import Quart, current_app, has_request_context, request
 from quart.sessions import SecureCookieSessionInterface, SessionMixin
 from werkzeug.datastructures import Accept
 from werkzeug.exceptions import NotFound
@@ -188,17 +189,11 @@ class Representation:
 
 
 async def send_static(filename: str, version: str | None = None) -> Any:
-    """The file, its copy in the best encoding the request accepts, or a redirect (see above)."""
+    """The file, or its copy in the best encoding the request accepts (see above)."""
     tree = tree_of(current_app)
     if _hidden(filename.split("/")):
         raise NotFound()
-    if version is not None and version != tree.version:
-        if filename not in tree.files:
-            raise NotFound()
-        moved = redirect(url_for("static", filename=filename))
-        moved.headers["Cache-Control"] = "no-cache"
-        return moved
-    chosen = representation(tree, filename, versioned=version is not None,
+    chosen = representation(tree, filename, current=version == tree.version,
                             accepted=request.accept_encodings)
     response = current_app.response_class(current_app.response_class.file_body_class(chosen.body),
                                           mimetype=_mimetype(filename))
@@ -214,10 +209,10 @@ async def send_static(filename: str, version: str | None = None) -> Any:
     return response
 
 
-def representation(tree: StaticTree, filename: str, versioned: bool,
+def representation(tree: StaticTree, filename: str, current: bool,
                    accepted: Accept) -> Representation:
-    """The file as it is on disk now: its compressed copy and the year-long cache only while
-    it is still the file the start-up scan hashed."""
+    """The file as it is on disk now: its compressed copy only while it is still the file the
+    start-up scan hashed, and the year-long cache only under the current version's URL."""
     joined = safe_join(str(tree.folder), filename)
     if joined is None or not os.path.isfile(joined):
         raise NotFound()
@@ -228,7 +223,7 @@ def representation(tree: StaticTree, filename: str, versioned: bool,
     if known is None or (known.size, known.mtime_ns) != (stat.st_size, stat.st_mtime_ns):
         return Representation(path, stat.st_size, None, f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
                               REVALIDATE, modified)
-    cache_control = IMMUTABLE if versioned else REVALIDATE
+    cache_control = IMMUTABLE if current else REVALIDATE
     # A strong ETag per representation: the content's digest, and the encoding it is sent in.
     tag = known.digest[:32]
     for encoding in _accepted_encodings(filename, accepted):

@@ -8,8 +8,9 @@ then opens the room page in a fresh headless Chromium (empty cache, the member's
 adds up what the page's requests transferred, from the DevTools protocol's Network events:
 `encodedDataLength` is the bytes on the wire (headers and compressed body). It then opens
 the page a second time in the same browser (a warm cache) and counts what went over the wire
-again. The service worker's own fetches (its shell, on install) are not the page's and are
-not counted.
+again; and, in another fresh browser, the room page right after the log-in page (whose files
+are in the cache then, but fetched before the log-in cookie was set). Service workers are
+blocked: the worker's own fetches (its shell, on install) are not the page's.
 """
 
 from __future__ import annotations
@@ -113,9 +114,14 @@ async def measure(tree: Path, messages: int) -> dict[str, Any]:
                                             "url": base}])
                 first = await view(context, room_url)
                 again = await view(context, room_url)
+                # The usual way in: the log-in page first (its files cached), then the cookie.
+                fresh = await browser.new_context(service_workers="block")
+                await view(fresh, f"{base}/login")
+                await fresh.add_cookies([{"name": "parley_auth", "value": cookie, "url": base}])
+                after_login = await view(fresh, room_url)
                 await browser.close()
     return {"first_view": first.summary(), "second_view": again.summary(),
-            "first_view_requests": first.wire}
+            "after_login_page": after_login.summary(), "first_view_requests": first.wire}
 
 
 def main() -> None:
@@ -126,7 +132,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the raw numbers too")
     args = parser.parse_args()
     result = asyncio.run(measure(args.server_tree.resolve(), args.messages))
-    for name in ("first_view", "second_view"):
+    for name in ("first_view", "second_view", "after_login_page"):
         s = result[name]
         print(f"{name.replace('_', ' ')}: {s['requests']} requests, {s['wire_bytes']:,} bytes "
               f"on the wire ({s['body_bytes']:,} decoded); statics {s['static_requests']} "
