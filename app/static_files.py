@@ -229,7 +229,7 @@ def representation(tree: StaticTree, filename: str, current: bool,
     for encoding in _accepted_encodings(filename, accepted):
         try:
             size = tree.copy_of(filename, encoding).stat().st_size
-        except FileNotFoundError:  # not written yet (the start-up thread is on its way)
+        except OSError:  # not written (yet: the start-up thread is on its way), or cannot be
             continue
         if size < stat.st_size:
             return Representation(tree.copy_of(filename, encoding), size, encoding,

@@ -7,6 +7,7 @@ file or the encodings behave is checked on a small tree of our own, served by th
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import re
 import shutil
@@ -16,7 +17,14 @@ import brotli
 import pytest
 from quart import Quart
 
-from app.static_files import IMMUTABLE, precompress, scan, serve_static_files, tree_of
+from app.static_files import (
+    IMMUTABLE,
+    precompress,
+    precompress_in_background,
+    scan,
+    serve_static_files,
+    tree_of,
+)
 from tests.helpers import Person, select
 
 MODULE = b'import { page } from "./page.js";\n' + b"export function start() { page(); }\n" * 40
@@ -228,3 +236,31 @@ def test_copies_are_named_by_content_and_written_once(tree: Path) -> None:
     assert {f"{digest}.br", f"{digest}.gz"} <= set(copies)
     assert brotli.decompress((tree / ".compressed" / f"{digest}.br").read_bytes()) == MODULE
     assert len([c for c in copies if not c.startswith(".")]) == 3 * 2  # js, js, css; br and gz
+
+
+async def test_the_server_writes_missing_copies_in_the_background_and_then_sends_them(
+        tmp_path: Path) -> None:
+    folder = make_tree(tmp_path / "static")
+    app = static_app(folder)  # started before the copies exist
+    url = await url_of(app, "css/app.css")
+
+    precompress_in_background(folder).join()
+    response = await app.test_client().get(url, headers={"Accept-Encoding": "br"})
+
+    assert response.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(await response.get_data()) == STYLE
+
+
+async def test_a_folder_without_room_for_copies_sends_files_uncompressed_and_says_why(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = make_tree(tmp_path / "static")
+    (folder / ".compressed").write_bytes(b"")  # a file where the copies' folder would go
+    app = static_app(folder)
+
+    with caplog.at_level(logging.WARNING, logger="parley"):
+        precompress_in_background(folder).join()
+    response = await app.test_client().get(await url_of(app, "css/app.css"),
+                                           headers={"Accept-Encoding": "br, gzip"})
+
+    assert "static files are sent uncompressed" in caplog.text
+    assert "Content-Encoding" not in response.headers and await response.get_data() == STYLE
