@@ -24,9 +24,11 @@ COPY config ./config
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-COPY scripts/entrypoint scripts/embedded-pg scripts/emoji-picker-data ./scripts/
+COPY scripts/entrypoint scripts/embedded-pg scripts/emoji-picker-data scripts/precompress-static ./scripts/
 COPY --from=frontend /build/vendor ./static/vendor
-RUN /venv/bin/python scripts/emoji-picker-data static/vendor/emoji.json
+# Then the static files' br/gzip copies (app/static_files.py): /app/static is read-only at run time.
+RUN /venv/bin/python scripts/emoji-picker-data static/vendor/emoji.json \
+ && /venv/bin/python scripts/precompress-static
 ENV PATH="/venv/bin:$PATH" PYTHONUNBUFFERED=1 VAR_DIR=/data HOST=0.0.0.0 PORT=8000
 USER parley
 VOLUME ["/data"]

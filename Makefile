@@ -53,4 +53,4 @@ $(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py scripts/emoji-picker-d
 	$(PY) scripts/emoji-picker-data $@
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR)
+	rm -rf $(VENV) node_modules $(VENDOR) static/.compressed

@@ -44,6 +44,8 @@ from app.security import (
     limit_request_body,
     refuse_nul_bytes,
 )
+from app.static_files import FOLDER as STATIC_FOLDER
+from app.static_files import serve_static_files
 from config.settings import ROOT, Settings, attach, settings_of
 
 
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     if database_url:
         settings = replace(settings, database_url=database_url)
     app = Quart(__name__, template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"))
+                static_folder=str(STATIC_FOLDER))
     attach(app, settings)
     app.config.update(  # only what Quart and quart-auth read themselves
         SECRET_KEY=settings.secret_key,
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         TEMPLATES_AUTO_RELOAD=False,
     )
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
+    serve_static_files(app)  # versioned URLs, precompressed copies (app/static_files.py)
     ParleyAuth(app)
     # Searches share the connection pool with pages: a third of it at most.
     app.extensions["search_slots"] = asyncio.Semaphore(max(1, settings.db_pool_max // 3))

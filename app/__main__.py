@@ -18,6 +18,7 @@ import uvicorn
 from app.db import DatabaseUnavailable, migrate_database
 from app.embedded_pg import embedded_postgres, is_initialised, stop_embedded
 from app.logs import logging_config
+from app.static_files import precompress_in_background
 from config.settings import Settings, SettingsError, require_writable
 
 log = logging.getLogger("parley")
@@ -50,6 +51,7 @@ def main() -> None:
         except DatabaseUnavailable as exc:
             refusal = f"Parley cannot start: {exc}"
         else:
+            precompress_in_background()  # the static files' missing br/gzip copies, once per content
             _serve(settings)
     finally:
         if embedded is not None:

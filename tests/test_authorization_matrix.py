@@ -39,7 +39,9 @@ from tests.live import SocketClosed, frame_matching, next_frame, registered
 
 SECRET = "test-secret"  # the SECRET_KEY of the test settings
 PERSONAS = ("anonymous", "outsider", "invitee", "member", "owner", "admin", "deactivated")
-EXEMPT = {("GET", "/static/<path:filename>")}  # files anyone may fetch, nothing per room
+# Files anyone may fetch, nothing per room (app/static_files.py).
+EXEMPT = {("GET", "/static/<path:filename>"),
+          ("GET", "/static/<static_version:version>/<path:filename>")}
 LOGIN = 302  # login_required sends anonymous visitors to the login page
 # For the WebSocket: the close code of a refused socket, or whether it hears the room.
 WS_REFUSED, WS_HEARS_ROOM, WS_DEAF_TO_ROOM = 1008, 1, 0

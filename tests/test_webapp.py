@@ -13,6 +13,7 @@ from PIL import Image
 from quart import Quart
 
 from app.push.vapid import KEY_FILE, load_vapid_keys
+from app.static_files import tree_of
 from config.settings import ROOT, Settings
 from tests.helpers import Person, select, select_one
 
@@ -53,8 +54,11 @@ async def test_the_service_worker_caches_the_shell_and_never_a_page_with_message
     assert response.headers["Content-Type"].startswith("text/javascript")
     script = await response.get_data(as_text=True)
     shell = json.loads(re.search(r"const SHELL = (\[.*?\]);", script).group(1))
-    assert shell[0] == "/offline" and "/static/css/app.css" in shell
-    assert all(url.startswith("/static/") for url in shell[1:])  # no page, fragment or media
+    # The pages' own URLs (the current version), so the worker answers the page's requests.
+    version = tree_of(app).version
+    assert shell[0] == "/offline" and f"/static/{version}/css/app.css" in shell
+    assert f"/static/{version}/js/main.js" in shell
+    assert all(url.startswith(f"/static/{version}/") for url in shell[1:])  # no page or media
 
 
 async def test_the_offline_page_says_so_and_holds_nothing_about_the_viewer(alice: Person) -> None:

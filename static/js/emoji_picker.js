@@ -3,10 +3,12 @@
 // build time and fetched once). A result is a submit button of the panel's own form, so the
 // choice posts exactly like the quick picks (and the server checks it against the same set).
 const SHOWN = 48;
+// Relative to this module, so it shares its versioned URL (/static/<version>/...: cached for good).
+const EMOJI_URL = new URL("../vendor/emoji.json", import.meta.url);
 let catalogue = null;
 
 function load() {
-  catalogue = catalogue || fetch("/static/vendor/emoji.json").then((r) => r.json());
+  catalogue = catalogue || fetch(EMOJI_URL).then((r) => r.json());
   return catalogue;
 }
 

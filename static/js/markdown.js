@@ -10,12 +10,14 @@ import "../vendor/markdown-it.min.js";
 
 const MENTION = /(^|[^\w@.\\])@([A-Za-z0-9][A-Za-z0-9_.-]{1,31})/g;
 const SHORTCODE = /:([A-Za-z0-9_+\-&.()'’!*]+):/g;
+// Relative to this module, so it shares its versioned URL (/static/<version>/...: cached for good).
+const EMOJI_URL = new URL("../vendor/emoji.json", import.meta.url);
 let shortcodes = null;  // ":name:" -> emoji, once loadShortcodes() has run
 let loading = null;
 
 /** Fetch the emoji names (once per tab); renderMarkdown leaves :shortcodes: as text until then. */
 export function loadShortcodes() {
-  loading = loading || fetch("/static/vendor/emoji.json").then((r) => r.json()).then((entries) => {
+  loading = loading || fetch(EMOJI_URL).then((r) => r.json()).then((entries) => {
     const map = new Map();
     for (const [value, name, aliases] of entries) {
       map.set(name.replace(/ /g, "_"), value);  // the CLDR name, as the server's emojize reads it

@@ -8,11 +8,12 @@ from playwright.async_api import Browser, Page, expect
 from tests.browser.conftest import LiveServer, create_room, sign_up, unique
 from tests.browser.test_private_messages import has_a_key, make_team, open_conversation
 
-# The page's scripts: the two vendored classic ones, then the one entry module.
-SCRIPTS = """() => Array.from(document.scripts, (s) =>
-    (s.type || "classic") + " " + new URL(s.src, location.href).pathname)"""
-EXPECTED_SCRIPTS = ["classic /static/vendor/htmx.min.js", "classic /static/vendor/ws.min.js",
-                    "module /static/js/main.js"]
+# The page's scripts: the early one, the two vendored classic ones, then the one entry module
+# (all under the static files' current version, shown here as <v>).
+SCRIPTS = """() => Array.from(document.scripts, (s) => (s.type || "classic") + " "
+    + new URL(s.src, location.href).pathname.replace(/^\\/static\\/[0-9a-f]{12}\\//, "/static/<v>/"))"""
+EXPECTED_SCRIPTS = ["classic /static/<v>/js/early.js", "classic /static/<v>/vendor/htmx.min.js",
+                    "classic /static/<v>/vendor/ws.min.js", "module /static/<v>/js/main.js"]
 
 
 async def _height(page: Page) -> float:
