@@ -107,3 +107,19 @@ async def test_a_message_link_opens_the_room_at_that_message_highlighted(
         await expect(target).to_be_in_viewport()
         assert await target.evaluate("(el) => el.matches(':target')")
         await ctx.close()
+
+
+async def test_a_message_s_time_is_its_link(browser: Browser, live_server: LiveServer) -> None:
+    async with two_members(browser, live_server.url, "timelink") as pair:
+        await pair.alice.fill("#body", "link to me")
+        await pair.alice.keyboard.press("Enter")
+        message = pair.bob.locator(".message", has_text="link to me")
+        element_id = await message.get_attribute("id")
+        link = message.locator("a.message-link")
+        assert (await link.get_attribute("href") or "").endswith("#" + element_id)
+
+        await link.click()
+
+        await expect(pair.bob).to_have_url(re.compile(r"\?around=\d+#" + element_id))
+        await expect(message).to_be_in_viewport()
+        assert await message.evaluate("(el) => el.matches(':target')")
