@@ -13,8 +13,9 @@ async def presence_changed(event: PresenceChanged, _conns: list[Socket], live: L
                            _: None) -> None:
     if not any(conn.room_id is not None for conn in live.registry.all()):
         return  # no member list on screen in this process
+    # Not to the person's own tabs: their page shows them online already.
     viewers = [conn for room_id in await room_ids_of(event.user_id)
-               for conn in live.registry.viewers(room_id)]
+               for conn in live.registry.viewers(room_id) if conn.user_id != event.user_id]
     if not viewers:
         return
     frame = await frames.render("rooms/_presence.html", user_id=event.user_id,
