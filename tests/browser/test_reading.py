@@ -106,6 +106,7 @@ async def test_a_message_link_opens_the_room_at_that_message_highlighted(
         target = page.locator(".message", has=page.locator(".body", has_text=FIFTH))
         await expect(target).to_be_in_viewport()
         assert await target.evaluate("(el) => el.matches(':target')")
+        await screenshot(page, "message-link-" + ("js" if javascript else "no-js"))
         await ctx.close()
 
 
