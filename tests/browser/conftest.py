@@ -153,3 +153,12 @@ async def two_members(browser: Browser, base: str, room: str,
     finally:
         for ctx in contexts:
             await ctx.close()
+
+
+async def open_room_details(page: Page) -> None:
+    """On a phone the room's members and settings open over it from "Details": open them
+    (nothing to do on a wide screen, or without JavaScript, where they are on the page)."""
+    toggle = page.locator(".room-details-toggle")
+    if await toggle.is_visible():
+        await toggle.click()
+        await page.locator(".room-aside").wait_for(state="visible")

@@ -14,7 +14,14 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import PASSWORD, LiveServer, create_room, sign_up, unique
+from tests.browser.conftest import (
+    PASSWORD,
+    LiveServer,
+    create_room,
+    open_room_details,
+    sign_up,
+    unique,
+)
 from tests.browser.test_accessibility import _violations
 from tests.browser.test_private_rooms import _create_private_room
 from tests.database import create_database, drop_database, migrate_in_child
@@ -112,6 +119,7 @@ async def test_an_invitation_shows_live_and_after_a_reload_wherever_bob_is(
         somewhere = await create_room(bob, base, unique("standup"))  # bob sits in a room
         await bob.wait_for_selector("html[data-live=open]", state="attached")
         room_url = await _create_private_room(alice, base, room_name)
+        await open_room_details(alice)
         await alice.fill("#invite-username", names["bob"])
         await alice.get_by_role("button", name="Invite").click()
         await expect(alice.locator(".pending-invitation .invitee")).to_have_text([names["bob"]])
@@ -141,7 +149,8 @@ async def test_an_invitation_shows_live_and_after_a_reload_wherever_bob_is(
         await expect(bob.locator("#invitation-outcome")).to_contain_text(
             f"You joined “{room_name}”.")
         assert bob.url == somewhere  # answered in place
-        await expect(bob.locator(f"#sidebar-rooms a[href='{urlsplit(room_url).path}']")) \
+        room_id = urlsplit(room_url).path.rsplit("/", 1)[-1]
+        await expect(bob.locator(f"#sidebar-rooms a[data-room-id='{room_id}']")) \
             .to_contain_text(room_name)
         await expect(bob.locator("#invitations")).to_be_hidden()
         await expect(bob).not_to_have_title(re.compile(r"^\(\d+\) "))
@@ -165,6 +174,7 @@ async def test_without_javascript_an_invitation_is_answered_from_any_page(
         urls = {}
         for room in (kept, declined):
             urls[room] = await _create_private_room(alice, base, room)
+            await open_room_details(alice)
             await alice.fill("#invite-username", names["bob"])
             await alice.get_by_role("button", name="Invite").click()
             await expect(alice.locator(".pending-invitation .invitee")).to_have_text([names["bob"]])
