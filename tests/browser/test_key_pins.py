@@ -198,6 +198,7 @@ async def test_a_verified_contact_stays_verified_and_a_new_key_of_theirs_is_a_re
     ctx = await browser.new_context()
     fresh = await ctx.new_page()
     await log_in(fresh, base, bob_name)  # bob in a new browser, with a new key
+    await fresh.goto(f"{base}/profile")  # the key prompt shows where keys are managed
     await fresh.get_by_role("button", name="Make a new key").click()
     await has_a_key(fresh)
     await alice.fill("#body", "to the new key")
@@ -331,6 +332,7 @@ async def test_a_browser_from_before_pins_trusts_what_it_trusted_and_nothing_mor
     ctx = await browser.new_context()
     fresh = await ctx.new_page()
     await log_in(fresh, base, carol_name)  # carol's key changed since alice's browser saw it
+    await fresh.goto(f"{base}/profile")  # the key prompt shows where keys are managed
     await fresh.get_by_role("button", name="Make a new key").click()
     await has_a_key(fresh)
 

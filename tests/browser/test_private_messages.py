@@ -242,6 +242,7 @@ async def test_a_key_change_in_a_group_warns_before_the_next_send(
     ctx = await browser.new_context()
     fresh = await ctx.new_page()
     await log_in(fresh, base, team.names["carol"])  # a new browser without carol's key
+    await fresh.goto(f"{base}/profile")  # the key prompt shows where keys are managed
     await fresh.get_by_role("button", name="Make a new key").click()
     await has_a_key(fresh)
 
