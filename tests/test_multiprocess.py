@@ -92,7 +92,10 @@ async def test_web_concurrency_2_serves_from_two_processes(database_url: str,
                                                            tmp_path: Path) -> None:
     """WEB_CONCURRENCY=2: two worker processes share the port; sockets land on both, and a
     message reaches the sockets of each."""
-    env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "WEB_CONCURRENCY": "2"}
+    # bob opens sockets until both processes hold one: however many land on one process first,
+    # none may be closed for the cap on one person's sockets
+    env = {"DATABASE_URL": database_url, "VAR_DIR": str(tmp_path), "WEB_CONCURRENCY": "2",
+           "SOCKETS_PER_USER": "1000", "SOCKETS_PER_SESSION": "1000"}
     with running_server(env) as (base, proc):
         workers = [p for p in psutil.Process(proc.pid).children()
                    if "spawn_main" in " ".join(p.cmdline())]  # not multiprocessing's helpers
