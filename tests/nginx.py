@@ -10,9 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.server import ROOT, free_port
+from tests.server import ROOT, free_port, wait_listening
 
 NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 PROXY_CONF = ROOT / "config" / "nginx" / "parley-proxy.conf"
@@ -49,7 +47,7 @@ def load_balancer(upstreams: list[str], prefix: Path) -> Iterator[str]:
                              "-c", "nginx.conf", "-g", "daemon off;"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
-        _wait_listening(port, proc, prefix)
+        wait_listening("nginx", port, proc, prefix / "logs" / "error.log")
         yield f"http://127.0.0.1:{port}"
     finally:
         if proc.poll() is None:
@@ -92,17 +90,3 @@ http {{
 }}
 """
 
-
-def _wait_listening(port: int, proc: subprocess.Popen, prefix: Path, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log = prefix / "logs" / "error.log"
-            raise RuntimeError(f"nginx exited with {proc.returncode}:\n"
-                               f"{log.read_text() if log.exists() else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("nginx did not start listening in time")

@@ -12,10 +12,8 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +22,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import pytest
 
 from app.db import database_name
-from tests.server import ROOT, free_port
+from tests.server import ROOT, free_port, wait_listening
 
 PGBOUNCER = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
 
@@ -107,7 +105,7 @@ logfile = {folder / "pgbouncer.log"}
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     log = folder / "pgbouncer.log"
     try:
-        _wait_listening(port, proc, log)
+        wait_listening("pgbouncer", port, proc, log)
         yield PgBouncer(port, user, password, log)
     finally:
         if proc.poll() is None:
@@ -119,16 +117,3 @@ logfile = {folder / "pgbouncer.log"}
                 proc.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
-
-def _wait_listening(port: int, proc: subprocess.Popen, log: Path, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pgbouncer exited with {proc.returncode}:\n"
-                               f"{log.read_text() if log.exists() else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("pgbouncer did not start listening in time")

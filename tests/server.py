@@ -59,6 +59,23 @@ def running_server(env: dict[str, str], timeout: float = 180, port: int | None =
         log.close()
 
 
+def wait_listening(name: str, port: int, proc: subprocess.Popen, log: Path,
+                   timeout: float = 15) -> None:
+    """Wait until the helper server `proc` (nginx, PgBouncer) accepts connections on `port`;
+    if it exits first, fail with its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}:\n"
+                               f"{log.read_text() if log.exists() else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{name} did not start listening in time")
+
+
 def _wait_healthy(base: str, proc: subprocess.Popen, timeout: float, log: IO[str]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
