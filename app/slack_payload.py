@@ -238,8 +238,7 @@ class Mrkdwn:
     def _image(self, block: dict[str, Any]) -> str:
         url = _string(block, "image_url")
         title = self.text_object(block.get("title")) if block.get("title") else ""
-        label = title or escape(_string(block, "alt_text") or url)
-        return f"🖼️ {_link_markdown(label, url)}" if _linkable(url) else ""
+        return _image_link(url, title or escape(_string(block, "alt_text") or url))
 
     def _actions(self, block: dict[str, Any]) -> str:
         elements = block.get("elements")
@@ -253,8 +252,7 @@ class Mrkdwn:
             return ""
         if element.get("type") == "image":
             url = _string(element, "image_url")
-            label = escape(_string(element, "alt_text") or url)
-            return f"🖼️ {_link_markdown(label, url)}" if _linkable(url) else ""
+            return _image_link(url, escape(_string(element, "alt_text") or url))
         url = _string(element, "url")
         label = self.text_object(element.get("text")) or escape(url)
         return _link_markdown(label, url) if _linkable(url) else ""
@@ -458,3 +456,8 @@ def _colour_dot(colour: str) -> str:
         if hue < limit:
             return dot
     return "🔴"
+
+
+def _image_link(url: str, label: str) -> str:
+    """An image as a link to it (never shown inline: no remote images in anyone's page)."""
+    return f"🖼️ {_link_markdown(label, url)}" if _linkable(url) else ""
