@@ -37,6 +37,7 @@ from app.security import (
     FORM_FIELDS_ALLOWANCE,
     LOGIN_SLOTS,
     SlidingWindow,
+    Slots,
     add_security_headers,
     check_csrf,
     check_host,
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     ParleyAuth(app)
     # Searches share the connection pool with pages: a third of it at most.
     app.extensions["search_slots"] = asyncio.Semaphore(max(1, settings.db_pool_max // 3))
-    app.extensions["login_slots"] = asyncio.Semaphore(LOGIN_SLOTS)
+    app.extensions["login_slots"] = Slots(LOGIN_SLOTS)
     app.extensions["search_limiter"] = SlidingWindow(SEARCHES_PER_MINUTE, 60,
                                                      enabled=settings.rate_limits)
     app.extensions["people_search_limiter"] = SlidingWindow(LOOKUPS_PER_MINUTE, 60,

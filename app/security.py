@@ -13,6 +13,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
@@ -96,6 +97,21 @@ _HASHING = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="a
 # twenty queries at once nor grows the connection pool (each new connection starts a PostgreSQL
 # backend, on the same core as the event loop) while messages are waiting.
 LOGIN_SLOTS = 2 * HASHING_THREADS
+
+
+class Slots(asyncio.Semaphore):
+    """A semaphore that says how many are waiting for a slot (what a queue's length shows)."""
+
+    def __init__(self, value: int) -> None:
+        super().__init__(value)
+        self.waiting = 0
+
+    async def acquire(self) -> Literal[True]:
+        self.waiting += 1
+        try:
+            return await super().acquire()
+        finally:
+            self.waiting -= 1
 
 
 async def hash_password_off_loop(password: str) -> str:

@@ -111,10 +111,10 @@ async def test_a_log_in_beyond_the_slots_waits_its_turn_before_its_first_query(
     try:
         login = asyncio.create_task(browser.client.post("/login", form=form))
         for _ in range(100_000):  # until the request reaches the gate (each turn lets it run)
-            if slots._waiters or login.done():
+            if slots.waiting or login.done():
                 break
             await asyncio.sleep(0)
-        assert slots._waiters and not login.done()
+        assert slots.waiting and not login.done()
         assert await Session.all().count() == sessions_before
     finally:
         for _ in range(LOGIN_SLOTS):
