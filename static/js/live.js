@@ -3,7 +3,8 @@
 // - on every (re)connect, once the server says the socket hears the room (its first frame,
 //   #live-ready), fetch what the page missed: GET <room>/messages?after=<last seq>;
 // - a discreet "Reconnecting…" while the socket is down, and a retry every second or two
-//   (never the extension's default back-off, which grows to a minute while a server restarts);
+//   (never the extension's default back-off, which grows to a minute while a server restarts),
+//   and at once when the network comes back or a hidden tab is shown again;
 // - closed because this person opened too many tabs (4029, the oldest goes): a notice saying
 //   so and a button to reconnect here, never a reconnect loop between the tabs;
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
@@ -136,12 +137,29 @@ document.addEventListener("htmx:afterRequest", (evt) => {
     list.dataset.changeSeq = String(Math.max(Number(list.dataset.changeSeq || 0), Number(seen)));
   }
 });
-// Back from a hidden tab or a lost network: fetch what was missed at once over HTTP; the socket
-// is retried every RETRY_MAX_MS at most and the page catches up again when it opens.
+// Back from a hidden tab or a lost network: reconnect at once rather than when the pending
+// retry fires (a hidden tab's timers are throttled, up to a minute), and fetch what was missed
+// over HTTP meanwhile; the page catches up again when the socket says it is ready.
+function reconnectNow() {
+  const live = document.getElementById("live");
+  if (socket || !live || !live.getAttribute("ws-connect") || document.getElementById("live-displaced")) return;
+  // A fresh element gets a fresh socket; the old one's pending retry finds its element gone and
+  // closes whatever it opens (htmx-ws checks that on the socket's first frame).
+  const fresh = live.cloneNode(false);
+  live.replaceWith(fresh);
+  htmx.process(fresh);
+}
+
+function comeBack() {
+  if (socket) return;
+  reconnectNow();
+  catchUp();
+}
+
 document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible") { scheduleRead(); if (!socket) catchUp(); }
+  if (document.visibilityState === "visible") { scheduleRead(); comeBack(); }
 });
-window.addEventListener("online", () => { if (!socket) catchUp(); });
+window.addEventListener("online", comeBack);
 document.addEventListener("htmx:afterSettle", (evt) => {
   if (evt.detail.boosted || evt.detail.target === document.body) {
     socket = null;  // the page (and its socket element) was replaced

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import (
@@ -80,4 +81,40 @@ async def test_while_the_server_is_down_the_page_retries_every_few_seconds_not_e
         await alice.fill("#body", "back within seconds")
         await alice.keyboard.press("Enter")
         await expect(alice.locator(".message .body")).to_have_text(["back within seconds"])
+    await context.close()
+
+
+@pytest.mark.parametrize("event", ["online", "visible"])
+async def test_a_tab_reconnects_at_once_when_the_network_returns_or_it_is_shown_again(
+        browser: Browser, live_server: LiveServer, tmp_path: Path, event: str) -> None:
+    """A hidden tab's retry timer is throttled (up to a minute): coming back must not wait for it.
+    Here the pending retry is ten minutes away, so only the event can bring the socket back."""
+    env = {"DATABASE_URL": live_server.database_url, "VAR_DIR": str(tmp_path),
+           "SECRET_KEY": "one secret for both runs"}
+    port = free_port()
+    context = await browser.new_context()
+    alice = await context.new_page()
+    with running_server(env, port=port) as (base, _first):
+        await sign_up(alice, base, unique("alice"))
+        await create_room(alice, base, unique("comeback"))
+        await wait_live(alice)
+        await alice.evaluate("""() => { window.socketClosings = 0;
+            document.addEventListener("htmx:wsClose", () => { window.socketClosings++; }); }""")
+
+    await expect(alice.locator("#connection-status")).to_be_visible()
+    closings = await alice.evaluate("""() => {
+        htmx.config.wsReconnectDelay = () => 600000; return window.socketClosings; }""")
+    # One more failed attempt: the extension's next retry is now ten minutes away.
+    await alice.wait_for_function("(n) => window.socketClosings > n", arg=closings,
+                                  timeout=WAIT * 1000)
+    with running_server(env, port=port) as (base, _second):
+        if event == "online":
+            await alice.evaluate("() => window.dispatchEvent(new Event('online'))")
+        else:
+            await alice.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        await wait_live(alice)
+        await expect(alice.locator("#connection-status")).to_be_hidden()
+        await alice.fill("#body", "back at once")
+        await alice.keyboard.press("Enter")
+        await expect(alice.locator(".message .body")).to_have_text(["back at once"])
     await context.close()
