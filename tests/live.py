@@ -64,11 +64,27 @@ async def next_frame(ws: RecordingWebsocket, timeout: float = WAIT) -> str:
     while not pending:
         data = await asyncio.wait_for(ws.receive(), timeout)
         text = data.decode() if isinstance(data, bytes) else data
-        pending.extend(str(el) for el in soup(text).find_all(recursive=False)
-                       if el.name and el.get("id") != READY_ID)
+        pending.extend(_besides_ready(ws, text))
         if not pending and READY_ID not in text:
             return text
     return pending.pop(0)
+
+
+def _besides_ready(ws: RecordingWebsocket, text: str) -> list[str]:
+    """The frame's elements other than the ready notice and the presence dots that come with it
+    (kept in `presence_snapshot(ws)`)."""
+    elements = [el for el in soup(text).find_all(recursive=False) if el.name]
+    if not any(el.get("id") == READY_ID for el in elements):
+        return [str(el) for el in elements]
+    snapshot: list[str] = ws.__dict__.setdefault("_snapshot", [])
+    snapshot.extend(str(el) for el in elements if "presence" in el.get("class", []))
+    return [str(el) for el in elements
+            if el.get("id") != READY_ID and "presence" not in el.get("class", [])]
+
+
+def presence_snapshot(ws: RecordingWebsocket) -> list[str]:
+    """The presence dots the socket's first frame carried (after `ready()`)."""
+    return list(ws.__dict__.get("_snapshot", []))
 
 
 async def ready(ws: RecordingWebsocket, timeout: float = WAIT) -> None:
@@ -79,9 +95,8 @@ async def ready(ws: RecordingWebsocket, timeout: float = WAIT) -> None:
         while True:
             data = await ws.receive()
             text = data.decode() if isinstance(data, bytes) else data
-            elements = soup(text).find_all(recursive=False)
-            pending.extend(str(el) for el in elements if el.name and el.get("id") != READY_ID)
-            if any(el.name and el.get("id") == READY_ID for el in elements):
+            pending.extend(_besides_ready(ws, text))
+            if READY_ID in text:
                 return
 
 

@@ -13,7 +13,15 @@ from app.queries.presence import HEARTBEAT_SECONDS, STALE_AFTER, is_online
 from app.realtime.connections import QUEUE_FRAMES
 from tests.helpers import Person, select, select_one
 from tests.images import still
-from tests.live import SocketClosed, frame_matching, next_frame, ready, registered, socket
+from tests.live import (
+    SocketClosed,
+    frame_matching,
+    next_frame,
+    presence_snapshot,
+    ready,
+    registered,
+    socket,
+)
 from tests.mailbox import eventually
 
 
@@ -81,7 +89,7 @@ async def test_a_batch_that_fails_to_render_costs_nothing_the_client_catches_up(
         raise RuntimeError("a template bug")
 
     async with socket(bob, room_id) as ws:
-        await registered(bob)
+        await ready(ws)  # its first frame rendered (the presence dots) and sent
         monkeypatch.setattr(frames, "render", broken_once)
         await alice.say(room_id, "not lost", client_msg_id="lost-000000000001")
 
@@ -358,3 +366,19 @@ async def test_an_archived_room_hears_no_more_typing(alice: Person, bob: Person,
 
 async def _read_up_to(person: Person, room_id: int, seq: int) -> bool:
     return (await Membership.get(room_id=room_id, user_id=person.user_id)).last_read_seq == seq
+
+
+async def test_a_rooms_socket_first_shows_who_came_online_since_its_page_was_rendered(
+        alice: Person, bob: Person, room_id: int) -> None:
+    page = await alice.get(f"/rooms/{room_id}")  # bob is offline when alice's page is made
+    assert "online" not in select_one(await page.get_data(),
+                                      f"#presence-user-{bob.user_id}")["class"]
+
+    async with socket(bob, room_id):
+        await registered(bob)
+        async with socket(alice, room_id) as alice_tab:
+            await ready(alice_tab)
+            dots = "".join(presence_snapshot(alice_tab))
+
+    assert "online" in select_one(dots, f"#presence-user-{bob.user_id}")["class"]
+    assert "online" in select_one(dots, f"#presence-user-{alice.user_id}")["class"]

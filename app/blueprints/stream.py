@@ -15,6 +15,7 @@ from app.auth import current_account
 from app.blueprints import int_arg
 from app.errors import DomainError
 from app.live_views import frames
+from app.live_views.presence import presence_snapshot
 from app.live_views.state import RoomState, Socket
 from app.queries.members import membership_in, read_positions
 from app.queries.mentions import unread_mention_seqs
@@ -56,9 +57,11 @@ async def stream() -> None:
     settings = current_settings()
     # One person's sockets are capped (each holds a file descriptor): the oldest goes first.
     live.registry.add(conn, SocketLimits(settings.sockets_per_user, settings.sockets_per_session))
-    conn.push(frames.READY)  # from here on no message of its rooms passes it by
     pings = _Pings(conn, user)
     try:
+        # From here on no message of its rooms passes it by; with it, the dots of whoever came
+        # or went since the page was rendered.
+        conn.push(frames.READY + await _presence_snapshot(conn))
         await pump(conn, websocket, pings.handle, live.writer)
     finally:
         live.registry.remove(conn)
@@ -67,6 +70,10 @@ async def stream() -> None:
             await pings.stop_typing()
         except Exception:  # the socket is gone either way; presence expires by heartbeat
             log.exception("cleaning up after a closed socket failed")
+
+
+async def _presence_snapshot(conn: Connection) -> str:
+    return await presence_snapshot(conn.room_id) if conn.room_id is not None else ""
 
 
 def close_code(error: DomainError) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from app.live_views import frames
 from app.live_views.state import Live, Socket
-from app.queries.members import room_ids_of
+from app.queries.members import member_ids, room_ids_of
+from app.queries.presence import online_user_ids
 from app.realtime.events import PresenceChanged
 
 
@@ -22,3 +23,19 @@ async def presence_changed(event: PresenceChanged, _conns: list[Socket], live: L
                                 online=event.online, oob=True)
     for conn in viewers:
         conn.push(frame)
+
+
+# A member list longer than this gets no snapshot: a big room's dots are a live view's nicety
+# not worth a query and a long frame for every tab that connects.
+SNAPSHOT_MAX_MEMBERS = 200
+
+
+async def presence_snapshot(room_id: int) -> str:
+    """Every member's dot as it is now, for a socket that just opened in the room: whoever came
+    or went between the page's render and the socket's registration is shown right, not only
+    after a reload. Empty for a room of more than SNAPSHOT_MAX_MEMBERS members."""
+    ids = await member_ids(room_id, limit=SNAPSHOT_MAX_MEMBERS + 1)
+    if not ids or len(ids) > SNAPSHOT_MAX_MEMBERS:
+        return ""
+    online = await online_user_ids(ids)
+    return await frames.render("rooms/_presence_snapshot.html", user_ids=ids, online=online)

@@ -13,6 +13,12 @@ async def room_members(room: Room) -> list[Membership]:
         .prefetch_related("user")
 
 
+async def member_ids(room_id: int, limit: int) -> list[int]:
+    """Up to `limit` member ids of a room (the member list a socket's page shows)."""
+    ids = await Membership.filter(room_id=room_id).limit(limit).values_list("user_id", flat=True)
+    return cast(list[int], ids)  # flat: the values (Tortoise types them as tuples)
+
+
 async def member_of(room: Room, user_id: int) -> Membership | None:
     """`user_id`'s membership of the room with its user, or None if they are not a member."""
     return await Membership.get_or_none(room_id=room.id, user_id=user_id).prefetch_related("user")
