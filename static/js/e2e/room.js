@@ -3,7 +3,8 @@
 // sealed message htmx puts on the page), shows safety numbers and who has no key yet, and
 // gives the shared composer its seal step (setSealStep): it returns the form values with the
 // text replaced by a sealed envelope, or null when it must not be sent (a member's key is not
-// one this browser accepted, someone has no key, this browser lacks mine).
+// one this browser accepted, someone has no key, this browser lacks mine). A chosen file is
+// encrypted and uploaded first (static/js/e2e/files.js); its key goes into the sealed text.
 //
 // Keys are pinned by fingerprint, not by id: the first key seen for a contact is accepted
 // (trust on first use); any other key material, whatever id the server gives it, blocks
@@ -13,6 +14,7 @@
 import { focusComposer, setSealStep, showComposerError } from "../composer.js";
 import { checkOwnKey, keysReady, onKeysChanged } from "./boot.js";
 import { sealForRoom } from "./envelope.js";
+import { bodyWithFiles, encryptAndUpload } from "./files.js";
 import { fingerprint, safetyNumber } from "./keys.js";
 import { forgetSeenKey, lastSeenKey, loadPin, savePin } from "./keystore.js";
 import { useSession } from "./reader.js";
@@ -251,13 +253,43 @@ async function seal(values) {
   }
   const mine = s.myCurrent;
   const recipients = s.members.map((id) => (id === s.me ? mine : s.currentKeyOf(id)));
+  let files = [];
+  if (values.image) {
+    try {
+      files = [await encryptAndUpload(values.image, uploadBlob)];
+    } catch (err) {
+      showComposerError(err instanceof UploadRefused ? err.message
+        : "The file could not be encrypted and sent. Nothing was sent; try again.");
+      return null;
+    }
+  }
   const envelope = await sealForRoom({
-    text: values.body, myPrivateKey: s.privateKeys.get(mine.id), mine, recipients,
+    text: bodyWithFiles(values.body, files), myPrivateKey: s.privateKeys.get(mine.id), mine,
+    recipients,
     context: { room: s.room, clientMsgId: values.client_msg_id, senderId: s.me },
   });
   const sealedValues = { client_msg_id: values.client_msg_id, envelope: JSON.stringify(envelope) };
   if (values.reply_to) sealedValues.reply_to = values.reply_to;  // an id, not text: sent as is
   return sealedValues;
+}
+
+class UploadRefused extends Error {}
+
+// Upload one encrypted blob for this room; its key on the server, or UploadRefused saying why.
+async function uploadBlob(bytes) {
+  const composer = document.getElementById("composer");
+  const input = composer.querySelector("input[data-sealed-file]");
+  const token = composer.querySelector("input[name=csrf_token]").value;
+  const form = new FormData();
+  form.append("blob", new Blob([bytes], { type: "application/octet-stream" }), "blob");
+  const response = await fetch(input.dataset.uploadUrl, {
+    method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRF-Token": token },
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (response.status !== 201 || !answer.key) {
+    throw new UploadRefused(answer.error || `The file was not sent (error ${response.status}).`);
+  }
+  return answer.key;
 }
 
 // Show the panel part for `state` (null: none); returns `state`.
