@@ -57,7 +57,11 @@ async def downloaded(page: Page, name: str) -> tuple[str, bytes]:
     async with page.expect_download() as info:
         await page.locator(".sealed-file .file-name", has_text=name).click()
     download = await info.value
-    return download.suggested_filename, Path(await download.path()).read_bytes()
+    return download.suggested_filename, read_bytes(await download.path())
+
+
+def read_bytes(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 def pg_dump(database_url: str) -> bytes:
@@ -114,7 +118,7 @@ async def test_a_file_and_an_image_open_for_all_three_and_their_bytes_never_reac
             await viewer.get_by_role("button", name="Download").click()
         full = await info.value
         assert full.suggested_filename == img_name
-        assert Path(await full.path()).read_bytes() == img
+        assert read_bytes(await full.path()) == img
         await viewer.get_by_role("button", name="Close").click()
         await shoot(alice)
         await team.close()

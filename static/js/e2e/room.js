@@ -54,6 +54,7 @@ async function refresh(root, keys) {
     ? served.keys.find((k) => k.id === served.current) : null;
   if (myServed && await checkOwnKey(myServed.id, myServed.public_key)) data = await fetchKeys(root);
   const session = makeSession(root, keys, data);
+  session.announced = announcedMembers(root, session);
   current = { root, session };
   await useSession(session, root);
   session.blocked = await showState(root, session);  // what this refresh found, not the DOM's
@@ -109,6 +110,13 @@ async function showState(root, s) {
       `${names.join(", ")} ${names.length === 1 ? "has" : "have"}`;
     return show(root, "missing-keys");
   }
+  const unannounced = s.others.filter((id) => !s.announced.has(id));
+  if (unannounced.length) {
+    const names = unannounced.map((id) => s.person(id).username);
+    root.querySelector(".unannounced-names").textContent =
+      `${names.join(", ")} ${names.length === 1 ? "is" : "are"}`;
+    return show(root, "unannounced");
+  }
   const changed = s.others.filter((id) => pins.has(id) && !pins.get(id).accepted);
   if (changed.length) return warnChanged(root, s, changed, pins);
   return show(root, null);
@@ -119,7 +127,7 @@ async function showState(root, s) {
 async function pinsOf(s) {
   await pinWrites;
   const pins = new Map();
-  for (const id of s.others) {
+  for (const id of s.others.filter((other) => s.announced.has(other))) {
     const key = s.currentKeyOf(id);
     if (!key) continue;
     const fp = await fingerprint(key.public_key);
@@ -128,6 +136,26 @@ async function pinsOf(s) {
                    verified: pin.verified === fp });
   }
   return pins;
+}
+
+// The members this browser seals for: those it met with the conversation (the first time it
+// opened it: trust on first use) and those whose "… added …" notice it has shown since
+// (.member-notice in the timeline, from the page, a catch-up or the socket). A member the
+// server lists without such a notice blocks sending (the "unannounced" panel) instead of
+// quietly receiving the next message. Kept per person and conversation in localStorage.
+function announcedMembers(root, s) {
+  const storeKey = `parley:e2e:members:${s.me}:${s.room}`;
+  let known = null;
+  try { known = JSON.parse(localStorage.getItem(storeKey)); } catch { known = null; }
+  const noticed = Array.from(root.querySelectorAll(".member-notice[data-notice=member_added]"),
+    (el) => el.dataset.userId);
+  const current = new Set(s.members);
+  const announced = Array.isArray(known)
+    ? new Set([...known.map(String), ...noticed].filter((id) => current.has(id)))
+    : current;  // the first time this browser opens the conversation
+  announced.add(s.me);
+  try { localStorage.setItem(storeKey, JSON.stringify([...announced])); } catch { /* kept for this page only */ }
+  return announced;
 }
 
 // The first pin for a contact: the keys this browser trusted before pins existed (those the
@@ -306,11 +334,14 @@ function notice(text) {
 }
 
 setSealStep(seal);
-// A member's new key (pushed as #room-<id>-key-notice), a refusal for stale keys, or a key
-// made or restored in this browser: fetch the keys again.
+// A member's new key (pushed as #room-<id>-key-notice), a member's arrival ("… added …" in
+// the timeline), a refusal for stale keys, or a key made or restored in this browser: fetch
+// the keys again.
 document.addEventListener("htmx:load", (evt) => {
   const root = rootEl();
-  if (root && current && evt.detail.elt.classList && evt.detail.elt.classList.contains("key-notice")) {
+  const elt = evt.detail.elt;
+  const announcement = elt.matches && (elt.matches(".member-notice") || elt.querySelector(".member-notice"));
+  if (root && current && elt.classList && (elt.classList.contains("key-notice") || announcement)) {
     keysReady().then((keys) => refresh(root, keys));
   }
 });
