@@ -15,8 +15,9 @@ import { focusComposer, setSealStep, showComposerError } from "../composer.js";
 import { checkOwnKey, keysReady, onKeysChanged } from "./boot.js";
 import { sealForRoom } from "./envelope.js";
 import { bodyWithFiles, encryptAndUpload } from "./files.js";
-import { fingerprint, safetyNumber } from "./keys.js";
+import { fingerprint, safetyCode, safetyNumber } from "./keys.js";
 import { forgetSeenKey, lastSeenKey, loadPin, savePin } from "./keystore.js";
+import { openQrVerification } from "./qr_verify.js";
 import { useSession } from "./reader.js";
 
 let current = null;  // {root, session}
@@ -234,15 +235,29 @@ async function showSafetyNumbers(root, s, pins) {
 
 function trustMark(s, id, trust) {
   if (!trust.accepted) return tag("span", "trust new-key", "new key, not accepted");
-  if (trust.verified) return tag("span", "trust verified", "✓ verified");
-  const button = tag("button", "link-button mark-verified", "Mark as verified");
-  button.type = "button";
-  button.title = "After comparing this number with them in person or on a call";
-  button.onclick = async () => {
+  const markVerified = async () => {
     await writePin({ ...trust.pin, verified: trust.fingerprint });
     await showState(rootEl(), s);
   };
-  return button;
+  const qr = tag("button", "link-button verify-qr", "Verify by QR code");
+  qr.type = "button";
+  qr.title = "Face to face: show your code and scan theirs";
+  qr.onclick = async () => {
+    const code = await safetyCode(s.myCurrent.public_key, s.currentKeyOf(id).public_key);
+    openQrVerification({ name: s.person(id).username, code, onMatch: markVerified });
+  };
+  const marks = document.createElement("span");
+  marks.className = "trust-actions";
+  if (trust.verified) {
+    marks.append(tag("span", "trust verified", "✓ verified"), " ", qr);
+    return marks;
+  }
+  const button = tag("button", "link-button mark-verified", "Mark as verified");
+  button.type = "button";
+  button.title = "After comparing this number with them in person or on a call";
+  button.onclick = markVerified;
+  marks.append(button, " · ", qr);
+  return marks;
 }
 
 // In the header: "✓ verified" once every other member's current key is one I verified.
