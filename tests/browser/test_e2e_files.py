@@ -23,6 +23,7 @@ from tests.browser.test_private_messages import (
 )
 from tests.server import running_server
 
+FILE_FAILED = "This file could not be opened: it is missing or was altered."
 PG_DUMP = bin_dir() / "pg_dump"  # the embedded test server's own major version
 
 
@@ -62,6 +63,12 @@ async def downloaded(page: Page, name: str) -> tuple[str, bytes]:
 
 def read_bytes(path: Path) -> bytes:
     return path.read_bytes()
+
+
+def alter_every_file(root: Path) -> None:
+    """Flip one bit of each stored file, as a server tampering with them would."""
+    for path, data in files_under(root).items():
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
 
 
 def pg_dump(database_url: str) -> bytes:
@@ -121,6 +128,13 @@ async def test_a_file_and_an_image_open_for_all_three_and_their_bytes_never_reac
         assert read_bytes(await full.path()) == img
         await viewer.get_by_role("button", name="Close").click()
         await shoot(alice)
+        # The server (or whoever holds its disk) alters the stored blobs: they fail to open.
+        alter_every_file(var_dir / "media")
+        await carol.reload()
+        await expect(carol.locator(".sealed-file-failed")).to_have_text(FILE_FAILED)
+        await expect(carol.locator(".sealed-image")).to_have_count(0)
+        await carol.locator(".sealed-file .file-name", has_text=doc_name).click()
+        await expect(carol.locator(".sealed-file-failed")).to_have_count(2)
         await team.close()
 
     stored = files_under(var_dir)
