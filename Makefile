@@ -45,6 +45,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/htmx-ext-ws/dist/ws.min.js $(VENDOR)/ws.min.js
 	cp node_modules/markdown-it/dist/markdown-it.min.js $(VENDOR)/markdown-it.min.js
+	cp node_modules/jsqr/dist/jsQR.js $(VENDOR)/jsQR.js
+	cp node_modules/qrcode-generator/dist/qrcode.mjs $(VENDOR)/qrcode-generator.js
 	touch $@
 
 # The reaction picker's data, generated from the pinned emoji package (not committed).

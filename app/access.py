@@ -5,6 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 
 from app.errors import Forbidden, Gone, NotFound
+from app.media.files import OPAQUE_CONTENT_TYPE
 from app.media.storage import is_valid_key
 from app.models import (
     Attachment,
@@ -192,12 +193,15 @@ async def find_viewable_attachment(user: User, key: str) -> Attachment:
     """The attached file stored under `key` if this user may see it; 404 for everyone else.
 
     The same rule as a message image: only while a message still holds it, and only to those
-    who may see that message's room.
+    who may see that message's room. An encrypted file of a private conversation is named only
+    inside sealed messages, which the server cannot read: it is served to the room's members.
     """
     if not is_valid_key(key):
         raise NotFound()
     attachment = await Attachment.get_or_none(key=key)
-    if attachment is None or attachment.room_id is None or \
+    if attachment is None or attachment.room_id is None:
+        raise NotFound()
+    if attachment.content_type != OPAQUE_CONTENT_TYPE and \
             not await Message.exists(attachment_id=attachment.id):
         raise NotFound()
     await find_visible_room(user, attachment.room_id)

@@ -120,12 +120,18 @@ def timeline(messages: list[Any]) -> list[TimelineEntry]:
         day = _day(at)
         new_day = previous is None or _day(previous.created_at) != day
         continued = (previous is not None and previous.author_id == message.author_id
-                     and run_start <= at < run_start + GROUP_WITHIN)
+                     and run_start <= at < run_start + GROUP_WITHIN
+                     and not _is_notice(previous) and not _is_notice(message))
         run_start = run_start if continued else at
         entries.append(TimelineEntry(message, day if new_day else None,
                                      f"{at:%A} {at.day} {at:%B}", continued))
         previous = message
     return entries
+
+
+def _is_notice(message: Any) -> bool:
+    """An announcement ("carol added dave") starts no run and joins none."""
+    return getattr(message, "notice", None) is not None
 
 
 def _day(at: Any) -> str:

@@ -140,6 +140,8 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/profile/avatar"): signed_in_only(400),  # no file chosen: a clear error, no change
     ("GET", "/media/<key>"): in_the_room(200),
     ("GET", "/files/<file_key>"): in_the_room(200),  # the file attached to alice's notes
+    # Encrypted files are for private conversations only (DIRECT_MATRIX has them on one).
+    ("POST", "/rooms/<int:room_id>/files"): in_the_room(403),
     # Private messages with bob (<username>): anyone active on the instance may write to him,
     # bob himself may not (nobody messages themselves).
     ("GET", "/dm"): signed_in_only(200),
@@ -197,6 +199,7 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/read-marker"): in_the_room(303),
     ("GET", "/rooms/<int:room_id>/keys"): in_the_room(200),
     ("POST", "/rooms/<int:room_id>/members"): in_the_room(303, form={"username": "dave"}),
+    ("POST", "/rooms/<int:room_id>/files"): in_the_room(400),  # no blob: refused, saying so
     ("POST", "/rooms/<int:room_id>/invitations"): in_the_room(403, form={"username": "dave"}),
     ("POST", "/rooms/<int:room_id>/membership"): in_the_room(303),
     ("POST", "/rooms/<int:room_id>"): in_the_room(403, form={"name": "renamed"}),

@@ -84,7 +84,10 @@ async def test_the_direct_room_page_has_a_sealed_composer_with_no_plaintext_fiel
     assert response.status_code == 200
     assert composer["data-sealed"] == "true"
     assert not select_one(str(composer), "textarea").has_attr("name")
-    assert select(str(composer), "input[type=file]") == []
+    # The file field has no name either: the browser encrypts the file and uploads the blob.
+    file_field = select_one(str(composer), "input[type=file]")
+    assert not file_field.has_attr("name")
+    assert file_field["data-upload-url"] == f"/rooms/{direct}/files"
     assert select_one(html, ".room.direct h1").text.strip() == "Private: bob"
     assert "needs\n    JavaScript" in select_one(html, ".e2e-panel noscript").text
     assert select(html, ".room-tools") == []  # no search or export links

@@ -130,3 +130,49 @@ async def _until(probe, wanted: object) -> None:  # type: ignore[no-untyped-def]
     async with asyncio.timeout(10):
         while await probe() != wanted:
             await asyncio.sleep(0.02)
+
+
+async def test_adding_a_member_announces_it_in_the_timeline_live_and_after_a_reload(
+        app: Quart, alice: Person, bob: Person, room_id: int) -> None:
+    direct, carol, keys = await _group(app, alice, bob, room_id)
+    dave = Person(app, "dave")
+    await dave.sign_up()
+    await dave.join(room_id)
+    async with socket(alice, direct) as ws:
+        await registered(alice)
+
+        added = await carol.post(f"/rooms/{direct}/members", {"username": "dave"})
+        frame = await frame_matching(ws, ".member-notice")
+
+    page = await (await bob.get(f"/rooms/{direct}")).get_data()
+    daves = await (await dave.get(f"/rooms/{direct}")).get_data()
+    notice = select_one(page, ".member-notice")
+    membership = await Membership.get(room_id=direct, user_id=dave.user_id)
+    assert added.status_code == 303
+    assert " ".join(select_one(frame, ".member-notice").text.split()).startswith(
+        "+ carol added dave")
+    assert (notice["data-notice"], notice["data-user-id"]) == ("member_added", str(dave.user_id))
+    assert " ".join(notice.text.split()).startswith("+ carol added dave")
+    assert select(page, ".member-notice.sealed, .member-notice [data-envelope]") == []
+    assert membership.last_read_seq == int(notice["data-seq"])  # dave has nothing unread
+    assert select_one(daves, ".member-notice")["data-user-id"] == str(dave.user_id)
+
+
+async def test_an_announcement_is_no_private_message_to_tabs_elsewhere(
+        app: Quart, alice: Person, bob: Person, room_id: int) -> None:
+    direct, carol, keys = await _group(app, alice, bob, room_id)
+    dave = Person(app, "dave")
+    await dave.sign_up()
+    await dave.join(room_id)
+    async with socket(alice) as ws:  # alice's tab shows another page
+        await registered(alice)
+
+        await carol.post(f"/rooms/{direct}/members", {"username": "dave"})
+        badge = await frame_matching(ws, f"#room-{direct}-unread")
+        # a message after it: its notice is the first one the tab gets
+        await bob.post(f"/rooms/{direct}/messages", sealed_form(
+            keys["bob"], [*keys.values(), await publish_key(dave)]), htmx=True)
+        notice = await frame_matching(ws, "#notices .notice")
+
+    assert badge
+    assert select_one(notice, ".notice")["data-author-id"] == str(bob.user_id)

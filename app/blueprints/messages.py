@@ -34,8 +34,8 @@ from config.settings import current_settings
 
 blueprint = Blueprint("messages", __name__)
 # The server never sees a private conversation's text, so it must not take its files in clear.
-NO_FILES_IN_DIRECT_ROOMS = ("Files cannot be sent in private conversations yet: they would "
-                            "reach the server unencrypted. Nothing was sent.")
+NO_FILES_IN_DIRECT_ROOMS = ("Files cannot be sent in private conversations without JavaScript: "
+                            "your browser encrypts them first. Nothing was sent.")
 # The catch-up contract: GET ?after=<seq>&changes=<n> returns messages with seq > after, then
 # messages with seq <= after whose change_seq > n (edited, deleted or reacted to since), each
 # in its current state. This header carries the room's change counter as read before the

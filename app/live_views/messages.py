@@ -48,7 +48,8 @@ async def message_created(event: MessageCreated, conns: list[Socket], live: Live
             conn.push(frame)
         else:
             conn.push(await unread_badge(event.room_id, state, badges))
-            if conn.user_id != event.author_id:  # a tab elsewhere may still notify
+            # a tab elsewhere may still notify (of a message, not of an announcement)
+            if conn.user_id != event.author_id and message.notice is None:
                 notice = notice or await notices.room_notice(message)
                 conn.push(notice)
     scope = room_scope(event.room_id)

@@ -16,6 +16,10 @@ from urllib.parse import quote
 NAME_MAX_CHARS = 200  # what a file card shows and a browser is offered
 EXTENSION_MAX_CHARS = 16
 FALLBACK_NAME = "file"
+# An encrypted file of a private conversation (app/actions/sealed_files.py): its real name and
+# type are inside the sealed message, so the server only knows it as this.
+OPAQUE_CONTENT_TYPE = "application/vnd.parley.opaque"
+OPAQUE_NAME = "encrypted"
 # The image formats re-encoded and shown inline (app/media/images.py), by name and by content.
 IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".gif", ".webp"})
 _IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")

@@ -96,7 +96,7 @@ async def store_upload(data: bytes, kind: MediaKind, settings: MediaSettings, *,
                        owner: int) -> StoredUpload:
     """Check, re-encode and write an upload; raises ImageRejected with a message for the user.
     `owner`: the uploader's user id (each person's images are processed one at a time)."""
-    _check_size(data, settings)
+    check_size(data, settings)
     process = process_avatar if kind == MediaKind.AVATAR else process_image
     image = await process(data, settings.max_pixels, owner=owner)
     key, thumb_key = await write_files(settings.root, [image.full.data, image.thumb.data])
@@ -111,7 +111,7 @@ async def store_message_file(upload: UploadedFile, settings: MediaSettings, *, o
     check. One only named like an image is refused rather than kept as a file, so a broken or
     disguised image is never passed around as a download that looks like a picture.
     """
-    _check_size(upload.data, settings)
+    check_size(upload.data, settings)
     if claims_to_be_an_image(upload.data, upload.name):
         if not looks_like_an_image(upload.data):
             raise ImageRejected(MISNAMED.format(ext=extension(upload.name)))
@@ -121,13 +121,14 @@ async def store_message_file(upload: UploadedFile, settings: MediaSettings, *, o
 
 async def store_attachment(upload: UploadedFile, settings: MediaSettings) -> StoredAttachment:
     """Write a file as sent under a fresh key; its name is kept only for display."""
-    _check_size(upload.data, settings)
+    check_size(upload.data, settings)
     name = display_name(upload.name)
     (key,) = await write_files(settings.root, [upload.data])
     return StoredAttachment(key, name, len(upload.data), guess_content_type(name), settings.root)
 
 
-def _check_size(data: bytes, settings: MediaSettings) -> None:
+def check_size(data: bytes, settings: MediaSettings) -> None:
+    """ImageRejected, saying why, for an empty upload or one over the size limit."""
     if not data:
         raise ImageRejected(EMPTY)
     if len(data) > settings.max_bytes:

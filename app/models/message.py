@@ -32,7 +32,10 @@ class Message(Model):
 
     In a direct room `body` is empty and `envelope` holds what the browsers sealed (see
     app/actions/envelopes.py): ciphertext, and the message's content key sealed for each
-    member's current public key. The server never sees the text.
+    member's current public key. The server never sees the text. A member's arrival in a
+    direct room is announced by a message the server writes itself (author: who added them;
+    `envelope` = {"v": "notice", "kind": "member_added", "user_id", "username"}, see
+    `notice`): the browsers seal for a member only once they have seen that announcement.
 
     `change_seq` is the room's change counter (Room.last_change_seq) at the message's last
     edit, deletion or reaction: the catch-up returns messages changed after a client's counter.
@@ -75,6 +78,12 @@ class Message(Model):
         table = "messages"
         unique_together = (("room", "seq"), ("room", "client_msg_id"))
         indexes = (("room_id", "change_seq"),)
+
+    @property
+    def notice(self) -> dict[str, Any] | None:
+        """What a server-written announcement says (a member added), or None for a message."""
+        envelope = self.envelope
+        return envelope if isinstance(envelope, dict) and envelope.get("v") == "notice" else None
 
     def quoted(self) -> Message | None:
         """The message this one replies to, when it was loaded with it (else None)."""

@@ -53,7 +53,7 @@ function setUp() {
   composer.noValidate = true;  // this module checks for empty text; htmx must not re-validate
   const body = composer.querySelector("textarea");
   const idField = composer.querySelector("input[name=client_msg_id]");
-  const fileInput = () => composer.querySelector("input[name=image]");
+  const fileInput = () => composer.querySelector("input.file-input");
   const pending = {};
   const draftKey = "parley:draft:" + composer.getAttribute("action").split("?")[0];  // not the token
 
@@ -75,7 +75,16 @@ function setUp() {
       idField.value = id;
       saveDraft();
       grow();
+      keepFile(kept.file);
     }
+  };
+  const keepFile = (file) => {  // a file that was not sent goes back into the field
+    const input = fileInput();
+    if (!file || !input) return;
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));  // uploads.js shows it again
   };
 
   if (!body.value) {
@@ -148,12 +157,7 @@ function setUp() {
       saveDraft();
       grow();
       idField.value = sentId;
-      const input = fileInput();
-      if (sent.file && input) {
-        const transfer = new DataTransfer();
-        transfer.items.add(sent.file);
-        input.files = transfer.files;
-      }
+      keepFile(sent.file);
     }
     if (status !== 422 && status !== 429) {  // those say why, in #composer-error
       error.textContent = status

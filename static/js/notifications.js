@@ -49,7 +49,7 @@ function consider(node) {
     node.remove();  // a notice is only a hint; nothing shows it
     maybeNotify({ key: `${d.tag}-${d.authorId}-${Date.now()}`, authorId: d.authorId, mentions: d.mentions,
       kind: d.kind, roomId: d.roomId, title: d.title, text: d.text, url: d.url, tag: d.tag });
-  } else if (node.matches(".room .messages .message[data-author-id]")) {
+  } else if (node.matches(".room .messages .message[data-author-id]:not(.member-notice)")) {
     const room = node.closest(".room");
     const author = node.querySelector(".author");
     const name = author ? author.textContent.trim() : "someone";

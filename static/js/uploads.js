@@ -7,7 +7,7 @@
 export function initUploads() {
 
   function composer() { return document.getElementById("composer"); }
-  function fileInput() { const c = composer(); return c && c.querySelector("input[name=image]"); }
+  function fileInput() { const c = composer(); return c && c.querySelector("input.file-input"); }
   function progressBar() { return document.getElementById("upload-progress"); }
   function fromComposer(evt) { return evt.detail && evt.detail.elt === composer(); }
 

@@ -217,3 +217,66 @@ async def test_a_fingerprint_names_the_key_material_and_a_pair_check_needs_no_ex
         "extractable": False, "ownPair": True, "otherPair": False, "p256Pair": True,
         "wrongAlgorithm": False, "zeroPoint": False}
     await page.context.close()
+
+
+async def test_a_file_round_trips_and_its_parts_cannot_be_swapped_or_altered(
+        browser: Browser, live_server: LiveServer) -> None:
+    """files.js: what is uploaded is ciphertext; the file and its thumbnail each open only as
+    themselves; one altered bit and it does not open. /files/<key> is served from the blobs
+    the page "uploaded" (Playwright answers it), so any swap can be tried."""
+    page = await crypto_page(browser, live_server)
+    blobs: dict[str, bytes] = {}
+
+    async def serve(route: Any) -> None:
+        key = route.request.url.rsplit("/", 1)[1]
+        await route.fulfill(status=200, body=blobs[key],
+                            headers={"Content-Type": "application/octet-stream"})
+
+    await page.route("**/files/*", serve)
+    await page.expose_function("keep", lambda key, data: blobs.__setitem__(key, bytes(data)))
+    result = await page.evaluate("""async () => {
+      const files = await import("/static/js/e2e/files.js");
+      const canvas = document.createElement("canvas");
+      canvas.width = 800; canvas.height = 400;
+      canvas.getContext("2d").fillRect(0, 0, 400, 400);
+      const png = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+      const file = new File([png], "secret plan.png", { type: "image/png" });
+      let n = 0;
+      const upload = async (bytes) => {
+        const key = String(++n).padStart(32, "0");
+        await window.keep(key, Array.from(new Uint8Array(bytes)));
+        return key;
+      };
+      const record = await files.encryptAndUpload(file, upload);
+      const plain = new Uint8Array(await file.arrayBuffer());
+      const full = new Uint8Array(await files.fetchAndDecrypt(record, "full"));
+      const thumb = await files.fetchAndDecrypt(record, "thumb");
+      const fails = async (rec, part) => {
+        try { await files.fetchAndDecrypt(rec, part); return false; } catch { return true; }
+      };
+      const body = files.bodyWithFiles("see attached", [record]);
+      return {
+        same: full.length === plain.length && full.every((b, i) => b === plain[i]),
+        thumbIsJpeg: new Uint8Array(thumb)[0] === 0xff && new Uint8Array(thumb)[1] === 0xd8,
+        size: [record.width, record.height], name: record.name, type: record.type,
+        swapped: await fails({ ...record, blob: record.thumb, iv: record.thumb_iv }, "full"),
+        swappedBack: await fails({ ...record, thumb: record.blob, thumb_iv: record.iv }, "thumb"),
+        split: files.splitBody(body), plainText: files.splitBody("just text"),
+      };
+    }""")
+    first = blobs["0" * 31 + "1"]
+    blobs["0" * 31 + "1"] = first[:-1] + bytes([first[-1] ^ 1])
+    altered = await page.evaluate("""async (record) => {
+      const files = await import("/static/js/e2e/files.js");
+      try { await files.fetchAndDecrypt(record, "full"); return false; } catch { return true; }
+    }""", result["split"]["files"][0])
+
+    assert result["same"] is True and result["thumbIsJpeg"] is True
+    assert result["size"] == [320, 160]
+    assert (result["name"], result["type"]) == ("secret plan.png", "image/png")
+    assert result["swapped"] is True and result["swappedBack"] is True
+    assert result["split"]["text"] == "see attached"
+    assert result["plainText"] == {"text": "just text", "files": []}
+    assert altered is True
+    assert b"secret plan" not in first
+    await page.context.close()

@@ -281,6 +281,8 @@ async def test_a_member_added_later_is_told_earlier_messages_are_not_available(
     await bob.fill("#add-username", team.names["carol"])
     await bob.get_by_role("button", name="Add", exact=True).click()
     await expect(bob.locator(".flashes")).to_contain_text("was added")
+    # alice's browser seals for carol once it has shown that she was added
+    await expect(alice.locator(".member-notice")).to_contain_text(f"added {team.names['carol']}")
     await send(alice, "hello carol")
     await open_conversation(carol, base, alice.url)
 

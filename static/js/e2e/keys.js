@@ -132,6 +132,17 @@ export async function safetyNumber(publicKeyA, publicKeyB) {
   return groups.join(" ");
 }
 
+export const VERIFY_PREFIX = "PARLEY-VERIFY:1:";
+
+// What a verification QR code holds: the full SHA-256 the safety number is cut from (the two
+// public keys, sorted), so both people's codes are equal exactly when their numbers are.
+export async function safetyCode(publicKeyA, publicKeyB) {
+  const [first, second] = [publicKeyA, publicKeyB].sort();
+  const digest = await subtle.digest("SHA-256",
+    encoder.encode(`parley/v1/safety\n${first}\n${second}`));
+  return VERIFY_PREFIX + Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function passphraseKey(passphrase, salt, iterations) {
   const base = await subtle.importKey("raw", encoder.encode(passphrase), "PBKDF2", false,
     ["deriveKey"]);

@@ -1,12 +1,15 @@
 // Shows private messages: one htmx.onLoad hook opens every sealed message fragment htmx puts
 // on the page, whether it came with the page, a catch-up, the composer's reply or a socket.
 // The opened text is rendered by the same Markdown subset as the server's messages
-// (static/js/markdown.js: raw HTML escaped, unsafe links left as text); a message that does
-// not open says so, never garbage.
+// (static/js/markdown.js: raw HTML escaped, unsafe links left as text), and its encrypted
+// files as cards (static/js/e2e/file_cards.js); a message that does not open says so, never
+// garbage.
 
 import { loadShortcodes, renderMarkdown } from "../markdown.js";
 import { decorate } from "../message_list.js";
 import { open, openFromRoom } from "./envelope.js";
+import { splitBody } from "./files.js";
+import { showFiles } from "./file_cards.js";
 
 export const CANNOT_DECRYPT = "cannot decrypt this message";
 export const NOT_FOR_YOU = "Not available to you: sent before you joined this conversation.";
@@ -36,9 +39,10 @@ async function openMessage(node, s) {
   if (!body) return;
   try {
     const envelope = JSON.parse(node.dataset.envelope);
-    const text = await openEnvelope(envelope, node.dataset, s);
+    const { text, files } = splitBody(await openEnvelope(envelope, node.dataset, s));
     await loadShortcodes();  // a failed fetch leaves :shortcodes: as typed
     body.innerHTML = renderMarkdown(text);
+    showFiles(node, body, files);
     await markSender(node, body, envelope, s);
     body.classList.remove("encrypted", "undecryptable", "not-for-me");
     body.classList.add("formatted");

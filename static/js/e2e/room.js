@@ -3,7 +3,8 @@
 // sealed message htmx puts on the page), shows safety numbers and who has no key yet, and
 // gives the shared composer its seal step (setSealStep): it returns the form values with the
 // text replaced by a sealed envelope, or null when it must not be sent (a member's key is not
-// one this browser accepted, someone has no key, this browser lacks mine).
+// one this browser accepted, someone has no key, this browser lacks mine). A chosen file is
+// encrypted and uploaded first (static/js/e2e/files.js); its key goes into the sealed text.
 //
 // Keys are pinned by fingerprint, not by id: the first key seen for a contact is accepted
 // (trust on first use); any other key material, whatever id the server gives it, blocks
@@ -13,8 +14,10 @@
 import { focusComposer, setSealStep, showComposerError } from "../composer.js";
 import { checkOwnKey, keysReady, onKeysChanged } from "./boot.js";
 import { sealForRoom } from "./envelope.js";
-import { fingerprint, safetyNumber } from "./keys.js";
+import { bodyWithFiles, encryptAndUpload } from "./files.js";
+import { fingerprint, safetyCode, safetyNumber } from "./keys.js";
 import { forgetSeenKey, lastSeenKey, loadPin, savePin } from "./keystore.js";
+import { openQrVerification } from "./qr_verify.js";
 import { useSession } from "./reader.js";
 
 let current = null;  // {root, session}
@@ -52,6 +55,7 @@ async function refresh(root, keys) {
     ? served.keys.find((k) => k.id === served.current) : null;
   if (myServed && await checkOwnKey(myServed.id, myServed.public_key)) data = await fetchKeys(root);
   const session = makeSession(root, keys, data);
+  session.announced = announcedMembers(root, session);
   current = { root, session };
   await useSession(session, root);
   session.blocked = await showState(root, session);  // what this refresh found, not the DOM's
@@ -107,6 +111,13 @@ async function showState(root, s) {
       `${names.join(", ")} ${names.length === 1 ? "has" : "have"}`;
     return show(root, "missing-keys");
   }
+  const unannounced = s.others.filter((id) => !s.announced.has(id));
+  if (unannounced.length) {
+    const names = unannounced.map((id) => s.person(id).username);
+    root.querySelector(".unannounced-names").textContent =
+      `${names.join(", ")} ${names.length === 1 ? "is" : "are"}`;
+    return show(root, "unannounced");
+  }
   const changed = s.others.filter((id) => pins.has(id) && !pins.get(id).accepted);
   if (changed.length) return warnChanged(root, s, changed, pins);
   return show(root, null);
@@ -117,7 +128,7 @@ async function showState(root, s) {
 async function pinsOf(s) {
   await pinWrites;
   const pins = new Map();
-  for (const id of s.others) {
+  for (const id of s.others.filter((other) => s.announced.has(other))) {
     const key = s.currentKeyOf(id);
     if (!key) continue;
     const fp = await fingerprint(key.public_key);
@@ -126,6 +137,26 @@ async function pinsOf(s) {
                    verified: pin.verified === fp });
   }
   return pins;
+}
+
+// The members this browser seals for: those it met with the conversation (the first time it
+// opened it: trust on first use) and those whose "… added …" notice it has shown since
+// (.member-notice in the timeline, from the page, a catch-up or the socket). A member the
+// server lists without such a notice blocks sending (the "unannounced" panel) instead of
+// quietly receiving the next message. Kept per person and conversation in localStorage.
+function announcedMembers(root, s) {
+  const storeKey = `parley:e2e:members:${s.me}:${s.room}`;
+  let known = null;
+  try { known = JSON.parse(localStorage.getItem(storeKey)); } catch { known = null; }
+  const noticed = Array.from(root.querySelectorAll(".member-notice[data-notice=member_added]"),
+    (el) => el.dataset.userId);
+  const current = new Set(s.members);
+  const announced = Array.isArray(known)
+    ? new Set([...known.map(String), ...noticed].filter((id) => current.has(id)))
+    : current;  // the first time this browser opens the conversation
+  announced.add(s.me);
+  try { localStorage.setItem(storeKey, JSON.stringify([...announced])); } catch { /* kept for this page only */ }
+  return announced;
 }
 
 // The first pin for a contact: the keys this browser trusted before pins existed (those the
@@ -204,15 +235,29 @@ async function showSafetyNumbers(root, s, pins) {
 
 function trustMark(s, id, trust) {
   if (!trust.accepted) return tag("span", "trust new-key", "new key, not accepted");
-  if (trust.verified) return tag("span", "trust verified", "✓ verified");
-  const button = tag("button", "link-button mark-verified", "Mark as verified");
-  button.type = "button";
-  button.title = "After comparing this number with them in person or on a call";
-  button.onclick = async () => {
+  const markVerified = async () => {
     await writePin({ ...trust.pin, verified: trust.fingerprint });
     await showState(rootEl(), s);
   };
-  return button;
+  const qr = tag("button", "link-button verify-qr", "Verify by QR code");
+  qr.type = "button";
+  qr.title = "Face to face: show your code and scan theirs";
+  qr.onclick = async () => {
+    const code = await safetyCode(s.myCurrent.public_key, s.currentKeyOf(id).public_key);
+    openQrVerification({ name: s.person(id).username, code, onMatch: markVerified });
+  };
+  const marks = document.createElement("span");
+  marks.className = "trust-actions";
+  if (trust.verified) {
+    marks.append(tag("span", "trust verified", "✓ verified"), " ", qr);
+    return marks;
+  }
+  const button = tag("button", "link-button mark-verified", "Mark as verified");
+  button.type = "button";
+  button.title = "After comparing this number with them in person or on a call";
+  button.onclick = markVerified;
+  marks.append(button, " · ", qr);
+  return marks;
 }
 
 // In the header: "✓ verified" once every other member's current key is one I verified.
@@ -251,13 +296,43 @@ async function seal(values) {
   }
   const mine = s.myCurrent;
   const recipients = s.members.map((id) => (id === s.me ? mine : s.currentKeyOf(id)));
+  let files = [];
+  if (values.image) {
+    try {
+      files = [await encryptAndUpload(values.image, uploadBlob)];
+    } catch (err) {
+      showComposerError(err instanceof UploadRefused ? err.message
+        : "The file could not be encrypted and sent. Nothing was sent; try again.");
+      return null;
+    }
+  }
   const envelope = await sealForRoom({
-    text: values.body, myPrivateKey: s.privateKeys.get(mine.id), mine, recipients,
+    text: bodyWithFiles(values.body, files), myPrivateKey: s.privateKeys.get(mine.id), mine,
+    recipients,
     context: { room: s.room, clientMsgId: values.client_msg_id, senderId: s.me },
   });
   const sealedValues = { client_msg_id: values.client_msg_id, envelope: JSON.stringify(envelope) };
   if (values.reply_to) sealedValues.reply_to = values.reply_to;  // an id, not text: sent as is
   return sealedValues;
+}
+
+class UploadRefused extends Error {}
+
+// Upload one encrypted blob for this room; its key on the server, or UploadRefused saying why.
+async function uploadBlob(bytes) {
+  const composer = document.getElementById("composer");
+  const input = composer.querySelector("input[data-sealed-file]");
+  const token = composer.querySelector("input[name=csrf_token]").value;
+  const form = new FormData();
+  form.append("blob", new Blob([bytes], { type: "application/octet-stream" }), "blob");
+  const response = await fetch(input.dataset.uploadUrl, {
+    method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRF-Token": token },
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (response.status !== 201 || !answer.key) {
+    throw new UploadRefused(answer.error || `The file was not sent (error ${response.status}).`);
+  }
+  return answer.key;
 }
 
 // Show the panel part for `state` (null: none); returns `state`.
@@ -274,11 +349,14 @@ function notice(text) {
 }
 
 setSealStep(seal);
-// A member's new key (pushed as #room-<id>-key-notice), a refusal for stale keys, or a key
-// made or restored in this browser: fetch the keys again.
+// A member's new key (pushed as #room-<id>-key-notice), a member's arrival ("… added …" in
+// the timeline), a refusal for stale keys, or a key made or restored in this browser: fetch
+// the keys again.
 document.addEventListener("htmx:load", (evt) => {
   const root = rootEl();
-  if (root && current && evt.detail.elt.classList && evt.detail.elt.classList.contains("key-notice")) {
+  const elt = evt.detail.elt;
+  const announcement = elt.matches && (elt.matches(".member-notice") || elt.querySelector(".member-notice"));
+  if (root && current && elt.classList && (elt.classList.contains("key-notice") || announcement)) {
     keysReady().then((keys) => refresh(root, keys));
   }
 });
