@@ -25,7 +25,8 @@ from app.previews.worker import LinkPreviewer
 from config.settings import attach, settings_of
 from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 from tests.images import decode
-from tests.live import frame_matching, registered, socket as live_socket
+from tests.live import frame_matching, registered
+from tests.live import socket as live_socket
 from tests.mailbox import eventually
 from tests.outbound import Connections, StubDns
 from tests.pages import Page, PageServer, og_page

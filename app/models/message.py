@@ -8,7 +8,6 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.emoji_set import emoji_name
-
 from app.models.link_preview import LinkPreview, MessageLink
 
 if TYPE_CHECKING:  # the related models, for the relation types only
