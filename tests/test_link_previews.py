@@ -22,7 +22,7 @@ from app.models import LinkPreview, LinkState, MediaFile, MediaKind, Message, Me
 from app.outbound import OutboundGuard
 from app.previews.fetch import Limits
 from app.previews.worker import LinkPreviewer
-from config.settings import attach, settings_of
+from config.settings import Settings, SettingsError, attach, settings_of
 from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 from tests.images import decode
 from tests.live import frame_matching, registered
@@ -425,3 +425,10 @@ async def test_an_outsider_cannot_fetch_a_private_rooms_card_image(
 
     assert (await alice.get(src)).status_code == 200
     assert (await mallory.get(src)).status_code == 404
+
+
+def test_link_previews_are_on_unless_turned_off() -> None:
+    assert Settings.from_env({}).link_previews is True
+    assert Settings.from_env({"LINK_PREVIEWS": "off"}).link_previews is False
+    with pytest.raises(SettingsError, match="LINK_PREVIEWS"):
+        Settings.from_env({"LINK_PREVIEWS": "sometimes"})
