@@ -20,6 +20,7 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     stall: bool = False  # read the request, answer nothing (a server that hangs)
     padding_bytes: int = 0  # after `body`, this much more page, streamed (no Content-Length)
+    trickle: bool = False  # after `body`, one more byte every 0.1 s, for ever
 
 
 @dataclass
@@ -95,11 +96,15 @@ class PageServer:
             await asyncio.Event().wait()  # until the server stops
         head = [f"HTTP/1.1 {page.status} X", f"Content-Type: {page.content_type}",
                 "Connection: close", *(f"{k}: {v}" for k, v in page.headers.items())]
-        if not page.padding_bytes:
+        if not page.padding_bytes and not page.trickle:
             head.append(f"Content-Length: {len(page.body)}")
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + page.body)
         try:
             sent = 0
+            while page.trickle:  # each read gets a byte in time; the page never ends
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(0.1)
             while sent < page.padding_bytes:
                 writer.write(PADDING)
                 sent += len(PADDING)

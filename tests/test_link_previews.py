@@ -324,6 +324,16 @@ async def test_a_server_that_hangs_times_out_leaving_the_message_intact(
     assert not select(shown, ".link-preview")
 
 
+async def test_a_server_that_trickles_is_cut_at_the_deadline_not_per_read(
+        alice: Person, room_id: int, pages: PageServer, previewer: LinkPreviewer) -> None:
+    previewer.limits = Limits(seconds=0.5)  # 5 s in production
+    pages.pages["/trickle"] = Page(b"<html><head><title>Never done</title>", trickle=True)
+
+    message = await posted(alice, room_id, pages.url("/trickle"))
+
+    assert await refusal(message) == "timed out"
+
+
 async def test_the_author_removes_the_card_for_good(alice: Person, bob: Person, room_id: int,
                                                     pages: PageServer) -> None:
     pages.pages["/page"] = Page(og_page(image=None))

@@ -60,7 +60,10 @@ async def show_link_card(link_id: int, url: str, preview: LinkPreview | None) ->
     if link is None:
         return False
     async with in_transaction() as conn:
-        current = await lock_message(await Message.get(id=link.message_id), conn)
+        message = await Message.get_or_none(id=link.message_id, using_db=conn)
+        if message is None:
+            return False
+        current = await lock_message(message, conn)
         shown = preview is not None and preview.status == PreviewStatus.OK \
             and current.deleted_at is None
         state = LinkState.SHOWN if shown else LinkState.NONE

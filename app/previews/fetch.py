@@ -13,14 +13,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from app.outbound import Destination, OutboundGuard, OutboundRefused
 
 REDIRECTS = {301, 302, 303, 307, 308}
+# Fetches block a thread each (requests) for up to their deadline: they get threads of their
+# own, so a few hanging sites never hold the event loop's default pool (DNS, Pillow, files).
+THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="link-preview")
 
 
 class FetchFailed(Exception):
@@ -72,10 +77,11 @@ async def fetch(request: Request, guard: OutboundGuard) -> Fetched:
         destination = await _checked(url, guard, deadline)
         try:
             result = await asyncio.wait_for(
-                asyncio.to_thread(_get, guard, destination, request, deadline),
+                asyncio.get_running_loop().run_in_executor(
+                    THREADS, _get, guard, destination, request, deadline),
                 max(0.0, deadline - time.monotonic()) + 1.0)
-        except TimeoutError:
-            raise FetchFailed("timed out") from None
+        except TimeoutError:  # a safety net: the thread's own reads stop at the deadline
+            raise FetchFailed("timed out; its thread was left to finish") from None
         if isinstance(result, Fetched):
             return result
         url = result.location
@@ -113,8 +119,9 @@ def _get(guard: OutboundGuard, destination: Destination, request: Request,
             if response.status_code != 200:
                 raise FetchFailed(f"answered {response.status_code}")
             return _read(response, destination.url, request, deadline)
-    except requests.RequestException as exc:
-        if isinstance(exc, requests.Timeout) or "timed out" in str(exc):
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError) \
+                or "timed out" in str(exc):
             raise FetchFailed("timed out") from None
         raise FetchFailed(f"{type(exc).__name__}: {exc}"[:250]) from None
     finally:
@@ -132,12 +139,15 @@ def _read(response: requests.Response, url: str, request: Request,
     if not request.cut and declared.isdigit() and int(declared) > limit:
         raise FetchFailed(f"larger than {limit} bytes")
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
+    while size <= limit:
+        _shorten_reads(response, deadline)
+        # read1: what one receive brings, so a server trickling a byte at a time meets the
+        # deadline check above instead of keeping a read busy for ever.
+        chunk = response.raw.read1(64 * 1024, decode_content=True)
+        if not chunk:
+            break
         chunks.append(chunk)
         size += len(chunk)
-        if size > limit:
-            break
-        _shorten_reads(response, deadline)
     body = b"".join(chunks)
     if len(body) > limit and not request.cut:
         raise FetchFailed(f"larger than {limit} bytes")

@@ -130,9 +130,11 @@ class LinkPreviewer:
             card = await self._card(row.url)
             image = await self._image(card.image_url, owner_id) if card.image_url else None
         except FetchFailed as exc:
-            row.status, row.error, row.image_id = PreviewStatus.FAILED, str(exc)[:300], None
-            row.title = row.description = row.site_name = ""
+            _failed(row, str(exc))
             log.info("no link preview for %s: %s", row.url, exc)
+        except Exception:  # never leave the row FETCHING until its lease runs out
+            _failed(row, "the page could not be read")
+            log.exception("link preview of %s failed", row.url)
         else:
             row.status, row.error = PreviewStatus.OK, ""
             row.title, row.description, row.site_name = card.title, card.description, \
@@ -162,7 +164,7 @@ class LinkPreviewer:
             return None
         try:
             return await MediaFile.create(**stored.row_fields(), owner_id=owner_id, room_id=None)
-        except BaseException:
+        except BaseException:  # e.g. the author's account was deleted meanwhile
             stored.discard()
             raise
 
@@ -177,6 +179,11 @@ class LinkPreviewer:
 
     def _settings(self) -> Any:
         return settings_of(self.app)
+
+
+def _failed(row: LinkPreview, reason: str) -> None:
+    row.status, row.error, row.image_id = PreviewStatus.FAILED, reason[:300], None
+    row.title = row.description = row.site_name = ""
 
 
 async def _forget_image(image_id: int, settings: Any) -> None:
