@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import io
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
@@ -18,7 +20,15 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from quart import Quart
 
-from app.models import LinkPreview, LinkState, MediaFile, MediaKind, Message, MessageLink
+from app.models import (
+    LinkPreview,
+    LinkState,
+    MediaFile,
+    MediaKind,
+    Message,
+    MessageLink,
+    PreviewStatus,
+)
 from app.outbound import OutboundGuard
 from app.previews.fetch import Limits
 from app.previews.worker import LinkPreviewer
@@ -442,3 +452,54 @@ def test_link_previews_are_on_unless_turned_off() -> None:
     assert Settings.from_env({"LINK_PREVIEWS": "off"}).link_previews is False
     with pytest.raises(SettingsError, match="LINK_PREVIEWS"):
         Settings.from_env({"LINK_PREVIEWS": "sometimes"})
+
+
+async def test_a_url_another_process_is_fetching_is_not_fetched_twice(
+        alice: Person, room_id: int, pages: PageServer) -> None:
+    url = pages.url("/popular")
+    pages.pages["/popular"] = Page(og_page(image=None))
+    elsewhere = await LinkPreview.create(url=url, status=PreviewStatus.FETCHING,
+                                         fetched_at=datetime.now(UTC))
+
+    await alice.say(room_id, url)
+    message = await Message.get(room_id=room_id, seq=1)
+    await eventually(lambda: _postponed(message.id))  # looked at it, saw it busy, put it off
+    elsewhere.status, elsewhere.title = PreviewStatus.OK, "Fetched by the other process"
+    await elsewhere.save()
+    await eventually(lambda: _settled(message.id))
+
+    [shown] = await card(alice, room_id, message)
+    assert select_one(shown, ".link-preview-title").text == "Fetched by the other process"
+    assert pages.received == []
+
+
+async def _postponed(message_id: int) -> bool:
+    link = await MessageLink.get(message_id=message_id)
+    return link.state == LinkState.PENDING and link.not_before > datetime.now(UTC)
+
+
+async def test_markup_in_a_pages_tags_is_shown_as_text(alice: Person, room_id: int,
+                                                       pages: PageServer) -> None:
+    pages.pages["/xss"] = Page(og_page(title="&lt;img src=x onerror=alert(1)&gt;",
+                                       description="<b>bold?</b>", image="javascript:alert(1)"))
+
+    message = await posted(alice, room_id, pages.url("/xss"))
+
+    [shown] = await card(alice, room_id, message)
+    assert select_one(shown, ".link-preview-title").text == "<img src=x onerror=alert(1)>"
+    assert not select(shown, "img") and not select(shown, "b")
+
+
+async def test_an_image_over_one_megabyte_is_left_out(alice: Person, room_id: int,
+                                                      pages: PageServer) -> None:
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (800, 600), os.urandom(800 * 600 * 3)).save(noise, "PNG")
+    assert len(noise.getvalue()) > 1024 * 1024
+    pages.pages["/page"] = Page(og_page(image="/noise.png"))
+    pages.pages["/noise.png"] = Page(noise.getvalue(), content_type="image/png")
+
+    message = await posted(alice, room_id, pages.url("/page"))
+
+    [shown] = await card(alice, room_id, message)
+    assert not select(shown, ".link-preview-image")
+    assert await MediaFile.all().count() == 0
