@@ -32,7 +32,8 @@ class Migration(migrations.Migration):
                 ('error', fields.CharField(default='', max_length=300)),
             ],
             options={'table': 'link_previews', 'app': 'models', 'pk_attr': 'id',
-                     'table_description': "What one URL's page says about itself."},
+                     'table_description': "What one URL's page says about itself, fetched once and "
+                                          "shared by every message."},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -57,7 +58,8 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'message_links', 'app': 'models',
                      'indexes': [Index(fields=['state', 'not_before'])], 'pk_attr': 'id',
-                     'table_description': "A room message's first link and its card's state."},
+                     'table_description': "A room message's first link, and its card's state; a "
+                                          "PENDING row is the fetch job."},
             bases=['Model'],
         ),
     ]

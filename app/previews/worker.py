@@ -71,7 +71,6 @@ class LinkPreviewer:
     def __init__(self, app: Quart) -> None:
         self.app = app
         self.limits = Limits()  # tests shorten the deadline (a public seam, not a setting)
-        self.fetches = 0  # fetches started by this process (tests count them)
         self.task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
 
@@ -125,7 +124,6 @@ class LinkPreviewer:
         return row
 
     async def _fill(self, row: LinkPreview, owner_id: int, old_image_id: int | None) -> None:
-        self.fetches += 1
         try:
             card = await self._card(row.url)
             image = await self._image(card.image_url, owner_id) if card.image_url else None
