@@ -503,3 +503,18 @@ async def test_an_image_over_one_megabyte_is_left_out(alice: Person, room_id: in
     [shown] = await card(alice, room_id, message)
     assert not select(shown, ".link-preview-image")
     assert await MediaFile.all().count() == 0
+
+
+async def test_a_square_image_is_a_small_thumbnail_beside_the_text(
+        alice: Person, room_id: int, pages: PageServer) -> None:
+    square = io.BytesIO()
+    Image.new("RGB", (400, 400), "teal").save(square, "PNG")
+    pages.pages["/repo"] = Page(og_page(image="/logo.png"))
+    pages.pages["/logo.png"] = Page(square.getvalue(), content_type="image/png")
+
+    message = await posted(alice, room_id, pages.url("/repo"))
+
+    [shown] = await card(alice, room_id, message)
+    assert "with-thumb" in select_one(shown, ".link-preview")["class"]
+    img = select_one(shown, ".link-preview-image img")
+    assert (img["width"], img["height"]) == ("72", "72")  # its box reserved: no jump

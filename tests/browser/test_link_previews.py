@@ -33,6 +33,9 @@ DESCRIPTION = ("Parley 2.0 brings threads, link previews and faster rooms. Here 
                "that changed, and how to upgrade a self-hosted instance in five minutes.")
 
 
+EARLIER = [f"Checklist item {n}: done" for n in range(1, 11)]
+
+
 def cover() -> bytes:
     """A 1200×630 social card, the size sites give og:image."""
     image = Image.new("RGB", (1200, 630), "#1c7ed6")
@@ -70,6 +73,14 @@ async def test_the_card_appears_live_for_the_other_member(
         await bob.reload()
         await wait_live(bob)
 
+        for line in EARLIER:  # enough to scroll: bob's view follows the newest
+            await alice.fill("#body", line)
+            await alice.keyboard.press("Enter")
+        await expect(bob.locator(".message")).to_have_count(len(EARLIER))
+        await bob.fill("#body", "Are the release notes up yet?")
+        await bob.keyboard.press("Enter")
+        await expect(alice.locator(".message")).to_have_count(len(EARLIER) + 1)
+
         await alice.fill("#body", f"The release notes are up: {link}")
         await alice.keyboard.press("Enter")
         card = bob.locator(".message .link-preview")
@@ -82,7 +93,7 @@ async def test_the_card_appears_live_for_the_other_member(
         assert await image.evaluate("img => img.naturalWidth") > 0
         assert (await image.get_attribute("src") or "").startswith("/media/")
         await expect(card.locator(".link-preview-remove")).to_be_hidden()  # not bob's message
-        await expect(card).to_be_in_viewport()
+        await expect(card).to_be_in_viewport(ratio=1)  # the view followed the card as it came
         box = await card.bounding_box()
         assert box is not None and box["x"] + box["width"] <= width  # no sideways scroll
         name = "desktop" if width == 1280 else "phone"
