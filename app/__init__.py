@@ -23,6 +23,7 @@ from app.live_views import VIEWS, fragment_context, view_jobs
 from app.live_views.state import Live
 from app.mail.sender import start_mail, stop_mail
 from app.outbound import guard_for
+from app.previews.worker import start_previews, stop_previews
 from app.push.sender import start_push, stop_push
 from app.queries.direct_rooms import my_direct_rooms
 from app.queries.keys import key_state
@@ -103,6 +104,7 @@ def _register_blueprints(app: Quart) -> None:
         hooks,
         invitations,
         keys,
+        link_previews,
         mail,
         media,
         members,
@@ -121,7 +123,7 @@ def _register_blueprints(app: Quart) -> None:
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, files, profile, direct, keys, search, exports, stream, mail,
-                   passwords, admin, addresses, webhooks, hooks, push, webapp):
+                   passwords, admin, addresses, webhooks, hooks, push, webapp, link_previews):
         app.register_blueprint(module.blueprint)
 
 
@@ -156,11 +158,13 @@ def _register_hooks(app: Quart) -> None:
                                                       *view_jobs(dispatcher)])
         await start_mail(app)
         await start_push(app)
+        await start_previews(app)
         compile_templates(app)
         settle_startup_heap()  # last: no full collection of start-up's objects while serving
 
     @app.after_serving
     async def close_database() -> None:
+        await stop_previews(app)
         await stop_push(app)
         await stop_mail(app)
         await stop_realtime(app)

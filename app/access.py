@@ -183,10 +183,27 @@ async def find_viewable_media(user: User, key: str) -> MediaFile:
         raise NotFound()
     if media.kind == MediaKind.AVATAR:
         return media
+    if media.kind == MediaKind.PREVIEW:
+        return await _viewable_preview_image(user, media)
     if media.room_id is None or not await Message.exists(image_id=media.id):
         raise NotFound()
     await find_visible_room(user, media.room_id)
     return media
+
+
+async def _viewable_preview_image(user: User, media: MediaFile) -> MediaFile:
+    """A link preview's image (shared by every message linking to the page): shown to those
+    who may see a room where a message shows that card."""
+    room_ids = await Message.filter(link__preview__image_id=media.id, link__state="shown",
+                                    deleted_at=None) \
+        .distinct().limit(20).values_list("room_id", flat=True)
+    for room_id in room_ids:
+        try:
+            await find_visible_room(user, int(room_id))  # type: ignore[call-overload]
+        except NotFound:
+            continue
+        return media
+    raise NotFound()
 
 
 async def find_viewable_attachment(user: User, key: str) -> Attachment:

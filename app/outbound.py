@@ -1,5 +1,5 @@
 """THE outbound address guard: every connection Parley opens to an address a user supplied
-(push endpoints now; link previews later) is checked, and made, here.
+(push endpoints, link previews' pages and images) is checked, and made, here.
 
 A URL a user gives could point Parley at itself or at the network behind it (SSRF): loopback,
 the LAN, the cloud metadata service at 169.254.169.254. So, for a URL:

@@ -106,6 +106,7 @@ class Settings:
     outbound_allowed_networks: tuple[str, ...] = ()
     # name -> address pairs resolved without DNS for those connections (a private hosts file).
     outbound_hosts: tuple[tuple[str, str], ...] = ()
+    link_previews: bool = True  # a card under a room message's first link (app/previews/)
     testing: bool = False
 
     @property
@@ -393,6 +394,7 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUSH_RETRY_SECONDS": ("push_retry_seconds", _seconds),
     "OUTBOUND_ALLOWED_NETWORKS": ("outbound_allowed_networks", _networks),
     "OUTBOUND_HOSTS": ("outbound_hosts", _host_addresses),
+    "LINK_PREVIEWS": ("link_previews", _flag),
 }
 
 

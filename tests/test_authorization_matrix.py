@@ -118,6 +118,8 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/reactions"): in_the_room(
         303, form={"emoji": "👍"}),
     ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/revisions"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/link-preview/deletion"):
+        in_the_room(403, 303),
     ("GET", "/rooms/<int:room_id>/export.html"): in_the_room(200),
     ("GET", "/rooms/<int:room_id>/export.json"): in_the_room(200),
     ("GET", "/search"): signed_in_only(200, query="?q=plan"),
@@ -213,6 +215,9 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/reactions"): in_the_room(
         303, form={"emoji": "👍"}),
     ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/revisions"): in_the_room(200),
+    # No previews in a direct room, and its messages cannot be edited: refused to all.
+    ("POST", "/rooms/<int:room_id>/messages/<int:message_id>/link-preview/deletion"):
+        in_the_room(403),
     ("POST", "/rooms/<int:room_id>/members/<int:user_id>/removal"): in_the_room(403, 303),
     ("POST", "/rooms/<int:room_id>/membership/deletion"): in_the_room(303),
     ("WS", "/ws"): Expect(WS_REFUSED, WS_DEAF_TO_ROOM, WS_DEAF_TO_ROOM, WS_HEARS_ROOM,

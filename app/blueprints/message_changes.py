@@ -17,6 +17,7 @@ from app.actions.message_changes import delete_message, edit_message
 from app.actions.reactions import toggle_reaction
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx, refusal_status
+from app.blueprints.link_previews import preview_edited_link
 from app.errors import DomainError
 from app.queries.messages import find_revisions, message_for_display
 from app.rendering import render_fragment
@@ -46,6 +47,7 @@ async def update(room_id: int, message_id: int) -> Any:
     except DomainError as exc:
         return await _edit_page(room, message, user, form=form, errors=exc.errors,
                                 status=refusal_status())
+    await preview_edited_link(message)
     return await _changed(room.id, message.id)
 
 

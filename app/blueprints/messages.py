@@ -18,6 +18,7 @@ from app.blueprints import (
     upload_too_large,
 )
 from app.blueprints.errors import error_response
+from app.blueprints.link_previews import preview_posted_link
 from app.blueprints.rooms import render_room_page
 from app.errors import DomainError, InvalidInput
 from app.live_views.frames import message_fragment
@@ -109,6 +110,7 @@ async def post(room_id: int) -> Any:
 
 async def _posted(message: Any) -> Any:
     """The answer to a post that was stored: the page scrolled to it, or its fragment."""
+    await preview_posted_link(message)  # queued only: fetched after this answer
     if not is_htmx():
         # The newest page, scrolled to the message just posted (its id is the fragment's).
         return redirect(url_for("rooms.show", room_id=message.room_id) + "#" + dom_id(message),

@@ -4,6 +4,7 @@ from app.models.attachment import Attachment
 from app.models.instance import Instance, InstanceKeys, MailHealth, SignupPolicy
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
+from app.models.link_preview import LinkPreview, LinkState, MessageLink, PreviewStatus
 from app.models.media import MediaFile, MediaKind
 from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Notification, NotificationKind, NotificationStatus
@@ -18,4 +19,5 @@ __all__ = ["REACTIONS", "Attachment", "EmailMode", "Instance", "InstanceKeys", "
            "KeyBackup", "MailHealth", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
            "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",
-           "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook"]
+           "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook",
+           "LinkPreview", "LinkState", "MessageLink", "PreviewStatus"]

@@ -21,6 +21,7 @@ class MediaKind(StrEnum):
 
     IMAGE = "image"
     AVATAR = "avatar"
+    PREVIEW = "preview"  # a link preview's image (app/previews/), fetched and re-encoded
 
 
 class MediaFile(Model):

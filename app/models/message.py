@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from app.emoji_set import emoji_name
+from app.models.link_preview import LinkPreview, MessageLink
 
 if TYPE_CHECKING:  # the related models, for the relation types only
     from app.models.attachment import Attachment
@@ -101,6 +102,11 @@ class Message(Model):
     def reactor_ids(self, emoji: str) -> str:
         """Space-separated ids of who gave `emoji` (JS highlights "I reacted" from it)."""
         return " ".join(str(r.user_id) for r in self.given_reactions() if r.emoji == emoji)
+
+    def link_card(self) -> LinkPreview | None:
+        """The link preview shown under the message, when it has one and it was loaded."""
+        related = getattr(self, "link", None)
+        return related.card() if isinstance(related, MessageLink) else None
 
     def given_reactions(self) -> list[Reaction]:
         """The reactions loaded with the message (none when they were not fetched)."""

@@ -8,7 +8,8 @@ PAGE_MAX = 200
 # What templates/messages/_message.html reads besides the message row: load these with it.
 # A reply's quote (reply_to__author) is loaded with it: prefetching is one query per relation
 # for the whole page, never one per message.
-MESSAGE_RELATIONS = ("author", "image", "attachment", "reactions__user", "reply_to__author")
+MESSAGE_RELATIONS = ("author", "image", "attachment", "reactions__user", "reply_to__author",
+                     "link__preview__image")
 
 
 async def latest_messages(room: Room, limit: int) -> list[Message]:
