@@ -16,7 +16,7 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
 from app.db import migrate_database, start_orm, stop_orm, tortoise_config
-from app.models import Membership, Message, Notification, Room
+from app.models import Delivery, Membership, Message, Room
 from app.queries.direct_rooms import find_direct_room
 
 
@@ -36,7 +36,7 @@ async def read_direct_rooms(url: str) -> dict[str, Any]:
         room = await find_direct_room([1, 2])
         members = await Membership.filter(room_id=room.id).order_by("user_id")
         messages = await Message.filter(room_id=room.id).order_by("seq")
-        notification = await Notification.get(user_id=2)
+        notification = await Delivery.emails().get(user_id=2)
         others = await Room.exclude(id=room.id).order_by("name")
         _, tables = await connections.get("default").execute_query(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")

@@ -3,14 +3,13 @@ message take the same one statement (tests/round_trips.py counts them)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from app.actions.messages import create_message, create_sealed_message
 from app.models import Room, User
 from tests.helpers import Person, publish_key, sealed_envelope, start_direct
 from tests.round_trips import counting_round_trips
-
-import json
 
 GRACE = timedelta(0)
 

@@ -51,8 +51,8 @@ class Refusal(StrEnum):
     BAD_REPLY = "bad_reply"  # the message replied to is not in this room, or deleted
 
 
-# Who is notified of a new message, by which channel: the one rule (e-mail and push rows are
-# both written from it). Extend it here, and only here.
+# Who is notified of a new message, by which channel: the one rule (the statement's `queued`
+# writes an outbox row per recipient and channel from it). Extend it here, and only here.
 #   who:   every member but the author, whose room setting (email_mode) is not 'none', whose
 #          account is active (not deactivated, not a bot), and who is
 #            - any member of a direct room             -> kind 'direct_message'
@@ -146,16 +146,14 @@ WITH target AS (
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
     WHERE memberships.id = (SELECT membership_id FROM target)
-), """ + NOTIFIED + """, emails AS (
-    INSERT INTO notifications (user_id, kind, status, actor_id, room_id, message_id, attempts,
-                               not_before, last_error, created_at)
-    SELECT user_id, kind, 'pending', $2, $1, inserted.id, 0, now(), '', now()
-    FROM recipients, inserted WHERE by_email
-), pushes AS (
-    INSERT INTO push_deliveries (user_id, kind, status, actor_id, room_id, message_id, attempts,
-                                 not_before, last_error, created_at)
-    SELECT user_id, kind, 'pending', $2, $1, inserted.id, 0, now(), '', now()
-    FROM recipients, inserted WHERE by_push
+), """ + NOTIFIED + """, queued AS (
+    -- One outbox row per recipient and channel (app/outbox/, sent by app/mail/ and app/push/).
+    INSERT INTO deliveries (channel, user_id, kind, status, actor_id, room_id, message_id,
+                            attempts, not_before, last_error, created_at)
+    SELECT c.channel, r.user_id, r.kind, 'pending', $2, $1, inserted.id, 0, now(), '', now()
+    FROM recipients r CROSS JOIN inserted
+    JOIN (VALUES ('email'), ('push')) AS c (channel)
+      ON (c.channel = 'email' AND r.by_email) OR (c.channel = 'push' AND r.by_push)
 ), announced AS (
     SELECT pg_notify($8, ($9::jsonb || jsonb_build_object('message_id', id, 'seq', seq))::text)
     FROM inserted WHERE $11::boolean  -- false: announced by publish() after the statement
