@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from app.actions.messages import create_message, create_sealed_message
+import pytest
+
+from app.actions.messages import (
+    KeyChanged,
+    create_message,
+    create_sealed_message,
+    post_sealed,
+    post_text,
+)
+from app.errors import Forbidden, InvalidInput
 from app.models import Room, User
 from tests.helpers import Person, publish_key, sealed_envelope, start_direct
 from tests.round_trips import counting_round_trips
@@ -29,3 +38,31 @@ async def test_a_sealed_message_costs_what_a_text_message_costs(alice: Person, b
 
     print(f"round trips: text {len(text)}, sealed {len(sealed)}\n  " + "\n  ".join(sealed))
     assert len(sealed) <= len(text), sealed
+
+
+async def test_a_refused_post_says_why_from_the_one_statement(alice: Person, bob: Person,
+                                                             mallory: Person,
+                                                             room_id: int) -> None:
+    mine, theirs = await publish_key(alice), await publish_key(bob)
+    direct = await start_direct(alice, "bob")
+    await publish_key(bob)  # bob's key changes: envelopes sealed for `theirs` are stale
+    author, outsider = await User.get(id=alice.user_id), await User.get(id=mallory.user_id)
+    stale = json.dumps(sealed_envelope(mine, [mine, theirs]))
+    for _ in range(2):  # the first of each prepares the statement on the connection
+        with counting_round_trips() as not_member:
+            with pytest.raises(Forbidden, match="Join this room"):
+                await post_text(room_id, outsider, "hi", None, max_chars=100, grace=GRACE)
+        with counting_round_trips() as bad_reply:
+            with pytest.raises(InvalidInput, match="replying to"):
+                await post_text(room_id, author, "hi", None, max_chars=100, grace=GRACE,
+                                reply_to="999999")
+        with counting_round_trips() as text_in_direct:
+            with pytest.raises(InvalidInput, match="needs JavaScript"):
+                await post_text(direct, author, "hi", None, max_chars=100, grace=GRACE)
+        with counting_round_trips() as stale_keys:
+            with pytest.raises(KeyChanged, match="new key"):
+                await post_sealed(direct, author, stale, None, grace=GRACE)
+
+    assert [len(not_member), len(bad_reply), len(text_in_direct), len(stale_keys)] == \
+        [1, 1, 1, 1]
+    assert (await Room.get(id=direct)).last_seq == 0  # a refused post takes no number
