@@ -3,9 +3,11 @@ message take the same one statement (tests/round_trips.py counts them)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
+import asyncpg
 import pytest
 
 from app.actions.messages import (
@@ -15,9 +17,11 @@ from app.actions.messages import (
     post_sealed,
     post_text,
 )
+from app.db import asyncpg_dsn
 from app.errors import Forbidden, InvalidInput
 from app.models import Room, User
 from tests.helpers import Person, publish_key, sealed_envelope, start_direct
+from tests.mailbox import eventually
 from tests.round_trips import counting_round_trips
 
 GRACE = timedelta(0)
@@ -66,3 +70,33 @@ async def test_a_refused_post_says_why_from_the_one_statement(alice: Person, bob
     assert [len(not_member), len(bad_reply), len(text_in_direct), len(stale_keys)] == \
         [1, 1, 1, 1]
     assert (await Room.get(id=direct)).last_seq == 0  # a refused post takes no number
+
+
+async def test_a_key_published_while_a_sealed_post_waits_for_the_room_refuses_it(
+        alice: Person, bob: Person, room_id: int, database_url: str) -> None:
+    mine, theirs = await publish_key(alice), await publish_key(bob)
+    direct = await start_direct(alice, "bob")
+    author = await User.get(id=alice.user_id)
+    envelope = json.dumps(sealed_envelope(mine, [mine, theirs]))
+    holder = await asyncpg.connect(asyncpg_dsn(database_url))
+    watcher = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        # Someone holds the room (as adding or removing a member does) ...
+        locked = holder.transaction()
+        await locked.start()
+        await holder.execute("SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE", direct)
+        post = asyncio.create_task(post_sealed(direct, author, envelope, None, grace=GRACE))
+        # ... while the post waits for it, after its snapshot was taken ...
+        # (pg_stat_activity is read once per transaction: asked outside the holder's)
+        await eventually(lambda: watcher.fetchval(
+            "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE '%WITH target AS%'"))
+        await publish_key(bob)  # ... bob's key changes
+        await locked.commit()
+        with pytest.raises(KeyChanged, match="new key"):
+            await post
+    finally:
+        await holder.close()
+        await watcher.close()
+
+    assert (await Room.get(id=direct)).last_seq == 0  # no message, no number taken

@@ -4,6 +4,11 @@ checks the message replied to, inserts, marks it read for its author, writes the
 push outbox rows and NOTIFYs. It is the whole of a post, text or sealed: the request does not
 look the room and membership up first (app/actions/messages.py).
 
+A sealed message's keys are checked twice: in the statement's snapshot (to say exactly what is
+wrong), and once more after the room's lock is held, by `sealed_for_current_keys` (a PL/pgSQL
+function of migration 0020 whose fresh snapshot sees a member or key that changed while the
+statement waited for the lock; it raises, and the post comes back as STALE_KEYS).
+
 A post the statement refuses comes back with its reason (`Refusal`: not a member, a retry, a
 reply to a message that is not there, a direct room without an envelope, stale keys, ...), so
 the caller says why without asking the database again.
@@ -29,6 +34,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from asyncpg.exceptions import RaiseError
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app.queries.presence import STALE_AFTER
@@ -142,6 +148,9 @@ WITH target AS (
                           change_seq, reply_to_id, attachment_id, envelope)
     SELECT $1, $2, last_seq, $3, $4, $5, now(), 0, $12::bigint, $13::bigint, $14::jsonb
     FROM numbered
+    -- Checked again now that the room is locked, with a fresh snapshot (migration 0020): a
+    -- member or key that changed while the UPDATE waited raises stale_keys (no number taken).
+    WHERE $14::jsonb IS NULL OR sealed_for_current_keys($1, $14::jsonb, last_seq)
     RETURNING id, seq, created_at
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
@@ -194,10 +203,15 @@ async def post_message(conn: BaseDBAsyncClient, room_id: int, author_id: int,
     announcement = json.dumps({"t": MessageCreated.kind, "room_id": room_id,
                                "author_id": author_id})
     notify = notifies_in_sql()
-    rows = await conn.execute_query_dict(POST_MESSAGE, [
-        room_id, author_id, client_msg_id, body, image_id, sorted(mentioned),
-        STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify, reply_to,
-        attachment_id, None if envelope is None else json.dumps(envelope)])
+    try:
+        rows = await conn.execute_query_dict(POST_MESSAGE, [
+            room_id, author_id, client_msg_id, body, image_id, sorted(mentioned),
+            STALE_AFTER + presence_grace, BUS_CHANNEL, announcement, STALE_AFTER, notify,
+            reply_to, attachment_id, None if envelope is None else json.dumps(envelope)])
+    except RaiseError as exc:  # the check made under the room's lock (migration 0020)
+        if exc.message != Refusal.STALE_KEYS:
+            raise
+        return Posted(refusal=Refusal.STALE_KEYS)
     row: dict[str, Any] = rows[0]
     if not notify and row["id"] is not None:
         await publish(MessageCreated(room_id=room_id, message_id=row["id"], seq=row["seq"],
