@@ -9,7 +9,7 @@ from app.models.link_preview import LinkState, PreviewStatus
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_security_round3')]
+    dependencies = [('models', '0020_structure_sealed_keys')]
 
     initial = False
 
