@@ -26,6 +26,7 @@ from bench.harness import (
     ROOT,
     Member,
     Seeded,
+    cpu_seconds,
     new_cid,
     percentile,
     pin_postgres,
@@ -81,9 +82,11 @@ async def seed_pages(base: str, seeded: Seeded) -> tuple[Member, Routes]:
     return member, routes
 
 
-async def pages_point(base: str, seeded: Seeded, seconds: float) -> dict:
+async def pages_point(base: str, seeded: Seeded, seconds: float,
+                      pids: tuple[int, ...] = ()) -> dict:
     """req/s and latency percentiles of each route, one route at a time, posts last (they grow
-    the room)."""
+    the room). With `pids` (the server's, PostgreSQL's postmaster), also the CPU time those
+    processes and their children spent per request: on a busy machine the steadier number."""
     member, routes = await seed_pages(base, seeded)
     cookie = "; ".join(f"{k}={v}" for k, v in member.http.cookies.items())
     results: dict[str, dict] = {}
@@ -91,18 +94,19 @@ async def pages_point(base: str, seeded: Seeded, seconds: float) -> dict:
                                                                    {"HX-Request": "true"}),
             "rooms list": (routes.rooms, {}), "search": (routes.search, {})}
     for name, (path, headers) in gets.items():
-        results[name] = await _load(base, cookie, seconds,
+        results[name] = await _load(base, cookie, seconds, pids,
                                     lambda client, p=path, h=headers: client.get(p, h))
     csrf = {"X-CSRF-Token": member.token, "HX-Request": "true"}
     results["post"] = await _load(
-        base, cookie, seconds,
+        base, cookie, seconds, pids,
         lambda client: client.post_form(routes.post, {"body": "a quick note",
                                                       "client_msg_id": new_cid()}, csrf))
     await member.close()
     return results
 
 
-async def _load(base: str, cookie: str, seconds: float, request) -> dict:  # type: ignore[no-untyped-def]
+async def _load(base: str, cookie: str, seconds: float, pids: tuple[int, ...],  # type: ignore[no-untyped-def]
+                request) -> dict:
     """CONNECTIONS clients, each sending `request` again as soon as its answer is in."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -121,10 +125,13 @@ async def _load(base: str, cookie: str, seconds: float, request) -> dict:  # typ
         finally:
             await http.close()
 
+    cpu = sum(cpu_seconds(pid) for pid in pids)
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(CONNECTIONS)))
     elapsed = time.perf_counter() - started
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu
     return {"requests": len(latencies), "req_per_s": len(latencies) / elapsed,
+            "cpu_ms_per_request": cpu * 1000 / max(1, len(latencies)),
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
             "statuses": statuses, "bytes": size[0]}
 
@@ -135,16 +142,18 @@ TARGETS = {"room page": (300, 100), "catch-up fragment": (400, None), "rooms lis
 
 def table(results: dict, before: dict | None = None) -> str:
     """One row per route: req/s, p50, p99, body size, statuses (and ratios to `before`)."""
-    rows = [("route", "target", "req/s", "p50 ms", "p99 ms", "bytes", "statuses")
-            + (("req/s ratio", "p99 ratio") if before else ())]
+    rows = [("route", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "bytes", "statuses")
+            + (("req/s ratio", "p99 ratio", "CPU/req ratio") if before else ())]
     for name, x in results.items():
         rate, p99 = TARGETS[name]
         target = f">= {rate} req/s" + (f", p99 <= {p99} ms" if p99 else "")
         row = (name, target, f"{x['req_per_s']:,.0f}", f"{x['p50_ms']:.0f}", f"{x['p99_ms']:.0f}",
-               f"{x['bytes']:,}", ", ".join(f"{k}: {v}" for k, v in sorted(x["statuses"].items())))
+               f"{x['cpu_ms_per_request']:.2f}", f"{x['bytes']:,}",
+               ", ".join(f"{k}: {v}" for k, v in sorted(x["statuses"].items())))
         if before and name in before:
             b = before[name]
-            row += (f"x{x['req_per_s'] / b['req_per_s']:.2f}", f"x{x['p99_ms'] / b['p99_ms']:.2f}")
+            row += (f"x{x['req_per_s'] / b['req_per_s']:.2f}", f"x{x['p99_ms'] / b['p99_ms']:.2f}",
+                    f"x{x['cpu_ms_per_request'] / b['cpu_ms_per_request']:.2f}")
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
@@ -159,11 +168,12 @@ async def run(seconds: float, tree: Path, profile: Path | None = None) -> dict:
     with throwaway_postgres() as pg:
         pin_postgres(Path(pg.pgdata))
         url = await create_database(pg.get_uri())
+        postmaster = int((Path(pg.pgdata) / "postmaster.pid").read_text().split()[0])
         with running_parley(url, Path(pg.pgdata).parent / "var", tree=tree) as (base, pid):
             seeded = await seed_room(url, 1, "p")
             spy = _start_profiler(profile, pid, "pages.raw")
             try:
-                return await pages_point(base, seeded, seconds)
+                return await pages_point(base, seeded, seconds, (pid, postmaster))
             finally:
                 _stop_profiler(spy)
 

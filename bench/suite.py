@@ -101,8 +101,9 @@ async def run(args: argparse.Namespace, points: set[int]) -> dict:
                 talkers, logins = await seed_room(url, 2, "t"), await seed_room(url, 20, "l")
                 results[6] = await scenarios.logins_and_latency(base, pid, talkers, logins)
             if 7 in points:
+                postmaster = int((Path(pg.pgdata) / "postmaster.pid").read_text().split()[0])
                 results[7] = await pages.pages_point(base, await seed_room(url, 1, "p"),
-                                                     min(args.seconds, 8))
+                                                     min(args.seconds, 8), (pid, postmaster))
             if 4 in points:
                 small, large = await seed_room(url, 1, "s"), await seed_room(url, 1, "g")
                 results[4] = await scenarios.history_flatness(base, url, small, large, 1000,
@@ -147,7 +148,8 @@ def ratios(before: dict, after: dict) -> str:
         if key == 7 and b:
             lines += [f"point 7 {route} {metric}: {x[metric]:,.1f} / {b[route][metric]:,.1f} = "
                       f"x{x[metric] / b[route][metric]:.2f}"
-                      for route, x in r.items() for metric in ("req_per_s", "p99_ms")]
+                      for route, x in r.items()
+                      for metric in ("req_per_s", "p99_ms", "cpu_ms_per_request")]
             continue
         for metric in ("deliveries_per_s", "p50_ms", "p99_ms", "kib_per_socket", "max_ms"):
             if b and isinstance(r, dict) and metric in r and b.get(metric):
@@ -208,8 +210,8 @@ def table(r: dict, args: argparse.Namespace) -> str:
             add(f"7. {route} (16 connections)",
                 f">= {rate} req/s" + (f", p99 <= {p99} ms" if p99 else ""),
                 f"{x['req_per_s']:,.0f} req/s, p50 {x['p50_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms,"
-                f" {x['bytes']:,} bytes", x["req_per_s"] >= rate and (p99 is None
-                                                                      or x["p99_ms"] <= p99))
+                f" {x['cpu_ms_per_request']:.2f} ms CPU/request, {x['bytes']:,} bytes",
+                x["req_per_s"] >= rate and (p99 is None or x["p99_ms"] <= p99))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
              for row in rows]
