@@ -79,6 +79,7 @@ def register_filters(app: Any) -> None:
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id
+    app.jinja_env.globals["dom_id_for"] = dom_id_for
     app.jinja_env.globals["REACTIONS"] = REACTIONS
     app.jinja_env.globals["timeline"] = timeline
     app.jinja_env.globals["message_path"] = message_path

@@ -17,10 +17,9 @@ from app.live_views.fragments import page_entries
 from app.mail.config import presence_grace
 from app.mail.outbox import would_email
 from app.queries.direct_rooms import has_earlier_messages
-from app.queries.members import pending_invitations, room_members
+from app.queries.members import room_aside, room_members
 from app.queries.message_versions import latest_versions, versions_before
 from app.queries.messages import reply_target
-from app.queries.presence import online_user_ids
 from app.queries.records import EmailMode
 from app.queries.rooms import my_rooms, public_rooms
 from app.security import csrf_token
@@ -145,15 +144,17 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     entries = await page_entries(
         messages, viewer_id=viewer.id if viewer else None, csrf=csrf_token(),
         moderator=viewer is not None and room.owner_id == viewer.id and not room.is_direct)
-    members = await room_members(room)
+    aside = await room_aside(room)
+    members = aside.members
     earlier_hidden = room.is_direct and membership is not None and \
         await has_earlier_messages(room, membership)
     me = membership.user_id if membership else None
     direct_label = ", ".join(m.user.username for m in members if m.user_id != me) or "Only you"
     # In a private conversation, say who is away and will be e-mailed (never what was written).
     grace = presence_grace(current_settings())
-    emailed = [m.user.username for m in members if room.is_direct and m.user_id != me
-               and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)]
+    emailed = [m.user.username for m in await room_members(room) if m.user_id != me
+               and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)] \
+        if room.is_direct else []
     if reply_to is None and form is not None and not (errors or {}).get("reply_to"):
         reply_to = _kept_reply_to(form.get("reply_to"))
     return await render_template(
@@ -163,9 +164,9 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         first_unread_seq=first_unread,
         form={"client_msg_id": new_client_msg_id(), **(form or {})}, errors=errors or {},
         members=members,
-        invitations=await pending_invitations(room) if membership else [],
+        invitations=aside.invitations if membership else [],
         # You are online while you look at the page (your socket is on its way).
-        online_user_ids=await online_user_ids([m.user_id for m in members]) | {me} - {None},
+        online_user_ids=aside.online_user_ids | {me} - {None},
         earlier_hidden=earlier_hidden, direct_label=direct_label, emailed=emailed,
     ), status
 

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tortoise.functions import Count
 
-from app.models import Membership, Room, RoomKind, User
-from app.queries.mentions import unread_mention_seqs
+from app.models import Room, RoomKind, User
+from app.queries.sidebar import MyRoom, sidebar_of
 
-
-@dataclass(frozen=True)
-class MyRoom:
-    """A room in the sidebar, with how many messages the user has not read."""
-
-    room: Room
-    unread: int
-    mentioned: bool = False  # an unread message there mentions the user
-    notify: str = "mentions"  # the member's notification mode: mentions, all or none
+__all__ = ["MyRoom", "my_rooms", "public_rooms"]
 
 
 async def public_rooms() -> list[Room]:
@@ -28,12 +18,6 @@ async def public_rooms() -> list[Room]:
 
 
 async def my_rooms(user: User) -> list[MyRoom]:
-    """The user's public and private rooms, alphabetical, each with its unread count (direct
-    rooms are listed by queries/direct_rooms.py)."""
-    memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
-        .exclude(room__kind=RoomKind.DIRECT).prefetch_related("room")
-    mentions = await unread_mention_seqs(user)
-    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), m.room.id in mentions,
-                    str(m.email_mode))
-             for m in memberships]
-    return sorted(rooms, key=lambda r: r.room.name.lower())
+    """The user's public and private rooms, alphabetical, each with its unread count and
+    mention mark (direct rooms: my_direct_rooms): the sidebar's one statement."""
+    return (await sidebar_of(user.id, user.username)).rooms
