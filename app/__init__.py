@@ -20,7 +20,7 @@ from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, start_orm, stop_orm
 from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context, view_jobs
-from app.live_views.fragments import compile_fragment_templates
+from app.live_views.fragments import FragmentCache
 from app.live_views.state import Live
 from app.mail.sender import start_mail, stop_mail
 from app.outbound import guard_for
@@ -154,7 +154,7 @@ def _register_hooks(app: Quart) -> None:
         await start_mail(app)
         await start_push(app)
         compile_templates(app)
-        compile_fragment_templates(app)
+        app.extensions.setdefault("fragment_cache", FragmentCache())
         settle_startup_heap()  # last: no full collection of start-up's objects while serving
 
     @app.after_serving

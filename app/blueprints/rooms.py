@@ -21,7 +21,8 @@ from app.queries.members import room_aside, room_members
 from app.queries.message_versions import latest_versions, versions_before
 from app.queries.messages import reply_target
 from app.queries.records import EmailMode
-from app.queries.rooms import my_rooms, public_rooms
+from app.queries.rooms import public_rooms
+from app.rendering import render_page
 from app.security import csrf_token
 from config.settings import current_settings
 
@@ -157,7 +158,7 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
         if room.is_direct else []
     if reply_to is None and form is not None and not (errors or {}).get("reply_to"):
         reply_to = _kept_reply_to(form.get("reply_to"))
-    return await render_template(
+    return await render_page(
         "rooms/show.html", room=room, membership=membership, messages=messages, entries=entries,
         reply_target=await reply_target(room, reply_to),
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
@@ -180,7 +181,7 @@ def _kept_reply_to(value: str | None) -> int | None:
 
 
 async def _index_page(form: Any, errors: dict[str, str], status: int) -> Any:
-    user = await require_account()
-    mine = {r.room.id for r in await my_rooms(user)}
-    return await render_template("rooms/index.html", rooms=await public_rooms(), mine=mine,
+    await require_account()
+    # Which of them are mine: the sidebar's rooms (templates/rooms/index.html), no query more.
+    return await render_page("rooms/index.html", rooms=await public_rooms(),
                                  form=form, errors=errors), status

@@ -27,7 +27,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import Environment
 from markupsafe import Markup
 from quart import current_app
 
@@ -37,7 +36,7 @@ from app.queries.message_versions import (
     messages_for_display,
     version_of,
 )
-from app.rendering import timeline
+from app.rendering import sync_environment, timeline
 
 MESSAGE = "messages/_message.html"
 EXPORT = "exports/_message.html"
@@ -75,29 +74,6 @@ def fragment_cache() -> FragmentCache:
     """This process's fragment cache."""
     cache: FragmentCache = current_app.extensions.setdefault("fragment_cache", FragmentCache())
     return cache
-
-
-def sync_environment() -> Environment:
-    """The app's templates, filters and globals, rendered without async mode."""
-    env: Environment | None = current_app.extensions.get("sync_jinja_env")
-    if env is None:
-        env = current_app.extensions["sync_jinja_env"] = _overlay(current_app)
-    return env
-
-
-def compile_fragment_templates(app: Any) -> None:
-    """Compile the fragments' templates now, before serving (as rendering.compile_templates)."""
-    app.extensions.setdefault("fragment_cache", FragmentCache())
-    env = app.extensions["sync_jinja_env"] = _overlay(app)
-    for name in (MESSAGE, EXPORT):
-        env.get_template(name)
-
-
-def _overlay(app: Any) -> Environment:
-    # A cache of its own: the overlay would otherwise start with a copy of the app's, whose
-    # templates are compiled for async mode.
-    env: Environment = app.jinja_env.overlay(enable_async=False, cache_size=400)
-    return env
 
 
 def cached_fragment(template: str, message: Any, **context: Any) -> str:
