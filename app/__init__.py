@@ -20,17 +20,15 @@ from app.blueprints import DatabaseIntConverter
 from app.db import asyncpg_dsn, start_orm, stop_orm
 from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context, view_jobs
+from app.live_views.fragments import FragmentCache
 from app.live_views.state import Live
 from app.mail.sender import start_mail, stop_mail
 from app.outbound import guard_for
 from app.previews.worker import start_previews, stop_previews
 from app.push.sender import start_push, stop_push
-from app.queries.direct_rooms import my_direct_rooms
-from app.queries.keys import key_state
-from app.queries.members import invitations_for
 from app.queries.presence import HEARTBEAT_SECONDS
-from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
+from app.queries.sidebar import Sidebar, sidebar_of
 from app.queries.users import LOOKUPS_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import compile_templates, register_filters
@@ -160,6 +158,7 @@ def _register_hooks(app: Quart) -> None:
         await start_push(app)
         await start_previews(app)
         compile_templates(app)
+        app.extensions.setdefault("fragment_cache", FragmentCache())
         settle_startup_heap()  # last: no full collection of start-up's objects while serving
 
     @app.after_serving
@@ -183,11 +182,12 @@ def _register_hooks(app: Quart) -> None:
     async def page_context() -> dict[str, Any]:
         user = await current_account()
         push = app.extensions.get("push")
-        return {"me": user, "sidebar": await my_rooms(user) if user else [],
-                "direct_sidebar": await my_direct_rooms(user.id) if user else [],
-                "received_invitations": await invitations_for(user) if user else [],
-                "my_key": await key_state(user) if user else None,
+        # Everything around the content of a signed-in page: one statement (queries/sidebar.py).
+        around = await sidebar_of(user.id, user.username) if user else Sidebar()
+        site_name = around.site_name or (await get_instance()).name
+        return {"me": user, "sidebar": around.rooms, "direct_sidebar": around.direct,
+                "received_invitations": around.invitations,
+                "my_key": around.key if user else None,
                 "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes,
                 "push_key": push.keys.application_server_key if push else "",
-                "site_name": (await get_instance()).name}
-
+                "site_name": site_name}

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from jinja2 import Environment
 from quart import current_app
+from quart.globals import app_ctx
 
 from app.formatting import plain_excerpt, render_markdown
 from app.media.uploads import format_bytes
@@ -48,20 +50,51 @@ def typing_sentence(names: list[str]) -> str:
 
 
 async def render_fragment(template: str, **context: Any) -> str:
-    """Render a partial with only the given context: no request, no current user."""
-    return await current_app.jinja_env.get_template(template).render_async(**context)
+    """Render a partial with only the given context: no request, no current user (by the
+    synchronous environment: a fragment's context is all there before it renders)."""
+    return sync_environment().get_template(template).render(**context)
 
 
 def compile_templates(app: Any) -> int:
-    """Compile every template now, before serving; returns how many.
+    """Compile every template now, before serving, for both environments; returns how many.
 
     Otherwise the first message after a start compiles its fragments (tens of milliseconds
     of the event loop) while the room waits for it.
     """
     names = app.jinja_env.list_templates()
+    sync = app.extensions["sync_jinja_env"] = _overlay(app)
     for name in names:
         app.jinja_env.get_template(name)
+        if name.endswith(".html"):
+            sync.get_template(name)
     return len(names)
+
+
+def sync_environment() -> Environment:
+    """The app's templates, filters and globals, rendered without Jinja's async mode.
+
+    Async mode costs a coroutine per block, include and filter call; a page whose context is
+    all there before it renders (render_page) and the message fragments await nothing.
+    """
+    env: Environment | None = current_app.extensions.get("sync_jinja_env")
+    if env is None:
+        env = current_app.extensions["sync_jinja_env"] = _overlay(current_app)
+    return env
+
+
+async def render_page(template: str, **context: Any) -> str:
+    """render_template, rendered by sync_environment(): the context processors run first (they
+    may await); the templates call nothing that awaits."""
+    app = current_app._get_current_object()
+    await app.update_template_context(app_ctx._get_current_object(), context)
+    return sync_environment().get_template(template).render(context)
+
+
+def _overlay(app: Any) -> Environment:
+    # A cache of its own: the overlay would otherwise start with a copy of the app's, whose
+    # templates are compiled for async mode.
+    env: Environment = app.jinja_env.overlay(enable_async=False, cache_size=1000)
+    return env
 
 
 def initials(name: str) -> str:
@@ -79,6 +112,7 @@ def register_filters(app: Any) -> None:
     app.jinja_env.filters["filesize"] = format_bytes
     app.jinja_env.globals["AVATAR_HUES"] = AVATAR_HUES
     app.jinja_env.globals["dom_id"] = dom_id
+    app.jinja_env.globals["dom_id_for"] = dom_id_for
     app.jinja_env.globals["REACTIONS"] = REACTIONS
     app.jinja_env.globals["timeline"] = timeline
     app.jinja_env.globals["message_path"] = message_path

@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 client for the posts the load generator sends at a rate.
+"""A lean HTTP/1.1 client for the requests the load generator sends at a rate.
 
 httpx took three quarters of the generator's core at 200 posts/s (its pools, h11, a request
 object per call), so the generator fell behind its own schedule. This one keeps idle
@@ -40,6 +40,15 @@ class LeanHTTP:
         request = (f"POST {path} HTTP/1.1\r\n{self._headers}{extra}"
                    "Content-Type: application/x-www-form-urlencoded\r\n"
                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        return await self.send(request)
+
+    async def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
+        """GET `path` (a page or a fragment) on an idle keep-alive connection."""
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        return await self.send(f"GET {path} HTTP/1.1\r\n{self._headers}{extra}\r\n".encode())
+
+    async def send(self, request: bytes) -> Answer:
+        """Send one prebuilt request and read its answer, reusing an idle connection."""
         while self._idle:
             # The server may have closed an idle connection (its keep-alive timeout) just as
             # we reuse it; nothing was read then, so the request goes again on a new one

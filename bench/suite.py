@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import profile_summary, scenarios
+from bench import pages, profile_summary, scenarios
 from bench.harness import (
     CLIENT_CORE,
     ROOT,
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--rates", default="200,400",
                         help="posts/s of point 1 (the last one is profiled and used by point 5)")
     parser.add_argument("--large", type=int, default=1_000_000, help="messages in the big room")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="points to measure, e.g. 1,3")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="points to measure, e.g. 1,3")
     parser.add_argument("--profile", type=Path,
                         help="py-spy raw stacks of the fastest point-1 run go here, summarized")
     parser.add_argument("--drain", type=float, default=5,
@@ -100,6 +100,10 @@ async def run(args: argparse.Namespace, points: set[int]) -> dict:
             if 6 in points:
                 talkers, logins = await seed_room(url, 2, "t"), await seed_room(url, 20, "l")
                 results[6] = await scenarios.logins_and_latency(base, pid, talkers, logins)
+            if 7 in points:
+                postmaster = int((Path(pg.pgdata) / "postmaster.pid").read_text().split()[0])
+                results[7] = await pages.pages_point(base, await seed_room(url, 1, "p"),
+                                                     min(args.seconds, 8), (pid, postmaster))
             if 4 in points:
                 small, large = await seed_room(url, 1, "s"), await seed_room(url, 1, "g")
                 results[4] = await scenarios.history_flatness(base, url, small, large, 1000,
@@ -117,7 +121,8 @@ def _rates(args: argparse.Namespace) -> list[int]:
     return [int(rate) for rate in args.rates.split(",")]
 
 
-def _start_profiler(directory: Path | None, pid: int) -> subprocess.Popen | None:
+def _start_profiler(directory: Path | None, pid: int,
+                    name: str = "posts.raw") -> subprocess.Popen | None:
     """py-spy on the server (raw stacks, one line per distinct stack), if asked and installed."""
     spy = Path(sys.executable).parent / "py-spy"
     if directory is None or not spy.exists():
@@ -125,7 +130,7 @@ def _start_profiler(directory: Path | None, pid: int) -> subprocess.Popen | None
     directory.mkdir(parents=True, exist_ok=True)
     return subprocess.Popen([str(spy), "record", "--pid", str(pid), "--rate", "100",
                              "--format", "raw", "--nonblocking",
-                             "--output", str(directory / "posts.raw")],
+                             "--output", str(directory / name)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -140,6 +145,12 @@ def ratios(before: dict, after: dict) -> str:
     lines = []
     for key, r in after.items():
         b = before.get(key)
+        if key == 7 and b:
+            lines += [f"point 7 {route} {metric}: {x[metric]:,.1f} / {b[route][metric]:,.1f} = "
+                      f"x{x[metric] / b[route][metric]:.2f}"
+                      for route, x in r.items()
+                      for metric in ("req_per_s", "p99_ms", "cpu_ms_per_request")]
+            continue
         for metric in ("deliveries_per_s", "p50_ms", "p99_ms", "kib_per_socket", "max_ms"):
             if b and isinstance(r, dict) and metric in r and b.get(metric):
                 lines.append(f"point {key} {metric}: {r[metric]:,.1f} / {b[metric]:,.1f} "
@@ -193,6 +204,14 @@ def table(r: dict, args: argparse.Namespace) -> str:
             f"p50 {x['p50_ms']:.0f}, p99 {x['p99_ms']:.0f}, max {x['max_ms']:.0f} ms over "
             f"{x['messages']} messages; {x['logged_in']}/"
             f"{x['logins']} log-ins took {x['login_seconds']:.1f} s", x["max_ms"] <= 100)
+    if 7 in r:
+        for route, x in r[7].items():
+            rate, p99 = pages.TARGETS[route]
+            add(f"7. {route} (16 connections)",
+                f">= {rate} req/s" + (f", p99 <= {p99} ms" if p99 else ""),
+                f"{x['req_per_s']:,.0f} req/s, p50 {x['p50_ms']:.0f} ms, p99 {x['p99_ms']:.0f} ms,"
+                f" {x['cpu_ms_per_request']:.2f} ms CPU/request, {x['bytes']:,} bytes",
+                x["req_per_s"] >= rate and (p99 is None or x["p99_ms"] <= p99))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
              for row in rows]

@@ -57,15 +57,9 @@ async def test_the_first_frame_says_the_socket_hears_its_room_so_nothing_after_i
 
 
 async def test_a_posted_message_is_rendered_once_for_its_poster_and_the_sockets(
-        alice: Person, bob: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    template = alice.app.jinja_env.get_template("messages/_message.html")
-    real_render, renders = template.render_async, []
-
-    async def counted(*args, **context):  # type: ignore[no-untyped-def]
-        renders.append(context["message"].id)
-        return await real_render(*args, **context)
-
-    monkeypatch.setattr(template, "render_async", counted)
+        alice: Person, bob: Person, room_id: int) -> None:
+    cache = alice.app.extensions["fragment_cache"]
+    before = cache.renders
     async with socket(bob, room_id) as ws:
         await ready(ws)
         answer = await alice.say(room_id, "once **only**", client_msg_id="once-000000000001",
@@ -75,22 +69,22 @@ async def test_a_posted_message_is_rendered_once_for_its_poster_and_the_sockets(
     posted = select_one(await answer.get_data(as_text=True), "article")
     pushed = select_one(frame, "article#message-once-000000000001")
     assert str(pushed) == str(posted)  # the same fragment, whichever rendered it first
-    assert len(renders) == 1
+    assert cache.renders - before == 1
 
 
 async def test_a_batch_that_fails_to_render_costs_nothing_the_client_catches_up(
         alice: Person, bob: Person, room_id: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.live_views import frames
+    from app.live_views import messages as message_views
 
-    real_render = frames.render
+    real_render = message_views.message_html
 
-    async def broken_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        monkeypatch.setattr(frames, "render", real_render)
+    def broken_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(message_views, "message_html", real_render)
         raise RuntimeError("a template bug")
 
     async with socket(bob, room_id) as ws:
         await ready(ws)  # its first frame rendered (the presence dots) and sent
-        monkeypatch.setattr(frames, "render", broken_once)
+        monkeypatch.setattr(message_views, "message_html", broken_once)
         await alice.say(room_id, "not lost", client_msg_id="lost-000000000001")
 
         with pytest.raises(SocketClosed) as closed:

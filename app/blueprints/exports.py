@@ -13,6 +13,7 @@ from quart import Blueprint, Response, current_app
 
 from app.access import require_exportable
 from app.auth import login_required, require_account
+from app.live_views.fragments import cached_export, export_fragment
 from app.media.storage import media_path
 from app.queries.exports import history_pages
 from app.queries.records import Message, Room
@@ -26,16 +27,19 @@ blueprint = Blueprint("exports", __name__)
 async def as_html(room_id: int) -> Any:
     user = await require_account()
     room, _ = await require_exportable(user, room_id)
-    env = current_app.jinja_env
-    head, item = env.get_template("exports/room.html"), env.get_template("exports/_message.html")
+    head = current_app.jinja_env.get_template("exports/room.html")
     root = current_settings().media_dir
+    app = current_app._get_current_object()
 
     async def document() -> AsyncIterator[bytes]:
         yield (await head.render_async(room=room)).encode()
         async for page in history_pages(room):
-            for message in page:
-                thumb = await _data_uri(root, message)
-                yield (await item.render_async(message=message, thumb=thumb)).encode()
+            async with app.app_context():  # the body streams after the view returned
+                for message in page:
+                    html = cached_export(message)
+                    if html is None:  # a version not exported lately: its thumbnail read once
+                        html = export_fragment(message, await _data_uri(root, message))
+                    yield html.encode()
         yield b"</ol>\n</body>\n</html>\n"
 
     return _download(document(), "text/html; charset=utf-8", f"{_slug(room)}.html")

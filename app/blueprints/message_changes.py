@@ -19,8 +19,8 @@ from app.auth import login_required, require_account
 from app.blueprints import is_htmx, refusal_status
 from app.blueprints.link_previews import preview_edited_link
 from app.errors import DomainError
+from app.live_views.fragments import message_html
 from app.queries.messages import find_revisions, message_for_display
-from app.rendering import render_fragment
 from config.settings import current_settings
 
 blueprint = Blueprint("message_changes", __name__)
@@ -94,7 +94,6 @@ async def _changed(room_id: int, message_id: int) -> Any:
     if not is_htmx() or request.headers.get("HX-Boosted") == "true":
         return redirect(url_for("rooms.show", room_id=room_id) + "#composer", 303)
     message = await message_for_display(message_id)
-    response = await make_response(await render_fragment("messages/_message.html",
-                                                         message=message))
+    response = await make_response(message_html(message))
     response.headers["Vary"] = "HX-Request"
     return response

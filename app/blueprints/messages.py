@@ -21,14 +21,14 @@ from app.blueprints.errors import error_response
 from app.blueprints.link_previews import preview_posted_link
 from app.blueprints.rooms import render_room_page
 from app.errors import DomainError, Forbidden, InvalidInput, NotFound
-from app.live_views.frames import message_fragment
+from app.live_views.fragments import message_html, page_entries
 from app.mail.config import presence_grace
 from app.media.uploads import media_settings
-from app.queries.messages import (
-    latest_messages,
-    messages_after,
-    messages_before,
-    messages_changed_after,
+from app.queries.message_versions import (
+    latest_versions,
+    versions_after,
+    versions_before,
+    versions_changed_after,
 )
 from app.rendering import dom_id, render_fragment
 from config.settings import current_settings
@@ -55,17 +55,17 @@ async def history(room_id: int) -> Any:
     changes = int_arg("changes")
     counter = room.last_change_seq  # read before the rows: a change racing this is sent again
     if after is not None:
-        messages, loader = await messages_after(room, after), False
+        messages, loader = await versions_after(room, after), False
         if changes is not None:
-            messages += await messages_changed_after(room, changes, after)
+            messages += await versions_changed_after(room, changes, after)
     elif before is not None:
-        messages = await messages_before(room, before, size)
+        messages = await versions_before(room, before, size)
         loader = bool(messages) and messages[0].seq > 1
     else:
-        messages = await latest_messages(room, size)
+        messages = await latest_versions(room, size)
         loader = bool(messages) and messages[0].seq > 1
     html = await render_fragment("messages/_page.html", room=room, messages=messages,
-                                 has_older=loader)
+                                 entries=await page_entries(messages), has_older=loader)
     return html, 200, {CHANGE_HEADER: str(counter)}
 
 
@@ -124,7 +124,7 @@ async def _posted(message: Any) -> Any:
         return redirect(url_for("rooms.show", room_id=message.room_id) + "#" + dom_id(message),
                         303)
     # The same fragment the sockets get, rendered once for both.
-    response = await make_response(await message_fragment(message))
+    response = await make_response(message_html(message))
     response.headers["Vary"] = "HX-Request"
     return response
 

@@ -10,17 +10,20 @@ from app.access import can_join, find_visible_room, require_membership, require_
 from app.actions.messages import clean_reply_to, new_client_msg_id
 from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
-from app.auth import login_required, require_account
+from app.auth import current_account, login_required, require_account
 from app.blueprints import int_arg, is_htmx, refusal_status
 from app.errors import InvalidInput
+from app.live_views.fragments import page_entries
 from app.mail.config import presence_grace
 from app.mail.outbox import would_email
 from app.queries.direct_rooms import has_earlier_messages
-from app.queries.members import pending_invitations, room_members
-from app.queries.messages import latest_messages, messages_before, reply_target
-from app.queries.presence import online_user_ids
+from app.queries.members import room_aside, room_members
+from app.queries.message_versions import latest_versions, versions_before
+from app.queries.messages import reply_target
 from app.queries.records import EmailMode
-from app.queries.rooms import my_rooms, public_rooms
+from app.queries.rooms import public_rooms
+from app.rendering import render_page
+from app.security import csrf_token
 from config.settings import current_settings
 
 blueprint = Blueprint("rooms", __name__)
@@ -131,34 +134,40 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     size = current_settings().history_page_size
     first_unread = None
     if before is None:
-        messages = await latest_messages(room, size)
+        messages = await latest_versions(room, size)
         if membership is not None:
             # Where I left off: the first message newer than my read mark, if it is loaded.
             first_unread = next((m.seq for m in messages if m.seq > membership.last_read_seq
                                  and m.author_id != membership.user_id), None)
     else:
-        messages = await messages_before(room, before, size)
-    members = await room_members(room)
+        messages = await versions_before(room, before, size)
+    viewer = await current_account()
+    entries = await page_entries(
+        messages, viewer_id=viewer.id if viewer else None, csrf=csrf_token(),
+        moderator=viewer is not None and room.owner_id == viewer.id and not room.is_direct)
+    aside = await room_aside(room)
+    members = aside.members
     earlier_hidden = room.is_direct and membership is not None and \
         await has_earlier_messages(room, membership)
     me = membership.user_id if membership else None
     direct_label = ", ".join(m.user.username for m in members if m.user_id != me) or "Only you"
     # In a private conversation, say who is away and will be e-mailed (never what was written).
     grace = presence_grace(current_settings())
-    emailed = [m.user.username for m in members if room.is_direct and m.user_id != me
-               and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)]
+    emailed = [m.user.username for m in await room_members(room) if m.user_id != me
+               and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)] \
+        if room.is_direct else []
     if reply_to is None and form is not None and not (errors or {}).get("reply_to"):
         reply_to = _kept_reply_to(form.get("reply_to"))
-    return await render_template(
-        "rooms/show.html", room=room, membership=membership, messages=messages,
+    return await render_page(
+        "rooms/show.html", room=room, membership=membership, messages=messages, entries=entries,
         reply_target=await reply_target(room, reply_to),
         has_older=bool(messages) and messages[0].seq > 1, paging_back=before is not None,
         first_unread_seq=first_unread,
         form={"client_msg_id": new_client_msg_id(), **(form or {})}, errors=errors or {},
         members=members,
-        invitations=await pending_invitations(room) if membership else [],
+        invitations=aside.invitations if membership else [],
         # You are online while you look at the page (your socket is on its way).
-        online_user_ids=await online_user_ids([m.user_id for m in members]) | {me} - {None},
+        online_user_ids=aside.online_user_ids | {me} - {None},
         earlier_hidden=earlier_hidden, direct_label=direct_label, emailed=emailed,
     ), status
 
@@ -172,7 +181,7 @@ def _kept_reply_to(value: str | None) -> int | None:
 
 
 async def _index_page(form: Any, errors: dict[str, str], status: int) -> Any:
-    user = await require_account()
-    mine = {r.room.id for r in await my_rooms(user)}
-    return await render_template("rooms/index.html", rooms=await public_rooms(), mine=mine,
+    await require_account()
+    # Which of them are mine: the sidebar's rooms (templates/rooms/index.html), no query more.
+    return await render_page("rooms/index.html", rooms=await public_rooms(),
                                  form=form, errors=errors), status

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, current_app, render_template
+from quart import Blueprint, current_app
 
 from app.auth import login_required, require_account
 from app.blueprints import int_arg, text_arg
 from app.errors import DomainError, RateLimited
 from app.queries.search import search_messages, searchable_rooms
+from app.rendering import render_page
 
 blueprint = Blueprint("search", __name__)
 SLOW_DOWN = "You are searching very fast. Wait a minute, then try again."
@@ -30,6 +31,6 @@ async def index() -> Any:
         hits = await search_messages(user, query, current_app.extensions["search_slots"],
                                      room_id, author or None)
     except DomainError as exc:
-        return await render_template("search/index.html", hits=[], error=exc.message,
+        return await render_page("search/index.html", hits=[], error=exc.message,
                                      **page), exc.status
-    return await render_template("search/index.html", hits=hits, error=None, **page)
+    return await render_page("search/index.html", hits=hits, error=None, **page)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from quart import current_app
@@ -20,28 +19,6 @@ async def render(template: str, **context: Any) -> str:
 # page catches up from the table on this frame, not on the socket's open, so a message
 # committed between the two is fetched rather than missed (static/js/live.js).
 READY = '<div id="live-ready" hidden></div>'
-
-
-# Fragments of messages this process rendered lately, for the one other use of the same message
-# state here: a post's answer to its poster and the fan-out to the sockets, in either order.
-RECENT_FRAGMENTS = 256
-
-
-async def message_fragment(message: Any) -> str:
-    """templates/messages/_message.html for `message` (viewer-independent), rendered once for
-    the poster's answer and the sockets of this process: whichever comes first renders and
-    keeps it, the second takes it. The key holds the row's creation time, so an id used again
-    (the tests empty the tables and restart ids) is never taken for another message.
-    """
-    recent: OrderedDict[tuple[Any, ...], str] = current_app.extensions.setdefault(
-        "recent_fragments", OrderedDict())
-    key = (message.id, message.created_at, message.change_seq)
-    html = recent.pop(key, None)
-    if html is None:
-        html = recent[key] = await render("messages/_message.html", message=message)
-        while len(recent) > RECENT_FRAGMENTS:
-            recent.popitem(last=False)
-    return html
 
 
 def append(target_id: str, html: str) -> str:

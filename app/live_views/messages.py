@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from app.live_views import frames, notices
+from app.live_views.fragments import MESSAGE, cached_fragment, dress, message_html
 from app.live_views.state import Live, RoomState, Socket
 from app.live_views.typing import push_typing, room_scope
 from app.mentions import mentioned_names
@@ -30,7 +31,7 @@ async def message_created(event: MessageCreated, conns: list[Socket], live: Live
         log.warning("announced message %s of room %s was not found", event.message_id,
                     event.room_id)
         return
-    html = await frames.message_fragment(message)  # the poster's answer may have rendered it
+    html = message_html(message)  # the poster's answer may have rendered it
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
     mentioned = mentioned_names(message.body)
     badges: dict[tuple[int, bool], str] = {}
@@ -67,7 +68,7 @@ async def message_changed(event: MessageChanged, conns: list[Socket], live: Live
     if message is None or message.change_seq != event.change_seq:
         return  # a later change is on its way and will carry the newer state
     # Replaced in place by id; a tab that does not show the message ignores the frame.
-    frame = await frames.render("messages/_message.html", message=message, oob=True)
+    frame = dress(cached_fragment(MESSAGE, message), oob=True)
     for conn in viewers:
         conn.push(frame)
 

@@ -3,45 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
 from app.models import Membership, Message, Room, RoomKind, User
+from app.queries.sidebar import MyDirectRoom, sidebar_of
 
 MAX_MEMBERS = 8
 
 
-@dataclass(frozen=True)
-class MyDirectRoom:
-    """A direct room in my sidebar: who else is in it, and how many messages I have not read."""
-
-    room: Room
-    others: list[User]
-    unread: int
-
-    @property
-    def label(self) -> str:
-        """The room's name as I see it: the other members, alphabetical."""
-        return ", ".join(u.username for u in self.others) or "Only you"
-
-
 async def my_direct_rooms(user_id: int) -> list[MyDirectRoom]:
-    """My direct rooms, most recently active first, each with its unread count."""
-    mine = await Membership.filter(user_id=user_id, room__kind=RoomKind.DIRECT,
-                                   room__archived_at=None).prefetch_related("room")
-    if not mine:
-        return []
-    room_ids = [m.room_id for m in mine]
-    others: dict[int, list[User]] = {room_id: [] for room_id in room_ids}
-    for membership in await Membership.filter(room_id__in=room_ids).exclude(user_id=user_id) \
-            .prefetch_related("user"):
-        others[membership.room_id].append(membership.user)
-    rooms = [MyDirectRoom(m.room, sorted(others[m.room_id], key=lambda u: u.username_key),
-                          max(0, m.room.last_seq - m.last_read_seq)) for m in mine]
-    rooms.sort(key=lambda r: (r.room.last_message_at or r.room.created_at), reverse=True)
-    return rooms
+    """My direct rooms, most recently active first, each with its unread count (the sidebar's
+    one statement)."""
+    return (await sidebar_of(user_id, None)).direct
 
 
 async def find_direct_room(user_ids: Iterable[int]) -> Room | None:

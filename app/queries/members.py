@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import cast
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from tortoise import connections
 
 from app.models import Invitation, Membership, Room, User
+from app.queries.presence import STALE_AFTER
 
 
 async def room_members(room: Room) -> list[Membership]:
@@ -57,3 +63,80 @@ async def room_ids_of(user_id: int) -> list[int]:
     """The rooms a user is a member of (whose member lists show them)."""
     ids = await Membership.filter(user_id=user_id).values_list("room_id", flat=True)
     return cast(list[int], ids)  # flat: the values (Tortoise types them as tuples)
+
+
+# The room page's aside in one statement: the members with their names, bot marks and whether
+# they are online ($2: the oldest heartbeat that counts), and the open invitations into it.
+_ASIDE_SQL = """
+SELECT
+  (SELECT coalesce(json_agg(json_build_object(
+            'id', ms.id, 'user_id', ms.user_id, 'email_mode', ms.email_mode,
+            'username', u.username, 'is_bot', u.is_bot,
+            'online', EXISTS (SELECT 1 FROM presence p
+                               WHERE p.user_id = ms.user_id AND p.heartbeat_at >= $2))
+          ORDER BY ms.joined_at, ms.id), '[]')
+     FROM memberships ms JOIN users u ON u.id = ms.user_id
+    WHERE ms.room_id = $1) AS members,
+  (SELECT coalesce(json_agg(json_build_object(
+            'id', i.id, 'inviter_id', i.inviter_id, 'invitee', ie.username,
+            'inviter', ir.username) ORDER BY i.created_at, i.id), '[]')
+     FROM invitations i JOIN users ie ON ie.id = i.invitee_id
+     LEFT JOIN users ir ON ir.id = i.inviter_id
+    WHERE i.room_id = $1) AS invitations
+"""
+
+
+@dataclass(frozen=True)
+class Named:
+    """A person as a list names them."""
+
+    id: int | None
+    username: str
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """A member in a room's member list (what rooms/_members.html reads)."""
+
+    id: int
+    user_id: int
+    email_mode: str
+    user: Named
+
+
+@dataclass(frozen=True)
+class PendingInvitation:
+    """An open invitation into a room (what invitations/_pending.html reads)."""
+
+    id: int
+    inviter_id: int | None
+    invitee: Named
+    inviter: Named | None
+
+
+@dataclass(frozen=True)
+class Aside:
+    members: list[MemberLine]
+    online_user_ids: set[int]
+    invitations: list[PendingInvitation]
+
+
+async def room_aside(room: Room) -> Aside:
+    """The members (oldest first), who of them is online and the open invitations, in one
+    statement (room_members and pending_invitations give the same as ORM rows)."""
+    rows = await connections.get("default").execute_query_dict(
+        _ASIDE_SQL, [room.id, datetime.now(UTC) - STALE_AFTER])
+    members = [MemberLine(m["id"], m["user_id"], m["email_mode"],
+                          Named(m["user_id"], m["username"], m["is_bot"]))
+               for m in _json(rows[0]["members"])]
+    invitations = [PendingInvitation(i["id"], i["inviter_id"], Named(None, i["invitee"]),
+                                     Named(i["inviter_id"], i["inviter"])
+                                     if i["inviter"] else None)
+                   for i in _json(rows[0]["invitations"])]
+    online = {m["user_id"] for m in _json(rows[0]["members"]) if m["online"]}
+    return Aside(members, online, invitations)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

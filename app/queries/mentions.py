@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from tortoise import connections
 
 from app.models import User
+from app.queries.sidebar import mention_patterns
 
 # The same rule as app/mentions.py (an @ not glued to a word, the name, then no more name
 # characters except sentence-ending dots), as a PostgreSQL regular expression.
@@ -22,7 +21,6 @@ SELECT m.room_id, max(m.seq) AS seq
 
 async def unread_mention_seqs(user: User) -> dict[int, int]:
     """Room id -> seq of the newest unread message there that mentions `user`."""
-    like = "%@" + user.username.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    pattern = r"(^|[^[:alnum:]_@.])@" + re.escape(user.username) + r"\.*($|[^[:alnum:]_.-])"
+    like, pattern = mention_patterns(user.username)
     rows = await connections.get("default").execute_query_dict(_SQL, [user.id, like, pattern])
     return {row["room_id"]: row["seq"] for row in rows}

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tortoise import connections
 
-from tortoise.functions import Count
+from app.models import Room, RoomKind, User
+from app.queries.sidebar import MyRoom, sidebar_of
 
-from app.models import Membership, Room, RoomKind, User
-from app.queries.mentions import unread_mention_seqs
-
-
-@dataclass(frozen=True)
-class MyRoom:
-    """A room in the sidebar, with how many messages the user has not read."""
-
-    room: Room
-    unread: int
-    mentioned: bool = False  # an unread message there mentions the user
-    notify: str = "mentions"  # the member's notification mode: mentions, all or none
+__all__ = ["MyRoom", "my_rooms", "public_rooms"]
 
 
 async def public_rooms() -> list[Room]:
-    """Public, unarchived rooms with member counts, most recently active first."""
-    return await Room.filter(kind=RoomKind.PUBLIC, archived_at=None) \
-        .annotate(member_count=Count("memberships")) \
-        .order_by("-last_message_at", "-created_at")
+    """Public, unarchived rooms with member counts, most recently active first (one
+    statement; the rows become Room objects without the ORM's query building)."""
+    columns = ", ".join(f'r."{c}"' for c in Room._meta.db_fields)
+    rows = await connections.get("default").execute_query_dict(
+        f"SELECT {columns}, (SELECT count(*) FROM memberships ms WHERE ms.room_id = r.id) "
+        "AS member_count FROM rooms r WHERE r.kind = $1 AND r.archived_at IS NULL "
+        "ORDER BY r.last_message_at DESC NULLS FIRST, r.created_at DESC", [RoomKind.PUBLIC.value])
+    rooms = []
+    for row in rows:
+        room = Room._init_from_db(**{c: row[c] for c in Room._meta.db_fields})
+        room.member_count = row["member_count"]
+        rooms.append(room)
+    return rooms
 
 
 async def my_rooms(user: User) -> list[MyRoom]:
-    """The user's public and private rooms, alphabetical, each with its unread count (direct
-    rooms are listed by queries/direct_rooms.py)."""
-    memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
-        .exclude(room__kind=RoomKind.DIRECT).prefetch_related("room")
-    mentions = await unread_mention_seqs(user)
-    rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), m.room.id in mentions,
-                    str(m.email_mode))
-             for m in memberships]
-    return sorted(rooms, key=lambda r: r.room.name.lower())
+    """The user's public and private rooms, alphabetical, each with its unread count and
+    mention mark (direct rooms: my_direct_rooms): the sidebar's one statement."""
+    return (await sidebar_of(user.id, user.username)).rooms
