@@ -106,6 +106,9 @@ class Settings:
     outbound_allowed_networks: tuple[str, ...] = ()
     # name -> address pairs resolved without DNS for those connections (a private hosts file).
     outbound_hosts: tuple[tuple[str, str], ...] = ()
+    # A Slack export may unpack to at most this many bytes, in at most this many files.
+    import_max_bytes: int = 8 * 1024**3
+    import_max_files: int = 500_000
     testing: bool = False
 
     @property
@@ -393,6 +396,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUSH_RETRY_SECONDS": ("push_retry_seconds", _seconds),
     "OUTBOUND_ALLOWED_NETWORKS": ("outbound_allowed_networks", _networks),
     "OUTBOUND_HOSTS": ("outbound_hosts", _host_addresses),
+    "IMPORT_MAX_BYTES": ("import_max_bytes", _whole(1)),
+    "IMPORT_MAX_FILES": ("import_max_files", _whole(1)),
 }
 
 

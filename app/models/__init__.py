@@ -1,6 +1,7 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
 from app.models.attachment import Attachment
+from app.models.imports import ImportedId, ImportRun
 from app.models.instance import Instance, InstanceKeys, MailHealth, SignupPolicy
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
@@ -14,7 +15,7 @@ from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "EmailMode", "Instance", "InstanceKeys", "Invitation", "KeyAlgorithm",
+__all__ = ["REACTIONS", "Attachment", "EmailMode", "ImportRun", "ImportedId", "Instance", "InstanceKeys", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MailHealth", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
            "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",
