@@ -97,7 +97,7 @@ def slack_time(ts: Any) -> datetime | None:
 def _author(raw: dict[str, Any]) -> Author | None:
     user, bot_id = raw.get("user"), raw.get("bot_id")
     if raw.get("subtype") == "bot_message" or (not user and bot_id):
-        profile = raw.get("bot_profile") if isinstance(raw.get("bot_profile"), dict) else {}
+        profile = _mapping(raw.get("bot_profile"))
         name = raw.get("username") or profile.get("name") or "bot"
         if isinstance(bot_id, str) and bot_id:
             return Author(bot_id, str(name)[:32])
@@ -118,10 +118,15 @@ def _body(raw: dict[str, Any], members: frozenset[str], names: Mapping[str, str]
 
 
 def _files(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    files = raw.get("files") if isinstance(raw.get("files"), list) else []
+    listed = raw.get("files")
+    files: list[Any] = listed if isinstance(listed, list) else []
     if isinstance(raw.get("file"), dict):  # older exports: one file per file_share message
         files = [*files, raw["file"]]
     return [f for f in files if isinstance(f, dict)]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _file_line(item: dict[str, Any]) -> str:

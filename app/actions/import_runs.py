@@ -8,13 +8,14 @@ report (or the error that stopped it) when it ends. The uploaded file is deleted
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.actions.slack_import import import_slack_export
-from app.import_report import ImportReport
 from app.errors import Conflict, DomainError
+from app.import_report import ImportReport
 from app.models import ImportRun, User
 from app.slack_export import ExportLimits
 
@@ -53,7 +54,7 @@ async def run_import(run_id: int, path: Path, limits: ExportLimits) -> None:
     else:
         await _finish(run_id, "done", report=report)
     finally:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
 
 
 async def _finish(run_id: int, status: str, *, error: str = "",

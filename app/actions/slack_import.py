@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from app.import_report import ImportReport
 from app.models import ImportedId, Room, RoomKind, User
 from app.realtime.publish import in_transaction
-from app.import_report import ImportReport
 from app.slack_export import Channel, ExportLimits, SlackExport, UnreadableFile
 from app.slack_messages import Author, Skipped, Translated, slack_time, translate
 
@@ -39,6 +39,7 @@ SOURCE, SERVICE = "slack", "Slack"
 BATCH = 500  # messages per transaction
 USERNAME_MAX, ROOM_NAME_MAX, TOPIC_MAX = 32, 80, 250
 CLIENT_ID_MAX = 64
+DEFAULT_LIMITS = ExportLimits()
 
 Progress = Callable[[int, int, ImportReport], Awaitable[None]]
 
@@ -52,7 +53,7 @@ class Person:
     is_bot: bool = False
 
 
-async def import_slack_export(path: str, limits: ExportLimits = ExportLimits(),
+async def import_slack_export(path: str, limits: ExportLimits = DEFAULT_LIMITS,
                               progress: Progress | None = None) -> ImportReport:
     """Import the export at `path`; InvalidInput (before writing anything) when it is refused.
     `progress(days done, days in all, report so far)` is awaited after each day file."""
@@ -78,7 +79,7 @@ async def import_slack_export(path: str, limits: ExportLimits = ExportLimits(),
     return report
 
 
-def check_slack_export(path: str, limits: ExportLimits = ExportLimits()) -> int:
+def check_slack_export(path: str, limits: ExportLimits = DEFAULT_LIMITS) -> int:
     """Refuse (InvalidInput) an export that cannot be imported, reading only its lists;
     returns how many day files it holds (blocking: run it in a thread)."""
     with SlackExport(path, limits) as export:
@@ -152,15 +153,19 @@ def _is_bot(record: dict[str, Any]) -> bool:
     return bool(record.get("is_bot") or record.get("is_app_user")) or record["id"] == "USLACKBOT"
 
 
+def _profile(record: dict[str, Any]) -> dict[str, Any]:
+    profile = record.get("profile")
+    return profile if isinstance(profile, dict) else {}
+
+
 def _email(record: dict[str, Any]) -> str:
-    profile = record.get("profile") if isinstance(record.get("profile"), dict) else {}
-    email = profile.get("email") if isinstance(profile, dict) else None
+    email = _profile(record).get("email")
     return email.strip().lower() if isinstance(email, str) and "@" in email else ""
 
 
 def _username(record: dict[str, Any]) -> str:
     """Slack's handle, as a name a mention can write ("alice.smith"); a bot keeps its own."""
-    profile = record.get("profile") if isinstance(record.get("profile"), dict) else {}
+    profile = _profile(record)
     name = str(record.get("name") or profile.get("display_name") or record["id"])
     if _is_bot(record):
         return " ".join(str(profile.get("real_name") or name).split())[:USERNAME_MAX] or "bot"

@@ -156,7 +156,7 @@ async def upload_slack_export() -> Any:
         days = await asyncio.to_thread(check_slack_export, str(path), limits)
         run = await start_import_run(admin, upload.filename, days)
     except DomainError as exc:
-        path.unlink(missing_ok=True)
+        await asyncio.to_thread(path.unlink, missing_ok=True)
         return await _admin_page(admin, exc.errors, exc.status)
     current_app.add_background_task(run_import, run.id, path, limits)
     return redirect(url_for("admin.slack_import", run_id=run.id), 303)

@@ -15,7 +15,8 @@ from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "EmailMode", "ImportRun", "ImportedId", "Instance", "InstanceKeys", "Invitation", "KeyAlgorithm",
+__all__ = ["REACTIONS", "Attachment", "EmailMode", "ImportRun", "ImportedId", "Instance",
+           "InstanceKeys", "Invitation", "KeyAlgorithm",
            "KeyBackup", "MailHealth", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
            "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",
