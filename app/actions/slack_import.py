@@ -127,10 +127,11 @@ async def _new_account(record: dict[str, Any], confirmed: dict[str, User],
         report.people_matched += 1
         return confirmed[email]
     deleted = bool(record.get("deleted"))
-    if not _is_bot(record):
-        report.people_created += 1
+    if deleted and not _is_bot(record):
         report.skip("deleted Slack people: their messages keep their name; nobody can claim "
-                    "their account", deleted)
+                    "their account")
+    elif not _is_bot(record):
+        report.people_created += 1
     return await User.create(
         username=_username(record), username_key=f"slack:{record['id']}"[:USERNAME_MAX],
         email="" if deleted or _is_bot(record) else email, password_hash="!",
