@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -194,15 +193,6 @@ class SlackExport:
         nested = sorted(m[: -len("channels.json")] for m in self.members
                         if m.endswith("/channels.json") and m.count("/") == 1)
         return nested[0] if len(nested) == 1 else ""
-
-
-def iter_lists(export: SlackExport) -> Iterator[tuple[str, int]]:
-    """(name, record count) of the direct-message lists present (dms.json, mpims.json)."""
-    for name in ("dms.json", "mpims.json"):
-        try:
-            yield name, len(export.optional_list(name))
-        except InvalidInput:
-            yield name, 0
 
 
 def _size(size: int) -> str:

@@ -316,6 +316,20 @@ async def test_a_broken_export_is_refused_saying_why(app: Quart, alice: Person, 
     assert not await Room.exists(name="general")
 
 
+async def test_an_export_over_the_upload_limit_is_refused_pointing_to_the_command(
+        app: Quart, alice: Person) -> None:
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    try:
+        response = await _upload(alice, b"PK" + b"x" * 10_000)
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+
+    assert response.status_code == 413
+    assert "python -m app import-slack" in select_one(await response.get_data(),
+                                                      "#export-error").text
+
+
 async def test_a_file_that_is_not_a_zip_is_refused(app: Quart, alice: Person) -> None:
     response = await _upload(alice, b"%PDF-1.7 not a zip", "export.zip")
 

@@ -23,6 +23,8 @@ log = logging.getLogger("parley.import")
 # A running import writes its progress at least this often; a run silent for longer stopped
 # (its server was restarted): another may start, and the page says what to do.
 STALLED_AFTER = timedelta(minutes=2)
+STOPPED = ("The server stopped during the import. What was imported stays: upload the export "
+           "again to import the rest (nothing is imported twice).")
 BUSY = ("An import is already running. Wait until it ends (its progress is on this page), "
         "then upload the next export.")
 
@@ -46,6 +48,9 @@ async def run_import(run_id: int, path: Path, limits: ExportLimits) -> None:
         report = await import_slack_export(str(path), limits, progress)
     except DomainError as exc:
         await _finish(run_id, "failed", error=exc.message)
+    except asyncio.CancelledError:  # the server is stopping: say so, while the database is there
+        await _finish(run_id, "failed", error=STOPPED)
+        raise
     except Exception as exc:  # recorded for the page: a background task has nobody to tell
         log.exception("the Slack import %s stopped", run_id)
         await _finish(run_id, "failed", error=f"The import stopped: {type(exc).__name__}: "
