@@ -1,5 +1,7 @@
 """`python -m app`: resolve the database (embedded if none is configured), migrate, serve.
 
+`python -m app import-slack export.zip` imports a Slack export instead (app/import_command.py).
+
 What a newcomer sees on the first `make run`: a few short progress lines, then one line saying
 where Parley is and what to do first (app/logs.py); a clean stop logs nothing alarming.
 """
@@ -24,8 +26,13 @@ from config.settings import Settings, SettingsError, require_writable
 log = logging.getLogger("parley")
 
 
+COMMANDS = {"import-slack": "app.import_command:import_slack_command"}
+
+
 def main() -> None:
-    """Start Parley the way `make run` and the container entrypoint do."""
+    """Start Parley the way `make run` and the container entrypoint do, or run a command."""
+    if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:
+        sys.exit(_command(sys.argv[1], sys.argv[2:]))
     try:
         settings = Settings.from_env()
         require_writable(settings.var_dir)
@@ -60,6 +67,15 @@ def main() -> None:
             log.info("Parley stopped.")
     if refusal:
         sys.exit(refusal)
+
+
+def _command(name: str, argv: list[str]) -> int:
+    """Run one of COMMANDS (imported only when asked for); its exit status."""
+    import importlib
+
+    module, _, function = COMMANDS[name].partition(":")
+    result: int = getattr(importlib.import_module(module), function)(argv)
+    return result
 
 
 def _serve(settings: Settings) -> None:

@@ -282,7 +282,7 @@ def require_admin(user: User) -> User:
 
 async def find_person(user_id: int) -> User:
     """A person's account (any state) for the admin page; 404 for bots and unknown ids."""
-    person = await User.get_or_none(id=user_id, is_bot=False)
+    person = await User.get_or_none(id=user_id, is_bot=False, imported_from=None)
     if person is None:
         raise NotFound()
     return person

@@ -37,3 +37,21 @@ def write_picker_file(path: str) -> None:
     """Write the picker's JSON to `path` (run at set-up and in the image build)."""
     with open(path, "w", encoding="utf-8") as out:
         json.dump(picker_entries(), out, ensure_ascii=False, separators=(",", ":"))
+
+
+# Slack's names that the emoji package does not know as aliases, and its skin-tone suffixes.
+_SLACK_NAMES = {"simple_smile": "slightly_smiling_face", "thumbsup_all": "thumbsup"}
+_SKIN_TONES = {"2": "\U0001f3fb", "3": "\U0001f3fc", "4": "\U0001f3fd", "5": "\U0001f3fe",
+               "6": "\U0001f3ff"}
+
+
+def slack_reaction(name: str) -> str | None:
+    """The reaction emoji for a Slack emoji name ("thumbsup", "+1", "wave::skin-tone-3"),
+    or None for a name with no emoji of ours (a workspace's custom emoji)."""
+    base, _, tone = name.strip(":").partition("::")
+    base = _SLACK_NAMES.get(base, base)
+    value = emoji.emojize(f":{base}:", language="alias")
+    if not is_reaction(value):
+        return None
+    toned = value + _SKIN_TONES.get(tone.removeprefix("skin-tone-"), "\x00")
+    return toned if is_reaction(toned) else value

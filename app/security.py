@@ -30,7 +30,8 @@ _hasher = PasswordHasher()
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take file uploads get MAX_CONTENT_LENGTH (the upload limit plus room for fields);
 # every other request body is held to FORM_MAX_BYTES.
-UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo", "files.upload_sealed"})
+UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo", "files.upload_sealed",
+                              "admin.upload_slack_export"})
 # The one-click unsubscribe POST comes from a mail provider, with neither session nor token:
 # its signed URL is the permission, and all it can do is turn e-mail off. A webhook POST comes
 # from a script: its secret URL is the permission, it ignores any session cookie, and all it

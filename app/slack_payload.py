@@ -21,7 +21,7 @@ When blocks are given, `text` is only their notification fallback, as in Slack.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,15 +40,17 @@ class PayloadRefused(InvalidInput):
         self.code = code
 
 
-def payload_markdown(payload: dict[str, Any], members: Iterable[str] = ()) -> str:
+def payload_markdown(payload: dict[str, Any], members: Iterable[str] = (),
+                     names: Mapping[str, str] | None = None) -> str:
     """The message body for a Slack payload; `members` are the room's usernames (any case).
+    `names` resolves Slack's ids to names (an export's <@U024BE7LH> and <#C024BE7LH>).
 
     Raises PayloadRefused for wrongly typed fields or a payload with nothing to show.
     """
     text = _field(payload, "text", str)
     blocks = _field(payload, "blocks", list)
     attachments = _field(payload, "attachments", list)
-    mrkdwn = Mrkdwn({name.lower() for name in members})
+    mrkdwn = Mrkdwn({name.lower() for name in members}, names)
     parts = [mrkdwn.blocks(blocks)] if blocks else []
     if not any(parts) and text:
         parts = [mrkdwn.text(text)]
@@ -99,10 +101,12 @@ def _unescape(text: str) -> str:
 
 
 class Mrkdwn:
-    """One payload's translation: knows the room's members for <@name>."""
+    """One payload's translation: knows the room's members for <@name>, and the names of
+    Slack's user and channel ids when it has them (an export's)."""
 
-    def __init__(self, members: set[str]) -> None:
+    def __init__(self, members: set[str], names: Mapping[str, str] | None = None) -> None:
         self.members = members
+        self.names = names or {}
 
     # -- mrkdwn text ---------------------------------------------------------------------------
 
@@ -172,7 +176,7 @@ class Mrkdwn:
         if target.startswith("@"):
             return self.user(label or target[1:])
         if target.startswith("#"):
-            return escape("#" + (label or target[1:]))
+            return escape("#" + (label or self.names.get(target[1:], target[1:])))
         if target.startswith("!"):
             command = target[1:].split("^")[0]
             if command in _ROOM_WIDE:
@@ -186,6 +190,7 @@ class Mrkdwn:
     def user(self, name: str) -> str:
         """<@name>: a mention when a member has that name, else the name as plain text."""
         name = name.lstrip("@")
+        name = self.names.get(name, name)
         if name.lower() in self.members and MENTION.fullmatch(f"@{name}"):
             return f"@{name}"
         return "\\@" + escape(name) if MENTION.fullmatch(f"@{name}") else escape(name)
@@ -310,7 +315,8 @@ class Mrkdwn:
         if kind == "user":
             return self.user(_string(piece, "user_id"))
         if kind == "channel":
-            return escape("#" + _string(piece, "channel_id"))
+            channel = _string(piece, "channel_id")
+            return escape("#" + self.names.get(channel, channel))
         if kind == "broadcast":
             return room_wide(_string(piece, "range")) if piece.get("range") in _ROOM_WIDE else ""
         if kind == "emoji":

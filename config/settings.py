@@ -107,6 +107,9 @@ class Settings:
     # name -> address pairs resolved without DNS for those connections (a private hosts file).
     outbound_hosts: tuple[tuple[str, str], ...] = ()
     link_previews: bool = True  # a card under a room message's first link (app/previews/)
+    # A Slack export may unpack to at most this many bytes, in at most this many files.
+    import_max_bytes: int = 8 * 1024**3
+    import_max_files: int = 500_000
     testing: bool = False
 
     @property
@@ -395,6 +398,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OUTBOUND_ALLOWED_NETWORKS": ("outbound_allowed_networks", _networks),
     "OUTBOUND_HOSTS": ("outbound_hosts", _host_addresses),
     "LINK_PREVIEWS": ("link_previews", _flag),
+    "IMPORT_MAX_BYTES": ("import_max_bytes", _whole(1)),
+    "IMPORT_MAX_FILES": ("import_max_files", _whole(1)),
 }
 
 

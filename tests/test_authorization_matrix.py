@@ -31,7 +31,7 @@ from app.actions.users import deactivate_user
 from app.actions.webhooks import create_webhook
 from app.mail.tokens import email_verification_token, password_reset_token, unsubscribe_token
 from app.media.uploads import UploadedFile, media_settings
-from app.models import Attachment, MediaFile, PublicKey, PushSubscription, User
+from app.models import Attachment, ImportRun, MediaFile, PublicKey, PushSubscription, User
 from app.security import hash_password
 from config.settings import settings_of
 from tests.helpers import Person, sealed_envelope, signed_in
@@ -180,6 +180,8 @@ MATRIX: dict[tuple[str, str], Expect] = {
     # The world's room is private: it cannot be everyone's (refused, with the reason).
     ("POST", "/admin/rooms/<int:room_id>/everyone"): admins_only(400),
     ("POST", "/admin/rooms/<int:room_id>/everyone/deletion"): admins_only(303),
+    ("POST", "/admin/slack-imports"): admins_only(400),  # no file chosen: a clear error
+    ("GET", "/admin/slack-imports/<int:run_id>"): admins_only(200),
     # bob's address confirmation link: the signed token is the permission.
     ("GET", "/email/verification/<token>"): everyone(200),
     ("POST", "/email/verification/<token>"): everyone(200),
@@ -304,6 +306,7 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("/unsubscribe/<token>", f"/unsubscribe/{world['unsubscribe_token']}") \
         .replace("/reset/<token>", f"/reset/{world['reset_token']}") \
         .replace("<int:webhook_id>", str(world["webhook_id"])) \
+        .replace("<int:run_id>", str(world["import_run_id"])) \
         .replace("/join/<token>", f"/join/{world['join_token']}") \
         .replace("/verification/<token>", f"/verification/{world['verify_token']}") \
         .replace("/hooks/<token>", f"/hooks/{world['webhook_token']}")
@@ -366,7 +369,9 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                              "reset_token": password_reset_token(SECRET, users["bob"]),
                              "verify_token": email_verification_token(SECRET, users["bob"]),
                              "webhook_id": webhook.id, "webhook_token": webhook_token,
-                             "join_token": (await get_instance()).join_token}
+                             "join_token": (await get_instance()).join_token,
+                             "import_run_id": (await ImportRun.create(
+                                 source="slack", file_name="export.zip", days_total=1)).id}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice"), ("admin", "erin"), ("deactivated", "grace")):
         world[persona] = await signed_in(app, users[name])

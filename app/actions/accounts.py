@@ -90,14 +90,16 @@ async def person_called(name: str) -> bool:
 async def bot_called(name: str) -> bool:
     """True when a webhook's bot (revoked or not: its messages stay) goes by `name`."""
     key = name_key(name)
-    bot_names = cast(list[str], await User.filter(is_bot=True)
+    # An imported Slack bot is shown as "name (from Slack)": it keeps no name from anyone.
+    bot_names = cast(list[str], await User.filter(is_bot=True, imported_from=None)
                      .values_list("username", flat=True))  # flat: the values
     return any(name_key(bot_name) == key for bot_name in bot_names)
 
 
 async def is_first_account(conn: BaseDBAsyncClient | None = None) -> bool:
-    """True until someone has signed up: that first person becomes the administrator."""
-    return not await User.filter(is_bot=False).using_db(conn).exists()
+    """True until someone has signed up: that first person becomes the administrator (accounts
+    an import made, waiting to be claimed, are nobody yet)."""
+    return not await User.filter(is_bot=False, imported_from=None).using_db(conn).exists()
 
 
 def signup_refusal(instance: Instance, signups: str | None, join_token: str | None) -> str | None:
@@ -184,7 +186,8 @@ def _account_errors(username: str, email: str, password: str) -> dict[str, str]:
 
 async def request_password_reset(email: str) -> None:
     """Queue a reset e-mail for the account with this address; nothing for an unknown one."""
-    user = await User.filter(email__iexact=email.strip(), deactivated_at=None, is_bot=False) \
+    user = await User.filter(email__iexact=email.strip(), deactivated_at=None, is_bot=False,
+                             imported_from=None) \
         .order_by("id").first() if EMAIL.match(email.strip()) else None
     if user is not None:
         await enqueue_password_reset(user)

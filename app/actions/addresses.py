@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 
 from app.actions.accounts import EMAIL
+from app.actions.imported_accounts import claim_imported_accounts
 from app.errors import InvalidInput
 from app.mail.outbox import enqueue_email_verification
 from app.models import Delivery, NotificationKind, NotificationStatus, User
@@ -18,13 +19,16 @@ async def verify_email(user: User) -> None:
     """Mark the user's current address as theirs (the caller checked the link's token).
 
     The address's generation moves on, so this link, and any other sent for it, is spent.
+    Accounts imported with this address (app/actions/imported_accounts.py) become the user's.
     """
     user.email_verified_at = datetime.now(UTC)
     async with in_transaction() as conn:
-        await User.filter(id=user.id, email=user.email,
-                          email_generation=user.email_generation).using_db(conn) \
+        confirmed = await User.filter(id=user.id, email=user.email,
+                                      email_generation=user.email_generation).using_db(conn) \
             .update(email_verified_at=user.email_verified_at,
                     email_generation=F("email_generation") + 1)
+        if confirmed:  # the account imported for this address (from Slack) is theirs now
+            await claim_imported_accounts(user, conn)
         # Links asked for but not sent yet are no longer needed.
         await Delivery.emails().filter(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
                                   status=NotificationStatus.PENDING).using_db(conn).delete()

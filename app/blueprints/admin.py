@@ -3,28 +3,43 @@ instance."""
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+import shutil
+from pathlib import Path
 from typing import Any
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
 from app.actions.everyone_rooms import mark_everyone_room
+from app.actions.import_runs import run_import, start_import_run
 from app.actions.instance import (
     effective_policy,
     get_instance,
     regenerate_join_link,
     update_instance,
 )
+from app.actions.slack_import import check_slack_export
 from app.actions.users import deactivate_user, reactivate_user, set_administrator
 from app.auth import login_required, require_account
-from app.errors import InvalidInput
+from app.blueprints import is_htmx
+from app.blueprints.errors import request_too_large
+from app.errors import DomainError, InvalidInput
 from app.mail.health import mail_failure, waiting_mail
+from app.media.uploads import format_bytes
 from app.queries.admin import all_people, all_rooms
+from app.queries.import_runs import find_import_run, latest_import_run, run_view
 from app.queries.records import SignupPolicy, User
-from config.settings import current_settings
+from app.rendering import render_fragment
+from app.slack_export import ExportLimits
+from config.settings import Settings, current_settings
 
 blueprint = Blueprint("admin", __name__)
+NO_STORE = {"Cache-Control": "private, no-store"}
 
 
 @blueprint.get("/admin")
@@ -127,6 +142,71 @@ async def unmark_everyone(room_id: int) -> Any:
     return await _done(f"New people no longer join {room.name}; its members stay.", "rooms")
 
 
+@blueprint.post("/admin/slack-imports")
+@login_required
+async def upload_slack_export() -> Any:
+    admin = await _admin()
+    upload = (await request.files).get("export")
+    if upload is None or not upload.filename:
+        return await _admin_page(admin, {"export": "Choose the .zip file of your Slack export."},
+                                 400)
+    path = await _keep_upload(upload)
+    limits = export_limits(current_settings())
+    try:
+        days = await asyncio.to_thread(check_slack_export, str(path), limits)
+        run = await start_import_run(admin, upload.filename, days)
+    except DomainError as exc:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        return await _admin_page(admin, exc.errors, exc.status)
+    current_app.add_background_task(run_import, run.id, path, limits)
+    return redirect(url_for("admin.slack_import", run_id=run.id), 303)
+
+
+@blueprint.get("/admin/slack-imports/<int:run_id>")
+@login_required
+async def slack_import(run_id: int) -> Any:
+    await _admin()
+    run = await find_import_run(run_id)
+    if run is None:
+        abort(404)
+    view = run_view(run)
+    if is_htmx():  # the progress bar polling itself
+        return await render_fragment("admin/_import_progress.html", **view), 200, NO_STORE
+    return await render_template("admin/import.html", **view), 200, NO_STORE
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+async def export_too_large(_error: RequestEntityTooLarge) -> Any:
+    """An export over the upload limit: say how to import it all the same."""
+    user = await require_account()
+    if request.endpoint != "admin.upload_slack_export" or not user.is_admin:
+        return await request_too_large(_error)
+    limit = format_bytes(current_settings().upload_max_bytes)
+    return await _admin_page(user, {"export": (
+        f"That export is larger than the upload limit ({limit}). Import it on the server with "
+        "“python -m app import-slack export.zip”, or raise UPLOAD_MAX_BYTES.")}, 413)
+
+
+def export_limits(settings: Settings) -> ExportLimits:
+    """What an export may unpack to, from IMPORT_MAX_BYTES and IMPORT_MAX_FILES."""
+    return ExportLimits(max_bytes=settings.import_max_bytes,
+                        max_members=settings.import_max_files)
+
+
+async def _keep_upload(upload: FileStorage) -> Path:
+    """The uploaded export on disk (under VAR_DIR/imports) until its import ends."""
+    folder = current_settings().var_dir / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(16)}.zip"
+    await asyncio.to_thread(_copy, upload, path)
+    return path
+
+
+def _copy(upload: FileStorage, path: Path) -> None:
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.stream, out, 1024 * 1024)
+
+
 async def _admin() -> User:
     return require_admin(await require_account())
 
@@ -146,5 +226,5 @@ async def _admin_page(admin: User, errors: dict[str, str] | None = None, status:
         people=await all_people(), rooms=await all_rooms(), policies=list(SignupPolicy),
         policy=effective_policy(instance, configured), policy_fixed=configured is not None,
         join_url=url_for("auth.join", token=instance.join_token, _external=True),
-        mail_failure=failure, mail_waiting=waiting)
+        mail_failure=failure, mail_waiting=waiting, latest_import=await latest_import_run())
     return html, status

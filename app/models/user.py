@@ -30,14 +30,25 @@ class User(Model):
     email_generation = fields.IntField(default=0, db_default=0)
     # A webhook's identity: it posts messages but has no password, session or e-mail.
     is_bot = fields.BooleanField(default=False, db_default=False)
+    # "Slack" for an account made by an import, until the person it stands for claims it by
+    # confirming the same e-mail address (app/actions/imported_accounts.py): it has no usable
+    # password, and its `username_key` is "slack:<id>", so the name stays free to sign up with.
+    imported_from = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "users"
 
     @property
     def is_active(self) -> bool:
-        """A person who may log in and be notified (not deactivated, not a webhook's bot)."""
-        return self.deactivated_at is None and not self.is_bot
+        """A person who may log in and be notified (not deactivated, not a webhook's bot, not an
+        imported account nobody has claimed yet)."""
+        return self.deactivated_at is None and not self.is_bot and self.imported_from is None
+
+    @property
+    def display_name(self) -> str:
+        """The name shown by their messages: "alice (from Slack)" until alice claims it."""
+        return f"{self.username} (from {self.imported_from})" if self.imported_from \
+            else self.username
 
 
 class Session(Model):

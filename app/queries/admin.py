@@ -10,8 +10,9 @@ LISTED_MAX = 1000  # a team chat, not a directory: beyond this the page says it 
 
 
 async def all_people() -> list[User]:
-    """People (never webhook bots), oldest account first."""
-    return await User.filter(is_bot=False).order_by("id").limit(LISTED_MAX)
+    """People (never webhook bots, never imported accounts nobody has claimed), oldest
+    account first."""
+    return await User.filter(is_bot=False, imported_from=None).order_by("id").limit(LISTED_MAX)
 
 
 async def all_rooms() -> list[Room]:

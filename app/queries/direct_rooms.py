@@ -37,7 +37,7 @@ async def find_direct_room(user_ids: Iterable[int]) -> Room | None:
 async def contacts_of(user: User) -> list[User]:
     """Everyone I may message: every active person on the instance but me, alphabetical
     (never a webhook's bot, never a deactivated account)."""
-    return await User.filter(is_bot=False, deactivated_at=None).exclude(id=user.id) \
+    return await User.filter(is_bot=False, deactivated_at=None, imported_from=None).exclude(id=user.id) \
         .order_by("username_key")
 
 

@@ -18,7 +18,8 @@ async def usernames_starting_with(prefix: str, excluding: User,
     if not prefix:
         return []
     # username_key is the lower-cased name, so a prefix match on it ignores case.
-    names = await User.filter(username_key__startswith=prefix, deactivated_at=None, is_bot=False) \
+    names = await User.filter(username_key__startswith=prefix, deactivated_at=None, is_bot=False,
+                             imported_from=None) \
         .exclude(id=excluding.id).order_by("username_key").limit(limit) \
         .values_list("username", flat=True)
     return cast(list[str], names)  # flat: the values (Tortoise types them as tuples)
