@@ -71,7 +71,7 @@ _ASIDE_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object(
             'id', ms.id, 'user_id', ms.user_id, 'email_mode', ms.email_mode,
-            'username', u.username, 'is_bot', u.is_bot,
+            'username', u.username, 'is_bot', u.is_bot, 'imported_from', u.imported_from,
             'online', EXISTS (SELECT 1 FROM presence p
                                WHERE p.user_id = ms.user_id AND p.heartbeat_at >= $2))
           ORDER BY ms.joined_at, ms.id), '[]')
@@ -93,6 +93,13 @@ class Named:
     id: int | None
     username: str
     is_bot: bool = False
+    imported_from: str | None = None  # an account made by an import, until claimed
+
+    @property
+    def display_name(self) -> str:
+        """As User.display_name: "alice (from Slack)" until alice claims it."""
+        return f"{self.username} (from {self.imported_from})" if self.imported_from \
+            else self.username
 
 
 @dataclass(frozen=True)
@@ -128,7 +135,8 @@ async def room_aside(room: Room) -> Aside:
     rows = await connections.get("default").execute_query_dict(
         _ASIDE_SQL, [room.id, datetime.now(UTC) - STALE_AFTER])
     members = [MemberLine(m["id"], m["user_id"], m["email_mode"],
-                          Named(m["user_id"], m["username"], m["is_bot"]))
+                          Named(m["user_id"], m["username"], m["is_bot"],
+                                m["imported_from"]))
                for m in _json(rows[0]["members"])]
     invitations = [PendingInvitation(i["id"], i["inviter_id"], Named(None, i["invitee"]),
                                      Named(i["inviter_id"], i["inviter"])

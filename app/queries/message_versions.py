@@ -57,14 +57,15 @@ def fragment_key(version: MessageVersion) -> Hashable:
     Everything the message templates show that can change must be in it. The message's own
     edits, deletion and reactions move its change_seq; its author's rename, new avatar or bot
     mark, the quoted message's edit or deletion and a reactor's rename do not, so they are
-    here explicitly. The creation time tells apart two messages given the same id (the tests
-    restart the id sequences). A new feature that shows more in the fragment (a thread's
+    here explicitly; so is the author's id (an imported account's messages move to the person
+    who claims it, under the same name). The creation time tells apart two messages given
+    the same id (the tests restart the id sequences). A new feature that shows more in the fragment (a thread's
     reply summary, link previews) adds its state to MessageVersion, to _COLUMNS and to
     version_of(): a key that misses a change shows stale HTML, one that has too much only
     renders again.
     """
-    return (version.id, version.created_at, version.change_seq, version.author,
-            version.quoted, version.reactions)
+    return (version.id, version.created_at, version.change_seq, version.author_id,
+            version.author, version.quoted, version.reactions)
 
 
 def version_of(message: Message) -> MessageVersion:
