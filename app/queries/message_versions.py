@@ -59,8 +59,8 @@ def fragment_key(version: MessageVersion) -> Hashable:
     mark, the quoted message's edit or deletion and a reactor's rename do not, so they are
     here explicitly; so is the author's id (an imported account's messages move to the person
     who claims it, under the same name). The creation time tells apart two messages given
-    the same id (the tests restart the id sequences). A new feature that shows more in the fragment (a thread's
-    reply summary, link previews) adds its state to MessageVersion, to _COLUMNS and to
+    the same id (the tests restart the id sequences). A new feature that shows more in the
+    fragment (a thread's reply summary, link previews) adds its state to MessageVersion, to _COLUMNS and to
     version_of(): a key that misses a change shows stale HTML, one that has too much only
     renders again.
     """
