@@ -54,8 +54,8 @@ WITH target AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
     WHERE memberships.id = (SELECT membership_id FROM target)
 ), outbox AS (
-    -- Offline members who want this message by e-mail: mentioned, or wanting every message;
-    -- only active users with a confirmed address (the rule of app/mail/outbox.py).
+    -- Offline members whose involvement wants this message (everything, or mentions and
+    -- mentioned); only active users with a confirmed address (the rule of app/mail/outbox.py).
     INSERT INTO notifications (user_id, kind, status, actor_id, room_id, message_id, attempts,
                                not_before, last_error, created_at)
     SELECT m.user_id,
@@ -64,19 +64,23 @@ WITH target AS (
     FROM inserted, memberships m JOIN users u ON u.id = m.user_id
     WHERE m.room_id = $1 AND m.user_id <> $2 AND NOT m.email_held AND u.email_notifications
       AND u.email_verified_at IS NOT NULL AND u.deactivated_at IS NULL
-      AND (m.email_mode = 'all' OR (m.email_mode = 'mentions'
-                                    AND u.username_key = ANY($6::text[])))
+      AND (m.involvement = 'everything' OR (m.involvement = 'mentions'
+                                            AND u.username_key = ANY($6::text[])))
       AND NOT EXISTS (SELECT 1 FROM presence p
                       WHERE p.user_id = m.user_id AND p.heartbeat_at >= now() - $7::interval)
 ), pushes AS (
-    -- Mentioned members with a subscribed device and no live tab are owed a push (app/push/);
-    -- the same rule as app/push/outbox.py's enqueue_push, which the other paths use.
+    -- Members whose involvement wants it, with a subscribed device and no live tab, are owed
+    -- a push (app/push/); the same rule as app/push/outbox.py's enqueue_push, which the
+    -- other paths use.
     INSERT INTO push_deliveries (user_id, kind, status, actor_id, room_id, message_id, attempts,
                                  not_before, last_error, created_at)
-    SELECT m.user_id, 'mention', 'pending', $2, $1, inserted.id, 0, now(), '', now()
+    SELECT m.user_id,
+           CASE WHEN u.username_key = ANY($6::text[]) THEN 'mention' ELSE 'room_message' END,
+           'pending', $2, $1, inserted.id, 0, now(), '', now()
     FROM inserted, memberships m JOIN users u ON u.id = m.user_id
-    WHERE m.room_id = $1 AND m.user_id <> $2 AND m.email_mode <> 'none'
-      AND u.username_key = ANY($6::text[]) AND u.deactivated_at IS NULL
+    WHERE m.room_id = $1 AND m.user_id <> $2 AND u.deactivated_at IS NULL
+      AND (m.involvement = 'everything' OR (m.involvement = 'mentions'
+                                            AND u.username_key = ANY($6::text[])))
       AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = m.user_id)
       AND NOT EXISTS (SELECT 1 FROM presence p
                       WHERE p.user_id = m.user_id AND p.heartbeat_at >= now() - $10::interval)

@@ -7,8 +7,8 @@ from typing import Any
 
 from app.mentions import mentioned_names
 from app.models import (
-    EmailMode,
     Invitation,
+    Involvement,
     Membership,
     Message,
     Notification,
@@ -21,17 +21,19 @@ from app.queries.presence import is_online
 
 async def enqueue_room_message(message: Message, author: User, conn: Any,
                                grace: timedelta, direct: bool = False) -> None:
-    """Rows for offline members mentioned in the message, or who want every message.
+    """Rows for offline members whose involvement in the room wants the message: everything,
+    or mentions and they are mentioned.
 
-    In a direct room every message is addressed to every member, and the row says only who
-    wrote: the content is ciphertext, and never goes into an e-mail.
+    In a direct room every message is addressed to every member (it counts as a mention), and
+    the row says only who wrote: the content is ciphertext, and never goes into an e-mail.
     """
     names = set() if direct else mentioned_names(message.body)
     members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
-        .exclude(email_mode=EmailMode.NONE).using_db(conn).prefetch_related("user")
+        .filter(involvement__in=[Involvement.EVERYTHING, Involvement.MENTIONS]) \
+        .using_db(conn).prefetch_related("user")
     for membership in members:
         mentioned = membership.user.username_key in names
-        if not (mentioned or direct) and membership.email_mode != EmailMode.ALL:
+        if not membership.involvement.wants(mentioned or direct):
             continue
         kind = NotificationKind.DIRECT_MESSAGE if direct else \
             NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE

@@ -10,7 +10,6 @@ from app.mail.outbox import may_email
 from app.mail.tokens import unsubscribe_token
 from app.models import (
     Attachment,
-    EmailMode,
     Membership,
     Notification,
     NotificationKind,
@@ -66,12 +65,11 @@ async def _still_unread(user: User, row: Notification) -> bool:
     if row.kind in ROOM_KINDS:
         membership = await Membership.get_or_none(room_id=row.room_id, user_id=user.id)
         await row.fetch_related("message")
-        if membership is None or membership.email_held or membership.email_mode == EmailMode.NONE:
-            return False
+        if membership is None or membership.email_held or not membership.involvement.wants(
+                row.kind != NotificationKind.ROOM_MESSAGE):
+            return False  # left, e-mailed once already, or no longer involved enough
         if row.message is None or row.message.deleted_at is not None:
             return False  # deleted since: left out (an edit needs nothing: the excerpt is read now)
-        if row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL:
-            return False
         return membership.last_read_seq < row.message.seq
     return True  # an invitation: its row is gone with it once answered
 

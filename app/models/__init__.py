@@ -9,12 +9,12 @@ from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
 from app.models.push import PushDelivery, PushStatus, PushSubscription
-from app.models.room import EmailMode, Membership, Room, RoomKind
+from app.models.room import Involvement, Membership, Room, RoomKind
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "EmailMode", "Instance", "InstanceKeys", "Invitation", "KeyAlgorithm",
+__all__ = ["REACTIONS", "Attachment", "Instance", "InstanceKeys", "Invitation", "Involvement", "KeyAlgorithm",
            "KeyBackup", "MailHealth", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
            "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",

@@ -7,7 +7,9 @@ from typing import Any
 from app.models import NotificationKind, PushDelivery, PushSubscription
 from app.queries.presence import is_online
 
-PUSHED_KINDS = (NotificationKind.MENTION, NotificationKind.DIRECT_MESSAGE)
+# A room message is pushed to members involved in everything (the caller checks who is).
+PUSHED_KINDS = (NotificationKind.MENTION, NotificationKind.DIRECT_MESSAGE,
+                NotificationKind.ROOM_MESSAGE)
 
 
 async def enqueue_push(user_id: int, kind: NotificationKind, conn: Any, **about: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models import EmailMode, Membership, PushDelivery, Session
+from app.models import Membership, NotificationKind, PushDelivery, Session
 from app.queries.presence import is_online
 
 
@@ -19,7 +19,7 @@ async def reason_to_skip(row: PushDelivery) -> str | None:
     await row.fetch_related("message")
     if membership is None:
         return "left the room"
-    if membership.email_mode == EmailMode.NONE:
+    if not membership.involvement.wants(row.kind != NotificationKind.ROOM_MESSAGE):
         return "muted"
     if row.message is None or row.message.deleted_at is not None:
         return "deleted"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import cast
 
-from app.models import Invitation, Membership, Room, User
+from app.models import Invitation, Involvement, Membership, Room, User
 
 
 async def room_members(room: Room) -> list[Membership]:
@@ -23,11 +23,13 @@ async def membership_in(room_id: int, user_id: int) -> Membership | None:
     return await Membership.get_or_none(room_id=room_id, user_id=user_id)
 
 
-async def read_positions(user_id: int) -> list[tuple[int, int, int]]:
-    """(room id, its last seq, the user's last read seq) for each live room the user is in."""
+async def read_positions(user_id: int) -> list[tuple[int, int, int, Involvement]]:
+    """(room id, its last seq, the user's last read seq, their involvement) for each live room
+    the user is in."""
     rows = await Membership.filter(user_id=user_id, room__archived_at=None) \
-        .values("room_id", "last_read_seq", "room__last_seq")
-    return [(r["room_id"], r["room__last_seq"], r["last_read_seq"]) for r in rows]
+        .values("room_id", "last_read_seq", "room__last_seq", "involvement")
+    return [(r["room_id"], r["room__last_seq"], r["last_read_seq"], Involvement(r["involvement"]))
+            for r in rows]
 
 
 async def pending_invitations(room: Room) -> list[Invitation]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from tortoise.functions import Count
 
-from app.models import Membership, Room, RoomKind, User
-from app.queries.mentions import unread_mention_seqs
+from app.models import Involvement, Membership, Room, RoomKind, User
+from app.queries.mentions import unread_mentions
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,13 @@ class MyRoom:
     room: Room
     unread: int
     mentioned: bool = False  # an unread message there mentions the user
-    notify: str = "mentions"  # the member's notification mode: mentions, all or none
+    involvement: Involvement = Involvement.MENTIONS  # what the badge and notifications show
+    mention_count: int = 0  # unread messages there that mention the user
+
+    @property
+    def listed(self) -> bool:
+        """Shown in the sidebar (an invisible room is not, until it is opened again)."""
+        return self.involvement.listed
 
 
 async def public_rooms() -> list[Room]:
@@ -32,8 +38,8 @@ async def my_rooms(user: User) -> list[MyRoom]:
     rooms are listed by queries/direct_rooms.py)."""
     memberships = await Membership.filter(user_id=user.id, room__archived_at=None) \
         .exclude(room__kind=RoomKind.DIRECT).prefetch_related("room")
-    mentions = await unread_mention_seqs(user)
+    mentions = await unread_mentions(user)
     rooms = [MyRoom(m.room, max(0, m.room.last_seq - m.last_read_seq), m.room.id in mentions,
-                    str(m.email_mode))
+                    m.involvement, mentions[m.room.id].count if m.room.id in mentions else 0)
              for m in memberships]
     return sorted(rooms, key=lambda r: r.room.name.lower())

@@ -1,6 +1,7 @@
 // Browser notifications, opt-in by the button in the sidebar (nothing asks on page load).
-// While this tab is hidden, a message by someone else notifies when it is private, mentions
-// me, or comes from a room I set to "every message"; clicking the notification brings this
+// While this tab is hidden, a message by someone else notifies when it is private, or when my
+// involvement in its room wants it (everything; mentions, and it mentions me: the sidebar's
+// link says which; a room not listed there is invisible or not mine); clicking it brings this
 // tab to that conversation. The decision uses only data on the frame (author, mentions, kind),
 // since fragments are the same for everyone. An optional chime is synthesized with WebAudio.
 // The same button subscribes this device to Web Push, for when no Parley tab is open.
@@ -30,9 +31,9 @@ export function wanted(info, me) {
   if (!info.authorId || info.authorId === me.id) return false;
   if (info.kind === "direct") return true;
   const link = document.querySelector(`#sidebar a[data-room-id="${info.roomId}"]`);
-  const mode = link ? link.dataset.notify : "mentions";
-  if (mode === "none") return false;
-  return mode === "all" || info.mentions.split(" ").includes(me.name);
+  const involvement = link ? link.dataset.involvement : "nothing";
+  if (involvement === "everything") return true;
+  return involvement === "mentions" && info.mentions.split(" ").includes(me.name);
 }
 
 function control() { return document.getElementById("notify-control"); }
