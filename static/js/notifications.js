@@ -36,7 +36,9 @@ export function wanted(info, me) {
   return involvement === "mentions" && info.mentions.split(" ").includes(me.name);
 }
 
+// The sidebar's control (#notify-control), and the same switch in a room header's menu.
 function control() { return document.getElementById("notify-control"); }
+function controls() { return document.querySelectorAll(".notify-control"); }
 
 function me() {
   const c = control();
@@ -124,6 +126,8 @@ function unlockAudio() {  // browsers start audio only after a gesture on the pa
 
 function setStatus(c, text) { c.querySelector(".notify-status").textContent = text; }
 
+function renderAll() { controls().forEach(render); }
+
 function render(c) {
   const on = enabled();
   const button = c.querySelector(".notify-toggle");
@@ -138,12 +142,12 @@ function render(c) {
 async function turnOn(c) {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
-    render(c);
+    renderAll();
     setStatus(c, "Notifications were not allowed. Allow them in the browser's site settings, then try again.");
     return;
   }
   localStorage.setItem(PREF, "on");
-  render(c);
+  renderAll();
   setStatus(c, "Notifications are on while Parley is open in this browser.");
   try {
     await subscribePush(c);
@@ -156,7 +160,7 @@ async function turnOn(c) {
 
 async function turnOff(c) {
   localStorage.setItem(PREF, "off");
-  render(c);
+  renderAll();
   setStatus(c, "Notifications are off in this browser.");
   // The push service answers 410 to Parley's next push, and Parley then forgets the device.
   await unsubscribeThisDevice();
@@ -213,8 +217,11 @@ function bytes(base64url) {
 }
 
 function setUpControl() {
-  const c = control();
-  if (!c || !supported() || c.dataset.ready) return;
+  controls().forEach(setUp);
+}
+
+function setUp(c) {
+  if (!supported() || c.dataset.ready) return;
   c.dataset.ready = "1";
   c.hidden = false;
   render(c);
@@ -222,6 +229,7 @@ function setUpControl() {
   c.querySelector(".notify-sound").addEventListener("change", (evt) => {
     localStorage.setItem(SOUND, evt.target.checked ? "on" : "off");
     if (evt.target.checked) unlockAudio();
+    renderAll();
   });
 }
 
