@@ -163,3 +163,16 @@ async def open_room_details(page: Page) -> None:
                            "&& document.documentElement.classList.contains('js')"):
         await toggle.click()
         await page.locator(".room-aside").wait_for(state="visible")
+
+
+async def set_involvement(page: Page, room_url: str, value: str) -> None:
+    """Choose how much of a room reaches this person, from the room header's menu (the choice
+    is sent as soon as it is made; invisible leads to the rooms page)."""
+    await page.goto(room_url)
+    await page.locator(".room-menu > summary").click()
+    await page.locator(f".involvement-form input[value='{value}']").check()
+    if value == "invisible":
+        await page.wait_for_url("**/rooms")
+    else:
+        await page.locator(f".involvement-form input[value='{value}'][checked]").wait_for(
+            state="attached")
