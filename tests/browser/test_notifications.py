@@ -128,9 +128,8 @@ async def test_a_room_on_every_message_notifies_a_tab_elsewhere_and_the_click_op
                            bob_init_script=RECORDER) as pair:
         alice, bob = pair.alice, pair.bob
         await notifications_on(bob, live_server.url)
-        await bob.locator(".email-settings summary").click()
-        await bob.get_by_label("Every message").check()
-        await bob.locator(".email-mode-form").get_by_role("button", name="Save").click()
+        await bob.locator(".room-menu > summary").click()
+        await bob.get_by_role("radio", name="Everything").check()  # sent as it is chosen
         await expect(bob.locator(".flash")).to_be_visible()
         await bob.goto(f"{live_server.url}/rooms")  # a page that does not show the room
         await wait_live(bob)
