@@ -72,7 +72,7 @@ const PHONE = window.matchMedia("(max-width: 720px)");
 
 function setDetails(open) {
   const layout = document.querySelector(".room-layout");
-  const button = document.querySelector(".room-header .room-details-toggle");
+  const button = document.querySelector(".room-header .room-member-count");
   if (!layout || !button) return;
   layout.classList.toggle("details-open", open);
   button.setAttribute("aria-expanded", String(open));

@@ -158,7 +158,7 @@ async def two_members(browser: Browser, base: str, room: str,
 async def open_room_details(page: Page) -> None:
     """On a phone the room's members and settings open over it from the header's member count:
     open them (nothing to do on a wide screen, or without JavaScript, where they are on the page)."""
-    toggle = page.locator(".room-header .room-details-toggle")
+    toggle = page.locator(".room-header .room-member-count")
     if await page.evaluate("() => matchMedia('(max-width: 720px)').matches "
                            "&& document.documentElement.classList.contains('js')"):
         await toggle.click()
