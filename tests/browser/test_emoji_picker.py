@@ -53,8 +53,10 @@ async def test_the_composer_smiley_inserts_an_emoji_at_the_caret(
     await page.get_by_role("button", name="Insert an emoji").click()
     picker = page.get_by_role("dialog", name="Insert an emoji")
     await picker.get_by_role("searchbox", name="Search emoji").fill("rocket")
+    rocket = picker.get_by_role("button", name="Insert rocket")
+    await expect(rocket).to_be_visible()
     await screenshot(page, f"composer-emoji-{view}")
-    await picker.get_by_role("button", name="Insert rocket").click()
+    await rocket.click()
 
     await expect(body).to_have_value("ship🚀 it")
     await expect(picker).to_be_hidden()
