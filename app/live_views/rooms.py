@@ -91,5 +91,7 @@ async def members_changed(event: MembersChanged, conns: list[Socket], live: Live
     online = await online_user_ids([m.user_id for m in members])
     frame = await frames.render("rooms/_members.html", room=room, members=members,
                                   online_user_ids=online, oob=True)
+    count = await frames.render("rooms/_member_count.html", room=room, members=members, oob=True)
     for conn in viewers:
         conn.push(frame)
+        conn.push(count)  # the header's member count
