@@ -102,8 +102,8 @@ async def test_a_hidden_tab_notifies_bob_of_a_mention_and_not_of_the_rest(
         bob_name = await notifications_on(bob, live_server.url)
         await expect(bob.locator("#notify-control .notify-status")).to_contain_text("Notifications are on")
         await bob.locator("#notify-control").get_by_label("Play a sound").check()
-        await expect(bob.locator("#notify-control .notify-status")).to_contain_text("pushes to this device are "
-                                                                    "unavailable")
+        status = bob.locator("#notify-control .notify-status")
+        await expect(status).to_contain_text("pushes to this device are unavailable")
         key = await bob.locator("#notify-control").get_attribute("data-push-key")
         assert await bob.evaluate("window.__subscribeCalls") == [{"userVisibleOnly": True,
                                                                   "key": key}]
