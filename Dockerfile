@@ -24,10 +24,13 @@ COPY config ./config
 COPY migrations ./migrations
 COPY templates ./templates
 COPY static ./static
-COPY scripts/entrypoint scripts/embedded-pg scripts/emoji-picker-data scripts/precompress-static ./scripts/
+COPY scripts/entrypoint scripts/embedded-pg scripts/emoji-picker-data scripts/icon-sprite scripts/precompress-static ./scripts/
 COPY --from=frontend /build/vendor ./static/vendor
+COPY --from=frontend /build/node_modules/lucide-static/package.json /tmp/lucide-static/package.json
+COPY --from=frontend /build/node_modules/lucide-static/icons /tmp/lucide-static/icons
 # Then the static files' br/gzip copies (app/static_files.py): /app/static is read-only at run time.
 RUN /venv/bin/python scripts/emoji-picker-data static/vendor/emoji.json \
+ && /venv/bin/python scripts/icon-sprite static/vendor/icons.svg /tmp/lucide-static \
  && /venv/bin/python scripts/precompress-static
 ENV PATH="/venv/bin:$PATH" PYTHONUNBUFFERED=1 VAR_DIR=/data HOST=0.0.0.0 PORT=8000
 USER parley

@@ -30,7 +30,7 @@ bench-search: setup
 bench-notify: setup
 	$(PY) -m bench.notify_rate $(BENCH_ARGS)
 
-setup: $(VENV)/.installed $(VENDOR)/.installed $(VENDOR)/emoji.json
+setup: $(VENV)/.installed $(VENDOR)/.installed $(VENDOR)/emoji.json $(VENDOR)/icons.svg
 
 $(VENV)/.installed: requirements.lock requirements-test.lock pyproject.toml
 	scripts/check-python $(PYTHON)
@@ -53,6 +53,10 @@ $(VENDOR)/.installed: package.json package-lock.json
 $(VENDOR)/emoji.json: $(VENV)/.installed app/emoji_set.py scripts/emoji-picker-data
 	mkdir -p $(VENDOR)
 	$(PY) scripts/emoji-picker-data $@
+
+# The icon sprite: the Lucide icons app/icons.py names, from the pinned lucide-static package.
+$(VENDOR)/icons.svg: $(VENDOR)/.installed $(VENV)/.installed app/icons.py scripts/icon-sprite
+	$(PY) scripts/icon-sprite $@
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) static/.compressed

@@ -12,6 +12,7 @@ from quart import current_app
 from quart.globals import app_ctx
 
 from app.formatting import plain_excerpt, render_markdown
+from app.icons import icon
 from app.media.uploads import format_bytes
 from app.mentions import mentioned_names
 from app.models.message import REACTIONS
@@ -116,6 +117,7 @@ def register_filters(app: Any) -> None:
     app.jinja_env.globals["REACTIONS"] = REACTIONS
     app.jinja_env.globals["timeline"] = timeline
     app.jinja_env.globals["message_path"] = message_path
+    app.jinja_env.globals["icon"] = icon
 
 
 def mentions_attribute(body: str) -> str:

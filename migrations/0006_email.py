@@ -1,10 +1,18 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from app.models.notification import NotificationKind, NotificationStatus
-from app.models.room import EmailMode
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
+from enum import StrEnum
+
+
+class EmailMode(StrEnum):
+    """The per-room e-mail setting of its time (0019 folds it into `involvement`)."""
+
+    MENTIONS = "mentions"
+    ALL = "all"
+    NONE = "none"
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0005_presence')]

@@ -415,8 +415,8 @@ async def test_a_reply_to_a_file_quotes_it(alice: Person, bob: Person, room_id: 
 
 async def test_the_email_digest_says_a_file_was_sent(alice: Person, bob: Person, room_id: int,
                                                      smtp: SmtpServer) -> None:
-    assert (await bob.post(f"/rooms/{room_id}/notifications",
-                           {"email_mode": "all"})).status_code == 303
+    assert (await bob.post(f"/rooms/{room_id}/involvement",
+                           {"involvement": "everything"})).status_code == 303
 
     await alice.post_file(room_id, b"%PDF-1.4\n", "minutes.pdf")
     await eventually(lambda: bool(smtp.inbox.to("bob@example.com")))

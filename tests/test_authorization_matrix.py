@@ -130,7 +130,7 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/profile"): signed_in_only(200),
     ("POST", "/profile/notifications"): signed_in_only(303, form={"delay": ""}),
     ("POST", "/profile/password"): signed_in_only(400),  # no current password: nothing changes
-    ("POST", "/rooms/<int:room_id>/notifications"): in_the_room(303, form={"email_mode": "all"}),
+    ("POST", "/rooms/<int:room_id>/involvement"): in_the_room(303, form={"involvement": "everything"}),
     # Links from bob's e-mails work for whoever holds them: the signed token is the permission.
     ("GET", "/unsubscribe/<token>"): everyone(200),
     ("POST", "/unsubscribe/<token>"): everyone(200),
@@ -209,7 +209,7 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>"): in_the_room(403, form={"name": "renamed"}),
     ("GET", "/rooms/<int:room_id>/export.html"): in_the_room(403),
     ("GET", "/rooms/<int:room_id>/export.json"): in_the_room(403),
-    ("POST", "/rooms/<int:room_id>/notifications"): in_the_room(303, form={"email_mode": "all"}),
+    ("POST", "/rooms/<int:room_id>/involvement"): in_the_room(303, form={"involvement": "everything"}),
     ("GET", "/rooms/<int:room_id>/messages/<int:message_id>/edit"): in_the_room(403, 200),
     ("POST", "/rooms/<int:room_id>/messages/<int:message_id>"): in_the_room(403,
                                                                            form={"body": "new"}),

@@ -145,7 +145,7 @@ async def test_a_plain_room_message_emails_nobody(alice: Person, bob: Person, ro
 
 async def test_every_message_setting_emails_plain_messages(alice: Person, bob: Person,
                                                            room_id: int, smtp: SmtpServer) -> None:
-    response = await bob.post(f"/rooms/{room_id}/notifications", {"email_mode": "all"})
+    response = await bob.post(f"/rooms/{room_id}/involvement", {"involvement": "everything"})
     assert response.status_code == 303
 
     await alice.say(room_id, "hello everyone")
@@ -155,11 +155,11 @@ async def test_every_message_setting_emails_plain_messages(alice: Person, bob: P
     assert mail.message["Subject"] == "alice wrote in general"
 
 
-async def test_an_unknown_room_email_mode_is_refused(alice: Person, bob: Person, room_id: int) -> None:
-    response = await bob.post(f"/rooms/{room_id}/notifications", {"email_mode": "loud"})
+async def test_an_unknown_involvement_is_refused(alice: Person, bob: Person, room_id: int) -> None:
+    response = await bob.post(f"/rooms/{room_id}/involvement", {"involvement": "loud"})
 
     assert response.status_code == 400
-    assert "Choose mentions" in select_one(await response.get_data(), "#email_mode-error").text
+    assert "Choose everything" in select_one(await response.get_data(), "#involvement-error").text
 
 
 async def test_after_one_email_about_a_room_none_until_the_member_visits_it(

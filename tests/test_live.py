@@ -219,6 +219,7 @@ async def test_typing_of_two_and_of_many(app, alice: Person, bob: Person, room_i
 
 async def test_unread_counts_arrive_on_other_pages_and_clear_when_read(alice: Person, bob: Person,
                                                                        room_id: int) -> None:
+    await bob.post(f"/rooms/{room_id}/involvement", {"involvement": "everything"})  # counted
     async with socket(bob) as rooms_page, socket(bob, room_id) as room_tab:
         await registered(bob, sockets=2)
 

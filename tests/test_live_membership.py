@@ -32,11 +32,11 @@ async def test_accepting_subscribes_the_open_sockets_to_the_room(alice: Person, 
         await carol.post(select_one(page, ".invitation form[action$='/acceptance']")["action"])
         listed = await frame_matching(ws, f"#sidebar-rooms a[data-room-id='{private_room}']")
 
-        await alice.say(private_room, "welcome carol")
+        await alice.say(private_room, "welcome @carol")
 
         badge = await frame_matching(ws, f"span#room-{private_room}-unread[hx-swap-oob]")
     assert select_one(listed, "#sidebar-rooms")["hx-swap-oob"] == "true"  # her sidebar lists it
-    assert select_one(badge, ".unread").text == "1"
+    assert select_one(badge, ".count").text == "1"  # a mention: counted at the default involvement
 
 
 async def test_a_removed_member_gets_no_further_frame_of_the_room(alice: Person, bob: Person,

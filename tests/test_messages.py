@@ -136,6 +136,7 @@ async def test_javascript_urls_are_not_linked(alice: Person, room_id: int) -> No
 
 async def test_opening_a_room_writes_nothing_and_its_read_marker_marks_it_read(
         alice: Person, bob: Person, room_id: int) -> None:
+    await bob.post(f"/rooms/{room_id}/involvement", {"involvement": "everything"})  # counted
     for n in range(3):
         await alice.say(room_id, f"unread {n}")
 

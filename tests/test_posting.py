@@ -58,7 +58,7 @@ async def test_offline_members_get_outbox_rows_in_the_same_write(app, alice: Per
     carol = Person(app, "carol")
     await carol.sign_up()
     await carol.join(room_id)
-    await carol.post(f"/rooms/{room_id}/notifications", {"email_mode": "all"})
+    await carol.post(f"/rooms/{room_id}/involvement", {"involvement": "everything"})
 
     await alice.say(room_id, "hello @bob and everyone")
 

@@ -108,13 +108,13 @@ async def test_a_private_message_push_names_the_sender_and_carries_no_content(
 async def test_no_push_for_a_message_that_does_not_mention_bob(
         alice: Person, bob: Person, room_id: int, push_service: PushService,
         smtp: SmtpServer) -> None:
-    await subscribe(bob, push_service)
-    await bob.post(f"/rooms/{room_id}/notifications", {"email_mode": "all"})
+    await subscribe(bob, push_service)  # his involvement in the room: mentions only (the default)
 
     await alice.say(room_id, "lunch at noon")
-    await eventually(lambda: Delivery.emails().filter(user_id=bob.user_id).exists())  # e-mail: every message
+    await alice.say(room_id, "@bob and you?")
+    await eventually(lambda: Delivery.pushes().filter(user_id=bob.user_id).exists())
 
-    assert not await Delivery.pushes().filter(user_id=bob.user_id).exists()  # pushes: mentions only
+    assert await Delivery.pushes().filter(user_id=bob.user_id).count() == 1  # the mention only
 
 
 async def test_no_push_to_bob_while_a_tab_of_his_is_open(
@@ -171,7 +171,7 @@ async def test_a_push_for_a_room_bob_muted_since_is_skipped(
 
     async with sender_paused(app) as sender:
         await alice.say(room_id, "@bob noise")
-        await bob.post(f"/rooms/{room_id}/notifications", {"email_mode": "none"})
+        await bob.post(f"/rooms/{room_id}/involvement", {"involvement": "nothing"})
         await sender.send_due()
 
     row = await Delivery.pushes().get(user_id=bob.user_id)

@@ -137,6 +137,19 @@ async def test_a_pushed_member_list_links_to_private_messages_by_path(
         == "/dm/carol"
 
 
+async def test_the_room_headers_member_count_follows_a_join(alice: Person, bob: Person,
+                                                            room_id: int) -> None:
+    carol = Person(alice.app, "carol")
+    await carol.sign_up()
+    async with socket(bob, room_id) as ws:
+        await registered(bob)
+
+        await carol.join(room_id)
+
+        frame = await frame_matching(ws, f"#room-{room_id}-member-count")
+    assert select_one(frame, f"#room-{room_id}-member-count").text == "3"
+
+
 class _Client:
     """A socket's send end as the writer sees it: records what it is sent; `stall()` makes
     sends wait, as they do when a client stopped reading and its buffers are full."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.errors import InvalidInput
 from app.mail.outbox import enqueue_private_request
-from app.models import EmailMode, Membership, Message, PublicKey, Room, RoomKind, User
+from app.models import Involvement, Membership, Message, PublicKey, Room, RoomKind, User
 from app.queries.direct_rooms import MAX_MEMBERS, find_direct_room
 from app.realtime.events import MembersChanged, MembershipChanged, MessageCreated
 from app.realtime.publish import in_transaction, publish
@@ -73,7 +73,7 @@ async def _add(room: Room, user: User, by: User, conn: Any) -> Membership:
     fresh = await Room.get(id=room.id, using_db=conn)
     membership = await Membership.create(room_id=room.id, user_id=user.id,
                                          last_read_seq=fresh.last_seq,
-                                         email_mode=EmailMode.ALL, using_db=conn)
+                                         involvement=Involvement.EVERYTHING, using_db=conn)
     if user.id != by.id and not await PublicKey.filter(user_id=user.id).using_db(conn).exists():
         await enqueue_private_request(user, by, room.id, conn)
     await publish(MembershipChanged(user_id=user.id, room_id=room.id, member=True),

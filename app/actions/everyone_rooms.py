@@ -20,7 +20,7 @@ NOT_PUBLIC = "Only a public room that is not archived can be one everyone is in.
 # Every active person (never a webhook's bot, never a deactivated account) who is not in the
 # room yet, in one statement: a sign-up or a second click at the same moment adds nobody twice.
 JOIN_ALL = """
-INSERT INTO memberships (room_id, user_id, joined_at, last_read_seq, email_mode, email_held)
+INSERT INTO memberships (room_id, user_id, joined_at, last_read_seq, involvement, email_held)
 SELECT r.id, u.id, now(), r.last_seq, 'mentions', false FROM rooms r, users u
 WHERE r.id = $1 AND u.is_bot = false AND u.deactivated_at IS NULL
 ON CONFLICT (room_id, user_id) DO NOTHING

@@ -1,11 +1,12 @@
-"""E-mail notification settings: the profile's switch and batching period, a room's mode."""
+"""E-mail notification settings: the profile's switch and batching period, and unsubscribing."""
 
 from __future__ import annotations
 
 from app.actions.accounts import account_changed
+from app.actions.involvement import update_involvement
 from app.errors import InvalidInput
 from app.mail.tokens import Unsubscribe
-from app.models import Delivery, EmailMode, Membership, NotificationStatus, User
+from app.models import Delivery, Involvement, Membership, NotificationStatus, User
 
 # Batching periods offered on the profile page (seconds); None is the server's default.
 DELAY_CHOICES = {"": None, "60": 60, "300": 300, "900": 900, "3600": 3600}
@@ -23,18 +24,6 @@ async def update_notification_settings(user: User, enabled: bool, delay: str) ->
     return user
 
 
-async def update_email_mode(membership: Membership, mode: str) -> Membership:
-    """Choose which of a room's messages may be e-mailed: mentions, all, or none."""
-    try:
-        membership.email_mode = EmailMode(mode)
-    except ValueError:
-        raise InvalidInput({"email_mode": "Choose mentions, every message, or nothing."}) from None
-    await membership.save(update_fields=["email_mode"])
-    if membership.email_mode == EmailMode.NONE:
-        await _drop_pending(membership.user_id, membership.room_id)
-    return membership
-
-
 async def unsubscribe(request: Unsubscribe) -> str | None:
     """Apply a signed unsubscribe link: all mail, or one room's; the room's name if one."""
     user = await User.get_or_none(id=request.user_id)
@@ -47,7 +36,7 @@ async def unsubscribe(request: Unsubscribe) -> str | None:
         .prefetch_related("room")
     if membership is None:
         return None
-    await update_email_mode(membership, EmailMode.NONE)
+    await update_involvement(membership, Involvement.NOTHING)
     return membership.room.name
 
 

@@ -190,7 +190,7 @@ async def _import_room(channel: Channel, people: dict[str, Person], report: Impo
     ids = {people[m].id for m in members if m in people and not people[m].is_bot} \
         if isinstance(members, list) else set()
     await connections.get("default").execute_query(
-        "INSERT INTO memberships (room_id, user_id, joined_at, last_read_seq, email_mode, "
+        "INSERT INTO memberships (room_id, user_id, joined_at, last_read_seq, involvement, "
         "email_held) SELECT $1, unnest($2::int[]), now(), 0, 'mentions', false "
         "ON CONFLICT (room_id, user_id) DO NOTHING", [room.id, sorted(ids)])
     return room.id

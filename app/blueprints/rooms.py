@@ -7,8 +7,8 @@ from typing import Any
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.access import can_join, find_visible_room, require_membership, require_renamer
+from app.actions.involvement import reveal_room, update_involvement
 from app.actions.messages import clean_reply_to, new_client_msg_id
-from app.actions.notifications import update_email_mode
 from app.actions.rooms import create_room, join_room, mark_room_read, update_room
 from app.auth import current_account, login_required, require_account
 from app.blueprints import int_arg, is_htmx, refusal_status
@@ -20,13 +20,18 @@ from app.queries.direct_rooms import has_earlier_messages
 from app.queries.members import room_aside, room_members
 from app.queries.message_versions import latest_versions, versions_before
 from app.queries.messages import reply_target
-from app.queries.records import EmailMode
 from app.queries.rooms import public_rooms
 from app.rendering import render_page
 from app.security import csrf_token
 from config.settings import current_settings
 
 blueprint = Blueprint("rooms", __name__)
+
+INVOLVEMENT_SAVED = {
+    "everything": "You will hear about every message in this room.",
+    "mentions": "You will hear about this room only when someone @mentions you.",
+    "nothing": "You will not hear about this room; it stays in your sidebar.",
+}
 
 
 @blueprint.get("/")
@@ -59,6 +64,8 @@ async def create() -> Any:
 async def show(room_id: int) -> Any:
     user = await require_account()
     room, membership = await find_visible_room(user, room_id)
+    if membership is not None:  # an invisible room comes back to the sidebar once opened
+        await reveal_room(membership)
     around = int_arg("around")  # a message's link: the page of history with it in the middle
     before = around + current_settings().history_page_size // 2 + 1 if around else None
     return await render_room_page(room, membership, before=before or int_arg("before"),
@@ -94,17 +101,22 @@ async def join(room_id: int) -> Any:
     return redirect(url_for("rooms.show", room_id=room.id), 303)
 
 
-@blueprint.post("/rooms/<int:room_id>/notifications")
+@blueprint.post("/rooms/<int:room_id>/involvement")
 @login_required
-async def update_notifications(room_id: int) -> Any:
+async def update_room_involvement(room_id: int) -> Any:
+    """Choose how much of the room reaches me (the header menu's "Notify me about")."""
     user = await require_account()
     room, membership = await require_membership(user, room_id)
     try:
-        await update_email_mode(membership, (await request.form).get("email_mode", ""))
+        await update_involvement(membership, (await request.form).get("involvement", ""))
     except InvalidInput as exc:
         return await render_room_page(room, membership, errors=exc.errors,
                                       status=refusal_status())
-    await flash("E-mail setting for this room saved.", "success")
+    if not membership.involvement.listed:  # leaving the room page would bring it back
+        await flash(f"“{room.name}” is hidden from your sidebar; opening it again from "
+                    "Browse rooms lists it again.", "success")
+        return redirect(url_for("rooms.index"), 303)
+    await flash(INVOLVEMENT_SAVED[membership.involvement], "success")
     return redirect(url_for("rooms.show", room_id=room.id), 303)
 
 
@@ -154,7 +166,7 @@ async def render_room_page(room: Any, membership: Any, *, before: int | None = N
     # In a private conversation, say who is away and will be e-mailed (never what was written).
     grace = presence_grace(current_settings())
     emailed = [m.user.username for m in await room_members(room) if m.user_id != me
-               and m.email_mode != EmailMode.NONE and await would_email(m.user, grace)] \
+               and m.involvement.wants(True) and await would_email(m.user, grace)] \
         if room.is_direct else []
     if reply_to is None and form is not None and not (errors or {}).get("reply_to"):
         reply_to = _kept_reply_to(form.get("reply_to"))

@@ -18,7 +18,7 @@ from app.live_views import frames
 from app.live_views.presence import presence_snapshot
 from app.live_views.state import RoomState, Socket
 from app.queries.members import membership_in, read_positions
-from app.queries.mentions import unread_mention_seqs
+from app.queries.mentions import UnreadMentions, unread_mentions
 from app.queries.records import User
 from app.realtime.close_codes import CLOSE_INVALID, CLOSE_POLICY, CLOSE_TRY_AGAIN_LATER
 from app.realtime.connections import Connection, SocketLimits
@@ -114,9 +114,11 @@ def _is_seq(value: Any) -> bool:
 
 async def _open_connection(user: User, room_id: int | None) -> Socket:
     positions = await read_positions(user.id)
-    mentions = await unread_mention_seqs(user)
-    rooms = {room: RoomState(last_seq, last_read, mentions.get(room, 0))
-             for room, last_seq, last_read in positions}
+    mentions = await unread_mentions(user)
+    none = UnreadMentions(0, 0)
+    rooms = {room: RoomState(last_seq, last_read, mentions.get(room, none).seq,
+                             mentions.get(room, none).count, involvement)
+             for room, last_seq, last_read, involvement in positions}
     # Only a member hears a room: a non-member's socket (e.g. previewing) gets no room frame.
     watched = room_id if room_id in rooms else None
     return Connection(user_id=user.id, username=user.username, room_id=watched, rooms=rooms,

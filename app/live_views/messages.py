@@ -9,7 +9,7 @@ from app.live_views.fragments import MESSAGE, cached_fragment, dress, message_ht
 from app.live_views.state import Live, RoomState, Socket
 from app.live_views.typing import push_typing, room_scope
 from app.mentions import mentioned_names
-from app.models import Message
+from app.models import Involvement, Message
 from app.queries.messages import MESSAGE_RELATIONS
 from app.realtime.events import MessageChanged, MessageCreated
 from app.rendering import dom_id_for
@@ -34,7 +34,7 @@ async def message_created(event: MessageCreated, conns: list[Socket], live: Live
     html = message_html(message)  # the poster's answer may have rendered it
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
     mentioned = mentioned_names(message.body)
-    badges: dict[tuple[int, bool], str] = {}
+    badges: dict[tuple[int, bool, int, str], str] = {}
     notice: str | None = None
     for conn in conns:
         state = conn.rooms.get(event.room_id)
@@ -42,15 +42,17 @@ async def message_created(event: MessageCreated, conns: list[Socket], live: Live
             continue
         state.last_seq = max(state.last_seq, event.seq)
         if conn.user_id == event.author_id:
-            state.last_read = max(state.last_read, event.seq)
+            state.read_to(event.seq)
         elif conn.username.lower() in mentioned:
-            state.mention_seq = max(state.mention_seq, event.seq)
+            state.mentioned_at(event.seq)
         if conn.room_id == event.room_id:
             conn.push(frame)
-        else:
+        elif state.involvement.listed:  # an invisible room has no badge to update
             conn.push(await unread_badge(event.room_id, state, badges))
-            # a tab elsewhere may still notify (of a message, not of an announcement)
-            if conn.user_id != event.author_id and message.notice is None:
+            # a tab elsewhere may still notify (of a message, not of an announcement;
+            # notifications.js checks for mentions)
+            if conn.user_id != event.author_id and message.notice is None \
+                    and state.involvement != Involvement.NOTHING:
                 notice = notice or await notices.room_notice(message)
                 conn.push(notice)
     scope = room_scope(event.room_id)
@@ -74,11 +76,12 @@ async def message_changed(event: MessageChanged, conns: list[Socket], live: Live
 
 
 async def unread_badge(room_id: int, state: RoomState,
-                       cache: dict[tuple[int, bool], str]) -> str:
-    """The sidebar badge of a room, rendered once per count (and mention mark)."""
-    key = (state.unread, state.mentioned)
+                       cache: dict[tuple[int, bool, int, str], str]) -> str:
+    """The sidebar badge of a room, rendered once per count, mention mark and involvement."""
+    key = (state.unread, state.mentioned, state.mentions, str(state.involvement))
     if key not in cache:
         cache[key] = await frames.render(
             "rooms/_unread.html", unread_id=dom_id_for("room", room_id, "unread"),
-            unread=state.unread, mentioned=state.mentioned, oob=True)
+            unread=state.unread, mentioned=state.mentioned, mention_count=state.mentions,
+            involvement=state.involvement, oob=True)
     return cache[key]

@@ -15,12 +15,13 @@ from app.realtime.events import InvitationsChanged, MembersChanged, MembershipCh
 
 async def room_read(event: RoomRead, conns: list[Socket], live: Live, _: None) -> None:
     """The user read a room in one tab: their other tabs clear its badge."""
-    badges: dict[tuple[int, bool], str] = {}
+    badges: dict[tuple[int, bool, int, str], str] = {}
     for conn in conns:
         state = conn.rooms.get(event.room_id)
         if state is not None and event.seq > state.last_read:
-            state.last_read = event.seq
-            conn.push(await unread_badge(event.room_id, state, badges))
+            state.read_to(event.seq)
+            if state.involvement.listed:
+                conn.push(await unread_badge(event.room_id, state, badges))
 
 
 async def membership_changed(event: MembershipChanged, conns: list[Socket], live: Live,
@@ -43,10 +44,13 @@ async def membership_changed(event: MembershipChanged, conns: list[Socket], live
         return
     membership = await Membership.get_or_none(user_id=event.user_id, room_id=event.room_id) \
         .prefetch_related("room")
-    if membership is not None:
+    if membership is not None:  # also sent when the member's involvement changed
         for conn in conns:
+            known = conn.rooms.get(event.room_id)
             live.registry.join_room(conn, event.room_id, RoomState(
-                membership.room.last_seq, membership.last_read_seq))
+                membership.room.last_seq, membership.last_read_seq,
+                known.mention_seq if known else 0, known.mention_count if known else 0,
+                membership.involvement))
 
 
 async def _rooms_sidebar(user_id: int, conns: list[Socket]) -> None:
@@ -87,5 +91,7 @@ async def members_changed(event: MembersChanged, conns: list[Socket], live: Live
     online = await online_user_ids([m.user_id for m in members])
     frame = await frames.render("rooms/_members.html", room=room, members=members,
                                   online_user_ids=online, oob=True)
+    count = await frames.render("rooms/_member_count.html", room=room, members=members, oob=True)
     for conn in viewers:
         conn.push(frame)
+        conn.push(count)  # the header's member count

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.live_views.typing_state import TypingState
+from app.models import Involvement
 from app.realtime.connections import Connection, Registry
 from app.realtime.dispatch import Dispatcher
 
@@ -21,6 +22,8 @@ class RoomState:
     last_seq: int
     last_read: int
     mention_seq: int = 0  # the newest message that mentions this user
+    mention_count: int = 0  # unread messages that mention this user
+    involvement: Involvement = Involvement.EVERYTHING  # what the badge shows
 
     @property
     def unread(self) -> int:
@@ -30,6 +33,22 @@ class RoomState:
     def mentioned(self) -> bool:
         """An unread message mentions this user (the badge says so)."""
         return self.mention_seq > self.last_read
+
+    @property
+    def mentions(self) -> int:
+        """How many unread messages mention this user."""
+        return self.mention_count if self.mentioned else 0
+
+    def mentioned_at(self, seq: int) -> None:
+        """A new message at `seq` mentions this user."""
+        self.mention_seq = max(self.mention_seq, seq)
+        self.mention_count += 1
+
+    def read_to(self, seq: int) -> None:
+        """The user read up to `seq`; the mentions are read with the newest of them."""
+        self.last_read = max(self.last_read, seq)
+        if not self.mentioned:
+            self.mention_count = 0
 
 
 Socket = Connection[RoomState]  # a socket as the views see it: its rooms' counters

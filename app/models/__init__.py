@@ -11,13 +11,13 @@ from app.models.message import REACTIONS, Message, MessageRevision, Reaction
 from app.models.notification import Channel, Delivery, NotificationKind, NotificationStatus
 from app.models.presence import Presence
 from app.models.push import PushSubscription
-from app.models.room import EmailMode, Membership, Room, RoomKind
+from app.models.room import Involvement, Membership, Room, RoomKind
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "Channel", "Delivery", "EmailMode", "ImportRun", "ImportedId",
-           "Instance",
+__all__ = ["REACTIONS", "Attachment", "Channel", "Delivery", "ImportRun", "ImportedId",
+           "Instance", "Involvement",
            "InstanceKeys", "Invitation", "KeyAlgorithm", "KeyBackup", "MailHealth", "MediaFile",
            "MediaKind", "Membership", "Message", "MessageRevision", "NotificationKind",
            "NotificationStatus", "Presence", "PublicKey", "PushSubscription", "Reaction", "Room",

@@ -54,12 +54,31 @@ class Room(Model):
         return self.kind == RoomKind.DIRECT
 
 
-class EmailMode(StrEnum):
-    """Which messages of a room may reach a member by e-mail while they are away."""
+class Involvement(StrEnum):
+    """How much of a room reaches a member (Campfire's involvement), in one setting for the
+    sidebar badge, browser notifications, Web Push and e-mail while they are away:
 
+    - everything: the unread count; a notification, push and e-mail for every message;
+    - mentions: only the count of unread @mentions; notified of those only;
+    - nothing: no badge, no notification; the room stays listed;
+    - invisible: as nothing, and the room leaves the sidebar until it is opened again.
+
+    A direct room's messages are addressed to each member, so they count as mentions there.
+    """
+
+    EVERYTHING = "everything"
     MENTIONS = "mentions"
-    ALL = "all"
-    NONE = "none"
+    NOTHING = "nothing"
+    INVISIBLE = "invisible"
+
+    def wants(self, mentioned: bool) -> bool:
+        """True when a message (mentioning this member or not) should reach them."""
+        return self == Involvement.EVERYTHING or (mentioned and self == Involvement.MENTIONS)
+
+    @property
+    def listed(self) -> bool:
+        """The room shows in the member's sidebar."""
+        return self != Involvement.INVISIBLE
 
 
 class Membership(Model):
@@ -76,7 +95,7 @@ class Membership(Model):
     user_id: int
     joined_at = fields.DatetimeField(auto_now_add=True)
     last_read_seq = fields.BigIntField(default=0)
-    email_mode = fields.CharEnumField(EmailMode, max_length=8, default=EmailMode.MENTIONS)
+    involvement = fields.CharEnumField(Involvement, max_length=10, default=Involvement.MENTIONS)
     # Set when an e-mail mentioned this room; cleared when the member reads it, so one visit
     # away from the room earns at most one e-mail about it.
     email_held = fields.BooleanField(default=False)

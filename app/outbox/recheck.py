@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.models import Channel, Delivery, EmailMode, Membership, NotificationKind
+from app.models import Channel, Delivery, Membership, NotificationKind
 
 ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
               NotificationKind.DIRECT_MESSAGE)
@@ -11,15 +11,15 @@ ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
 async def room_row_skip_reason(row: Delivery) -> str | None:
     """None while a row about a room's message is still owed, else why not.
 
-    "left the room", "muted" (the room set to nothing, or to mentions only for a row about
-    any message), "deleted", "read", and for e-mail "held" (one e-mail per room until its
-    user visits it). The user-level checks (deactivated, online, ...) are the channel's.
+    "left the room", "muted" (the member's involvement in the room no longer wants it: nothing,
+    invisible, or mentions only for a row about any message), "deleted", "read", and for
+    e-mail "held" (one e-mail per room until its user visits it). The user-level checks
+    (deactivated, online, ...) are the channel's.
     """
     membership = await Membership.get_or_none(room_id=row.room_id, user_id=row.user_id)
     if membership is None:
         return "left the room"
-    if membership.email_mode == EmailMode.NONE or (
-            row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL):
+    if not membership.involvement.wants(row.kind != NotificationKind.ROOM_MESSAGE):
         return "muted"
     await row.fetch_related("message")
     if row.message is None or row.message.deleted_at is not None:

@@ -21,5 +21,6 @@ async def push_payload(row: Delivery) -> bytes:
                    **where}
     else:
         text = excerpt(message.body) if message.body else without_text(message)
-        content = {"title": f"{actor} mentioned you in #{room.name}", "body": text, **where}
+        said = "mentioned you in" if row.kind == NotificationKind.MENTION else "in"
+        content = {"title": f"{actor} {said} #{room.name}", "body": text, **where}
     return json.dumps(content).encode()

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from tortoise import connections
 
-from app.models import Invitation, Membership, Room, User
+from app.models import Invitation, Involvement, Membership, Room, User
 from app.queries.presence import STALE_AFTER
 
 
@@ -35,11 +35,13 @@ async def membership_in(room_id: int, user_id: int) -> Membership | None:
     return await Membership.get_or_none(room_id=room_id, user_id=user_id)
 
 
-async def read_positions(user_id: int) -> list[tuple[int, int, int]]:
-    """(room id, its last seq, the user's last read seq) for each live room the user is in."""
+async def read_positions(user_id: int) -> list[tuple[int, int, int, Involvement]]:
+    """(room id, its last seq, the user's last read seq, their involvement) for each live room
+    the user is in."""
     rows = await Membership.filter(user_id=user_id, room__archived_at=None) \
-        .values("room_id", "last_read_seq", "room__last_seq")
-    return [(r["room_id"], r["room__last_seq"], r["last_read_seq"]) for r in rows]
+        .values("room_id", "last_read_seq", "room__last_seq", "involvement")
+    return [(r["room_id"], r["room__last_seq"], r["last_read_seq"], Involvement(r["involvement"]))
+            for r in rows]
 
 
 async def pending_invitations(room: Room) -> list[Invitation]:
@@ -70,7 +72,7 @@ async def room_ids_of(user_id: int) -> list[int]:
 _ASIDE_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object(
-            'id', ms.id, 'user_id', ms.user_id, 'email_mode', ms.email_mode,
+            'id', ms.id, 'user_id', ms.user_id, 'involvement', ms.involvement,
             'username', u.username, 'is_bot', u.is_bot, 'imported_from', u.imported_from,
             'online', EXISTS (SELECT 1 FROM presence p
                                WHERE p.user_id = ms.user_id AND p.heartbeat_at >= $2))
@@ -108,7 +110,7 @@ class MemberLine:
 
     id: int
     user_id: int
-    email_mode: str
+    involvement: Involvement
     user: Named
 
 
@@ -134,7 +136,7 @@ async def room_aside(room: Room) -> Aside:
     statement (room_members and pending_invitations give the same as ORM rows)."""
     rows = await connections.get("default").execute_query_dict(
         _ASIDE_SQL, [room.id, datetime.now(UTC) - STALE_AFTER])
-    members = [MemberLine(m["id"], m["user_id"], m["email_mode"],
+    members = [MemberLine(m["id"], m["user_id"], Involvement(m["involvement"]),
                           Named(m["user_id"], m["username"], m["is_bot"],
                                 m["imported_from"]))
                for m in _json(rows[0]["members"])]

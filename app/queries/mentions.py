@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tortoise import connections
 
 from app.models import User
@@ -10,7 +12,7 @@ from app.queries.sidebar import mention_patterns
 # The same rule as app/mentions.py (an @ not glued to a word, the name, then no more name
 # characters except sentence-ending dots), as a PostgreSQL regular expression.
 _SQL = """
-SELECT m.room_id, max(m.seq) AS seq
+SELECT m.room_id, max(m.seq) AS seq, count(*) AS count
   FROM messages m
   JOIN memberships ms ON ms.room_id = m.room_id AND ms.user_id = $1
  WHERE m.seq > ms.last_read_seq AND m.deleted_at IS NULL
@@ -19,8 +21,16 @@ SELECT m.room_id, max(m.seq) AS seq
 """
 
 
-async def unread_mention_seqs(user: User) -> dict[int, int]:
-    """Room id -> seq of the newest unread message there that mentions `user`."""
+@dataclass(frozen=True)
+class UnreadMentions:
+    """The unread messages of one room that mention a user: how many, and the newest's seq."""
+
+    seq: int
+    count: int
+
+
+async def unread_mentions(user: User) -> dict[int, UnreadMentions]:
+    """Room id -> the unread messages there that mention `user`."""
     like, pattern = mention_patterns(user.username)
     rows = await connections.get("default").execute_query_dict(_SQL, [user.id, like, pattern])
-    return {row["room_id"]: row["seq"] for row in rows}
+    return {row["room_id"]: UnreadMentions(row["seq"], row["count"]) for row in rows}

@@ -3,6 +3,6 @@ never from app/models (the layer contract in pyproject.toml keeps it so)."""
 
 from __future__ import annotations
 
-from app.models import EmailMode, Message, PublicKey, Room, SignupPolicy, User
+from app.models import Involvement, Message, PublicKey, Room, SignupPolicy, User
 
-__all__ = ["EmailMode", "Message", "PublicKey", "Room", "SignupPolicy", "User"]
+__all__ = ["Involvement", "Message", "PublicKey", "Room", "SignupPolicy", "User"]

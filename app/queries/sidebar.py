@@ -16,6 +16,7 @@ from typing import Any
 
 from tortoise import connections
 
+from app.models import Involvement
 from app.queries.keys import KeyState
 
 INSTANCE_ID = 1  # the one settings row (app/actions/instance.py)
@@ -26,9 +27,9 @@ _SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object(
             'id', r.id, 'name', r.name, 'kind', r.kind, 'topic', r.topic,
-            'unread', greatest(0, r.last_seq - ms.last_read_seq), 'notify', ms.email_mode,
-            'mentioned', EXISTS (
-               SELECT 1 FROM messages m
+            'unread', greatest(0, r.last_seq - ms.last_read_seq), 'involvement', ms.involvement,
+            'mentions', (
+               SELECT count(*) FROM messages m
                 WHERE m.room_id = r.id AND m.seq > ms.last_read_seq AND m.deleted_at IS NULL
                   AND m.body ILIKE $2 AND m.body ~* $3))), '[]')
      FROM memberships ms JOIN rooms r ON r.id = ms.room_id
@@ -75,7 +76,13 @@ class MyRoom:
     room: SidebarRoom
     unread: int
     mentioned: bool = False  # an unread message there mentions the user
-    notify: str = "mentions"  # the member's notification mode: mentions, all or none
+    involvement: Involvement = Involvement.MENTIONS  # what the badge and notifications show
+    mention_count: int = 0  # unread messages there that mention the user
+
+    @property
+    def listed(self) -> bool:
+        """Shown in the sidebar (an invisible room is not, until it is opened again)."""
+        return self.involvement.listed
 
 
 @dataclass(frozen=True)
@@ -131,8 +138,8 @@ async def sidebar_of(user_id: int, username: str | None) -> Sidebar:
     rows = await connections.get("default").execute_query_dict(
         _SQL, [user_id, like, pattern, INSTANCE_ID])
     row = rows[0]
-    rooms = [MyRoom(_room(r), r["unread"], r["mentioned"], r["notify"])
-             for r in _json(row["rooms"])]
+    rooms = [MyRoom(_room(r), r["unread"], r["mentions"] > 0, Involvement(r["involvement"]),
+                    r["mentions"]) for r in _json(row["rooms"])]
     rooms.sort(key=lambda r: r.room.name.lower())
     direct = [MyDirectRoom(_room(r), r["others"], r["unread"]) for r in _json(row["direct"])]
     invitations = [ReceivedInvitation(i["id"], _room(i["room"]),

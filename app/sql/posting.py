@@ -13,15 +13,15 @@ from app.sql import Statement
 
 # Who is notified of a new message, by which channel: the one rule (the statement's `queued`
 # writes an outbox row per recipient and channel from it). Extend it here, and only here.
-#   who:   every member but the author, whose room setting (email_mode) is not 'none', whose
-#          account is active (not deactivated, not a bot), and who is
-#            - any member of a direct room             -> kind 'direct_message'
-#            - mentioned by name (:mentioned)           -> kind 'mention'
-#            - in a room they want every message of    -> kind 'room_message' (e-mail only)
+#   who:   every member but the author whose account is active (not deactivated, not a bot)
+#          and whose involvement in the room (Membership.involvement) wants the message:
+#            - 'everything': every message                 -> kind 'room_message' (or below)
+#            - 'mentions': mentioned by name (:mentioned)   -> kind 'mention'
+#              or any message of a direct room             -> kind 'direct_message'
+#            - 'nothing', 'invisible': none
 #   e-mail: not held (one e-mail per room until they visit it), e-mail notifications on, a
 #          verified address, and no live tab for the presence grace (`email_offline`).
-#   push:  a 'mention' or 'direct_message', a subscribed device, and no live tab
-#          (`push_offline`).
+#   push:  a subscribed device and no live tab (`push_offline`).
 # The send-time re-checks (app/mail/recheck.py, app/push/recheck.py) drop rows that no
 # longer hold when they are due (read, muted, back online, deleted).
 NOTIFIED = """
@@ -30,8 +30,7 @@ recipients AS (
            r.email_wanted AND NOT EXISTS (SELECT 1 FROM presence p WHERE p.user_id = r.user_id
                                           AND p.heartbeat_at >= now() - :email_offline::interval)
                AS by_email,
-           r.kind <> 'room_message'
-           AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = r.user_id)
+           EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = r.user_id)
            AND NOT EXISTS (SELECT 1 FROM presence p WHERE p.user_id = r.user_id
                            AND p.heartbeat_at >= now() - :push_offline::interval) AS by_push
     FROM (SELECT m.user_id,
@@ -41,10 +40,11 @@ recipients AS (
                  NOT m.email_held AND u.email_notifications AND u.email_verified_at IS NOT NULL
                      AS email_wanted
           FROM target t, memberships m JOIN users u ON u.id = m.user_id
-          WHERE m.room_id = :room_id AND m.user_id <> :author_id AND m.email_mode <> 'none'
+          WHERE m.room_id = :room_id AND m.user_id <> :author_id
             AND u.deactivated_at IS NULL AND NOT u.is_bot
-            AND (t.kind = 'direct' OR u.username_key = ANY(:mentioned::text[])
-                 OR m.email_mode = 'all')) AS r
+            AND (m.involvement = 'everything'
+                 OR (m.involvement = 'mentions'
+                     AND (t.kind = 'direct' OR u.username_key = ANY(:mentioned::text[]))))) AS r
     WHERE EXISTS (SELECT 1 FROM inserted)
 )"""
 

@@ -65,10 +65,14 @@ function refreshTitle() {
   if (document.title !== wanted) document.title = wanted;
 }
 
-// On phones a room's members and settings open over it ("Details"), and close again.
+// On phones a room's members and settings open over it (the header's member count, or "Room
+// details" in its menu), and close again; on a wide screen they are beside the room, and the
+// same links simply lead there.
+const PHONE = window.matchMedia("(max-width: 720px)");
+
 function setDetails(open) {
   const layout = document.querySelector(".room-layout");
-  const button = document.querySelector(".room-details-toggle");
+  const button = document.querySelector(".room-header .room-member-count");
   if (!layout || !button) return;
   layout.classList.toggle("details-open", open);
   button.setAttribute("aria-expanded", String(open));
@@ -76,13 +80,29 @@ function setDetails(open) {
   else button.focus();
 }
 
+function closeMenus(except) {
+  document.querySelectorAll("details.room-menu[open]").forEach((menu) => {
+    if (menu !== except) menu.open = false;
+  });
+}
+
 document.addEventListener("click", (evt) => {
   if (!evt.target.closest) return;
+  closeMenus(evt.target.closest("details.room-menu"));  // a click elsewhere closes the menu
   if (evt.target.closest(".room-details-toggle")) {
+    if (!PHONE.matches) return;  // beside the room already: the link leads there
+    evt.preventDefault();
+    closeMenus(null);
     setDetails(!document.querySelector(".room-layout.details-open"));
   } else if (evt.target.closest(".room-details-close")) {
     setDetails(false);
   }
+});
+
+// The involvement choice takes effect when it is made (the Save button is for pages without scripts).
+document.addEventListener("change", (evt) => {
+  const form = evt.target.closest && evt.target.closest("form.involvement-form");
+  if (form) form.requestSubmit();
 });
 
 document.addEventListener("keydown", (evt) => {

@@ -1,6 +1,7 @@
 // Browser notifications, opt-in by the button in the sidebar (nothing asks on page load).
-// While this tab is hidden, a message by someone else notifies when it is private, mentions
-// me, or comes from a room I set to "every message"; clicking the notification brings this
+// While this tab is hidden, a message by someone else notifies when it is private, or when my
+// involvement in its room wants it (everything; mentions, and it mentions me: the sidebar's
+// link says which; a room not listed there is invisible or not mine); clicking it brings this
 // tab to that conversation. The decision uses only data on the frame (author, mentions, kind),
 // since fragments are the same for everyone. An optional chime is synthesized with WebAudio.
 // The same button subscribes this device to Web Push, for when no Parley tab is open.
@@ -30,12 +31,14 @@ export function wanted(info, me) {
   if (!info.authorId || info.authorId === me.id) return false;
   if (info.kind === "direct") return true;
   const link = document.querySelector(`#sidebar a[data-room-id="${info.roomId}"]`);
-  const mode = link ? link.dataset.notify : "mentions";
-  if (mode === "none") return false;
-  return mode === "all" || info.mentions.split(" ").includes(me.name);
+  const involvement = link ? link.dataset.involvement : "nothing";
+  if (involvement === "everything") return true;
+  return involvement === "mentions" && info.mentions.split(" ").includes(me.name);
 }
 
+// The sidebar's control (#notify-control), and the same switch in a room header's menu.
 function control() { return document.getElementById("notify-control"); }
+function controls() { return document.querySelectorAll(".notify-control"); }
 
 function me() {
   const c = control();
@@ -123,6 +126,8 @@ function unlockAudio() {  // browsers start audio only after a gesture on the pa
 
 function setStatus(c, text) { c.querySelector(".notify-status").textContent = text; }
 
+function renderAll() { controls().forEach(render); }
+
 function render(c) {
   const on = enabled();
   const button = c.querySelector(".notify-toggle");
@@ -137,12 +142,12 @@ function render(c) {
 async function turnOn(c) {
   const permission = await Notification.requestPermission();
   if (permission !== "granted") {
-    render(c);
+    renderAll();
     setStatus(c, "Notifications were not allowed. Allow them in the browser's site settings, then try again.");
     return;
   }
   localStorage.setItem(PREF, "on");
-  render(c);
+  renderAll();
   setStatus(c, "Notifications are on while Parley is open in this browser.");
   try {
     await subscribePush(c);
@@ -155,7 +160,7 @@ async function turnOn(c) {
 
 async function turnOff(c) {
   localStorage.setItem(PREF, "off");
-  render(c);
+  renderAll();
   setStatus(c, "Notifications are off in this browser.");
   // The push service answers 410 to Parley's next push, and Parley then forgets the device.
   await unsubscribeThisDevice();
@@ -212,8 +217,11 @@ function bytes(base64url) {
 }
 
 function setUpControl() {
-  const c = control();
-  if (!c || !supported() || c.dataset.ready) return;
+  controls().forEach(setUp);
+}
+
+function setUp(c) {
+  if (!supported() || c.dataset.ready) return;
   c.dataset.ready = "1";
   c.hidden = false;
   render(c);
@@ -221,6 +229,7 @@ function setUpControl() {
   c.querySelector(".notify-sound").addEventListener("change", (evt) => {
     localStorage.setItem(SOUND, evt.target.checked ? "on" : "off");
     if (evt.target.checked) unlockAudio();
+    renderAll();
   });
 }
 

@@ -156,9 +156,23 @@ async def two_members(browser: Browser, base: str, room: str,
 
 
 async def open_room_details(page: Page) -> None:
-    """On a phone the room's members and settings open over it from "Details": open them
-    (nothing to do on a wide screen, or without JavaScript, where they are on the page)."""
-    toggle = page.locator(".room-details-toggle")
-    if await toggle.is_visible():
+    """On a phone the room's members and settings open over it from the header's member count:
+    open them (nothing to do on a wide screen, or without JavaScript, where they are on the page)."""
+    toggle = page.locator(".room-header .room-member-count")
+    if await page.evaluate("() => matchMedia('(max-width: 720px)').matches "
+                           "&& document.documentElement.classList.contains('js')"):
         await toggle.click()
         await page.locator(".room-aside").wait_for(state="visible")
+
+
+async def set_involvement(page: Page, room_url: str, value: str) -> None:
+    """Choose how much of a room reaches this person, from the room header's menu (the choice
+    is sent as soon as it is made; invisible leads to the rooms page)."""
+    await page.goto(room_url)
+    await page.locator(".room-menu > summary").click()
+    await page.locator(f".involvement-form input[value='{value}']").check()
+    if value == "invisible":
+        await page.wait_for_url("**/rooms")
+    else:
+        await page.locator(f".involvement-form input[value='{value}'][checked]").wait_for(
+            state="attached")

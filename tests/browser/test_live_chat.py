@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import LiveServer, screenshot, two_members, wait_live
+from tests.browser.conftest import (
+    LiveServer,
+    screenshot,
+    set_involvement,
+    two_members,
+    wait_live,
+)
 
 
 async def test_two_people_chat_live_and_see_each_other_typing(browser: Browser,
@@ -34,6 +40,7 @@ async def test_unread_badge_updates_live_in_the_sidebar(browser: Browser,
                                                         live_server: LiveServer) -> None:
     async with two_members(browser, live_server.url, "badges") as pair:
         alice, bob, room_name = pair.alice, pair.bob, pair.room_name
+        await set_involvement(bob, pair.room_url, "everything")  # every message counted
         await bob.goto(f"{live_server.url}/rooms")
         await wait_live(bob)
 

@@ -48,8 +48,8 @@ async def test_a_mention_is_highlighted_for_me_and_badged_in_my_sidebar(
 
         await alice.fill("#body", "no mention here")
         await alice.keyboard.press("Enter")
-        await expect(badge).to_have_text("1")
-        await expect(badge).not_to_have_class("unread mentioned")
+        await expect(badge).to_have_class("unread quiet")  # mentions only (the default): no count
+        await expect(badge.locator(".count")).to_have_count(0)
         await alice.fill("#body", f"@{bob_name} have a look")
         await alice.keyboard.press("Enter")
 

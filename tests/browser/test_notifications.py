@@ -100,10 +100,10 @@ async def test_a_hidden_tab_notifies_bob_of_a_mention_and_not_of_the_rest(
         assert await bob.evaluate("window.__permissionRequests") == 0  # nothing asks on load
 
         bob_name = await notifications_on(bob, live_server.url)
-        await expect(bob.locator(".notify-status")).to_contain_text("Notifications are on")
-        await bob.get_by_label("Play a sound").check()
-        await expect(bob.locator(".notify-status")).to_contain_text("pushes to this device are "
-                                                                    "unavailable")
+        await expect(bob.locator("#notify-control .notify-status")).to_contain_text("Notifications are on")
+        await bob.locator("#notify-control").get_by_label("Play a sound").check()
+        status = bob.locator("#notify-control .notify-status")
+        await expect(status).to_contain_text("pushes to this device are unavailable")
         key = await bob.locator("#notify-control").get_attribute("data-push-key")
         assert await bob.evaluate("window.__subscribeCalls") == [{"userVisibleOnly": True,
                                                                   "key": key}]
@@ -128,9 +128,8 @@ async def test_a_room_on_every_message_notifies_a_tab_elsewhere_and_the_click_op
                            bob_init_script=RECORDER) as pair:
         alice, bob = pair.alice, pair.bob
         await notifications_on(bob, live_server.url)
-        await bob.locator(".email-settings summary").click()
-        await bob.get_by_label("Every message").check()
-        await bob.locator(".email-mode-form").get_by_role("button", name="Save").click()
+        await bob.locator(".room-menu > summary").click()
+        await bob.get_by_role("radio", name="Everything").check()  # sent as it is chosen
         await expect(bob.locator(".flash")).to_be_visible()
         await bob.goto(f"{live_server.url}/rooms")  # a page that does not show the room
         await wait_live(bob)

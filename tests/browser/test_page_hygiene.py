@@ -60,7 +60,7 @@ async def test_no_page_breaks_its_content_security_policy(browser: Browser,
         await bob.locator(".reaction-picker summary").first.click()
         await bob.locator(".reaction-picker .pick").first.click()
         await expect(bob.locator(".reaction")).to_have_count(1)
-        await bob.locator(".settings, .email-settings summary").first.click()
+        await bob.locator(".room-menu > summary").click()
         found += [f"room after clicks: {v}" for v in await bob.evaluate("() => window.__csp")]
         reported = [line for line in console if "Content Security Policy" in line]
         # The listener itself works: an inline style attribute is reported.
@@ -140,18 +140,18 @@ async def test_logging_out_leaves_the_room_address(browser: Browser, live_server
     await ctx.close()
 
 
-async def test_choices_in_e_mail_settings_are_not_stretched(browser: Browser,
-                                                           live_server: LiveServer) -> None:
+async def test_choices_in_notification_settings_are_not_stretched(browser: Browser,
+                                                                 live_server: LiveServer) -> None:
     base = live_server.url
     ctx = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await ctx.new_page()
     await sign_up(page, base, unique("boxes"))
     await create_room(page, base, unique("mail"))
-    await page.locator(".email-settings summary").click()
-    radios = page.locator(".email-mode-form input[type=radio]")
-    await expect(radios).to_have_count(3)
+    await page.locator(".room-menu > summary").click()
+    radios = page.locator(".involvement-form input[type=radio]")
+    await expect(radios).to_have_count(4)
 
-    radio_widths = [(await radios.nth(n).bounding_box() or {})["width"] for n in range(3)]
+    radio_widths = [(await radios.nth(n).bounding_box() or {})["width"] for n in range(4)]
     await page.goto(f"{base}/profile")
     checkbox = await page.locator(".notifications-form input[type=checkbox]").bounding_box()
 
@@ -178,7 +178,9 @@ async def test_a_session_of_clicks_and_swaps_breaks_no_content_security_policy(
             for link in await bob.locator(".sidebar .room-links a").all():
                 await link.click()
                 await expect(bob.locator("section.room")).to_be_visible()
-            await bob.locator(".webhooks-link a").first.click()
+            await bob.goto(room.room_url)  # the room's header menu leads to its webhooks
+            await bob.locator(".room-menu > summary").click()
+            await bob.get_by_role("link", name="Incoming webhooks").click()
             await bob.wait_for_load_state("load")
             for n in range(2):  # Browse rooms, New message
                 await bob.locator(".sidebar-all").nth(n).click()

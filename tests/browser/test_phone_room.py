@@ -40,7 +40,7 @@ async def test_on_a_phone_the_composer_is_pinned_and_panels_open_over_the_room(
         await page.keyboard.press("Escape")
         await expect(page.locator("#sidebar")).to_be_hidden()
 
-        await page.get_by_role("button", name="Details").click()
+        await page.locator(".room-header .room-member-count").click()
         await expect(page.locator(".members")).to_be_visible()
         await screenshot(page, f"phone-room-details-{scheme}")
         await page.get_by_role("button", name="Close").click()

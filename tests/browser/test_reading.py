@@ -7,7 +7,13 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import LiveServer, screenshot, two_members, wait_live
+from tests.browser.conftest import (
+    LiveServer,
+    screenshot,
+    set_involvement,
+    two_members,
+    wait_live,
+)
 
 CONTINUED = re.compile(r"\bcontinued\b")
 FIFTH = re.compile(r"^\s*entry 5\s*$")
@@ -17,6 +23,7 @@ async def test_a_room_opens_at_the_first_unread_under_a_new_divider(
         browser: Browser, live_server: LiveServer) -> None:
     async with two_members(browser, live_server.url, "leftoff") as pair:
         alice, bob = pair.alice, pair.bob
+        await set_involvement(bob, pair.room_url, "everything")  # every message counted
         for n in range(25):
             await alice.fill("#body", f"read before {n}")
             await alice.keyboard.press("Enter")
