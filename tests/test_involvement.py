@@ -3,7 +3,7 @@ sidebar badge, the e-mail and push outbox rows, and whether the room is listed a
 
 from __future__ import annotations
 
-from app.models import Involvement, Membership, Notification, NotificationKind, PushDelivery
+from app.models import Delivery, Involvement, Membership, NotificationKind
 from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 from tests.live import frame_matching, registered, socket
 from tests.pushservice import BrowserKeys, PushService
@@ -102,7 +102,7 @@ async def test_email_rows_follow_the_involvement(alice: Person, bob: Person, roo
     await alice.say(room_id, "plain news")
     await alice.say(room_id, "@bob @carol @dave look")
 
-    rows = {(r.user_id, r.kind) for r in await Notification.filter(room_id=room_id)}
+    rows = {(r.user_id, r.kind) for r in await Delivery.emails().filter(room_id=room_id)}
     assert rows == {(carol.user_id, NotificationKind.ROOM_MESSAGE),
                     (carol.user_id, NotificationKind.MENTION),
                     (bob.user_id, NotificationKind.MENTION)}
@@ -117,7 +117,7 @@ async def test_push_rows_follow_the_involvement(alice: Person, bob: Person, room
     await involve(bob, room_id, "nothing")
     await alice.say(room_id, "@bob muted now")
 
-    [row] = await PushDelivery.filter(user_id=bob.user_id)
+    [row] = await Delivery.pushes().filter(user_id=bob.user_id)
     assert row.kind == NotificationKind.ROOM_MESSAGE
 
 
@@ -131,8 +131,8 @@ async def test_a_private_conversation_set_to_nothing_writes_no_rows(
     response = await alice.post(f"/rooms/{direct}/messages", sealed_form(keys[0], keys))
 
     assert response.status_code == 303
-    assert not await Notification.exists(user_id=bob.user_id, room_id=direct)
-    assert not await PushDelivery.exists(user_id=bob.user_id)
+    assert not await Delivery.emails().filter(user_id=bob.user_id, room_id=direct).exists()
+    assert not await Delivery.pushes().filter(user_id=bob.user_id).exists()
 
 
 async def test_an_unknown_involvement_changes_nothing(alice: Person, bob: Person,
