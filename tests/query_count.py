@@ -3,7 +3,8 @@
 asyncpg calls a connection's query loggers for each statement, in a copy of the context of the
 task that sent it; the counter is a context variable set around the measured code, so the
 app's background loops (outboxes, heartbeats), which run in contexts of their own, are not
-counted. Every connection the pools may lend is opened first, so none escapes the logger.
+counted. The logger is added as each connection is lent (the pools' set-up step), so none
+escapes it and no connection a background loop holds is waited for.
 """
 
 from __future__ import annotations
@@ -28,12 +29,22 @@ def _log(record: Any) -> None:
         statements.append(record.query)
 
 
-async def _open_every_connection(pool: Any) -> list[Any]:
-    """Open all of the pool's connections (acquired together, then released)."""
-    held = [await pool.acquire() for _ in range(pool._maxsize)]
-    for conn in held:
-        await pool.release(conn)
-    return [holder._con for holder in pool._holders if holder._con is not None]
+def _log_on_acquire(pool: Any) -> list[tuple[Any, Any]]:
+    """Make every connection the pool lends from now on log its statements (asyncpg runs a
+    holder's `setup` on each acquire); returns what to restore. Connections busy elsewhere
+    (a background loop's) are not waited for: they get the logger when next lent."""
+    saved = []
+    for holder in pool._holders:
+        previous = holder._setup
+
+        async def setup(proxy: Any, previous: Any = previous) -> None:
+            if previous is not None:
+                await previous(proxy)
+            proxy.add_query_logger(_log)
+
+        saved.append((holder, previous))
+        holder._setup = setup
+    return saved
 
 
 @asynccontextmanager
@@ -44,9 +55,7 @@ async def counted_statements() -> AsyncIterator[list[str]]:
         if client._pool is None:  # type: ignore[attr-defined]
             await client.create_connection(with_db=True)
         pools.append(client._pool)  # type: ignore[attr-defined]
-    conns = [conn for pool in pools for conn in await _open_every_connection(pool)]
-    for conn in conns:
-        conn.add_query_logger(_log)
+    saved = [pair for pool in pools for pair in _log_on_acquire(pool)]
     statements: list[str] = []
     token = _STATEMENTS.set(statements)
     try:
@@ -54,5 +63,7 @@ async def counted_statements() -> AsyncIterator[list[str]]:
     finally:
         await asyncio.sleep(0)  # the loggers run in the loop's next turn (call_soon)
         _STATEMENTS.reset(token)
-        for conn in conns:
-            conn.remove_query_logger(_log)
+        for holder, previous in saved:
+            holder._setup = previous
+            if holder._con is not None:
+                holder._con.remove_query_logger(_log)

@@ -35,7 +35,8 @@ async def reveal_room(membership: Membership) -> Membership:
 
 
 async def _skip_pending_mail(membership: Membership) -> None:
-    """E-mail and pushes waiting about the room are not wanted any more."""
+    """E-mail and pushes waiting about the room are not wanted any more (as the send-time
+    re-check would say)."""
     await Delivery.filter(user_id=membership.user_id, room_id=membership.room_id,
-                              status=NotificationStatus.PENDING) \
-        .update(status=NotificationStatus.SKIPPED)
+                          status=NotificationStatus.PENDING) \
+        .update(status=NotificationStatus.SKIPPED, last_error="muted")
