@@ -8,7 +8,10 @@
 //   so and a button to reconnect here, never a reconnect loop between the tabs;
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
 // - typing pings (at most one a second) and read marks go up the socket.
+// The page's socket element (data-behaviour="live") is a behaviour: when a boosted navigation
+// replaces it, the socket it opened is forgotten. Everything else here is once per tab.
 
+import { register } from "./behaviours.js";
 import { contiguousSeq } from "./message_list.js";
 import { listEl, roomEl } from "./page.js";
 
@@ -142,10 +145,12 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { scheduleRead(); if (!socket) catchUp(); }
 });
 window.addEventListener("online", () => { if (!socket) catchUp(); });
-document.addEventListener("htmx:afterSettle", (evt) => {
-  if (evt.detail.boosted || evt.detail.target === document.body) {
-    socket = null;  // the page (and its socket element) was replaced
-    setStatus(true);
+// The extension closes the element's socket as htmx cleans the element up; its close event
+// comes later, when the next page's socket may be open already (see htmx:wsClose above).
+register("live", class LiveSocket {
+  disconnect() {
+    socket = null;
+    setStatus(true);  // <html data-live="closed"> until the next page's socket opens
   }
 });
 
