@@ -21,6 +21,4 @@ import "./notifications.js";
 import "./webapp.js";
 import "./e2e/boot.js";
 import "./e2e/room.js";
-import { initUploads } from "./uploads.js";
-
-initUploads();
+import "./uploads.js";
