@@ -56,7 +56,7 @@ register("composer", class Composer {
     this.idField = form.querySelector("input[name=client_msg_id]");
     this.pending = {};  // client_msg_id -> the text and file on their way
     this.draftKey = "parley:draft:" + form.getAttribute("action").split("?")[0];  // not the token
-    form.dataset.ready = "1";
+    form.dataset.ready = "1";  // Enter sends from now on (tests wait for it)
     form.noValidate = true;  // this module checks for empty text; htmx must not re-validate
     this.restoreDraft();
     this.body.addEventListener("input", () => this.onInput());
