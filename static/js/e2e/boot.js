@@ -293,6 +293,10 @@ function snoozeName() {
 }
 
 // The banner is in every signed-in page (data-behaviour="e2e-banner"): each page's shows.
+// A banner restored from htmx's history cache carries the old one's data-wired, not its handlers.
 register("e2e-banner", class KeyBanner {
-  connect() { start(); }
+  connect(b) {
+    delete b.dataset.wired;
+    start();
+  }
 });
