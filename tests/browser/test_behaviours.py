@@ -105,6 +105,9 @@ async def test_back_and_forth_five_times_leaves_one_set_of_listeners(
     for turn in range(5):
         await page.locator(_room_link(page, second)).click()
         await page.wait_for_url(second + "*")
+        # htmx pushes the URL before it settles the page: going back sooner would undo a page
+        # whose elements never connected
+        await _wait_count(page, "connect", "composer", 2 * turn + 2)
         await page.go_back()
         await page.wait_for_url(first + "*")
         await _wait_count(page, "connect", "composer", 2 * turn + 3)
