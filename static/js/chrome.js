@@ -2,6 +2,10 @@
 // open, and the count in the tab title: the sum of the sidebar's unread badges (which the
 // server keeps live with pushed #room-<id>-unread fragments) and of the invitations waiting
 // there (#invitations, pushed too). A folded sidebar's button says how many invitations wait.
+// The sidebar's button is a behaviour (data-behaviour="sidebar-toggle"); the Escape key, the
+// room's Details panel (delegated clicks) and the title's observer exist once per tab.
+
+import { register } from "./behaviours.js";
 
 const PREFIX = /^\(\d+\) /;
 
@@ -17,14 +21,12 @@ function setSidebar(open) {
 }
 
 // Without JavaScript the sidebar simply stays visible; with it, phones fold it away.
-function setUpSidebar() {
-  const button = toggle();
-  const l = layout();
-  if (!button || !l || button.dataset.ready) return;
-  button.dataset.ready = "1";
-  setSidebar(false);
-  button.addEventListener("click", () => setSidebar(button.getAttribute("aria-expanded") !== "true"));
-}
+register("sidebar-toggle", class SidebarToggle {
+  connect(button) {
+    setSidebar(false);
+    button.addEventListener("click", () => setSidebar(button.getAttribute("aria-expanded") !== "true"));
+  }
+});
 
 function unreadTotal() {
   let total = 0;
@@ -128,10 +130,9 @@ let pending = false;
 const observer = new MutationObserver(() => {
   if (pending) return;
   pending = true;
-  queueMicrotask(() => { pending = false; refreshTitle(); setUpSidebar(); });
+  queueMicrotask(() => { pending = false; refreshTitle(); });
 });
 observer.observe(document.body, { childList: true, subtree: true, characterData: true });
 observer.observe(document.head, { childList: true, subtree: true, characterData: true });
 
-setUpSidebar();
 refreshTitle();

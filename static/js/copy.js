@@ -1,22 +1,25 @@
-// Copy buttons: <button data-copy="#input-id" hidden> copies that input's value. The button is
-// shown only where the Clipboard API exists; without it the read-only input can be selected.
+// Copy buttons: <button data-behaviour="copy" data-copy="#input-id" hidden> copies that
+// input's value. The button is shown only where the Clipboard API exists; without it the
+// read-only input can be selected.
 
-function wire(root) {
-  if (!navigator.clipboard || !root.querySelectorAll) return;
-  root.querySelectorAll("button[data-copy]").forEach((button) => { button.hidden = false; });
-}
+import { register } from "./behaviours.js";
 
-document.addEventListener("click", async (evt) => {
-  const button = evt.target.closest && evt.target.closest("button[data-copy]");
-  if (!button) return;
-  const source = document.querySelector(button.dataset.copy);
-  if (!source) return;
-  try {
-    await navigator.clipboard.writeText(source.value);
-    button.textContent = "Copied";
-  } catch (err) {
-    source.select();  // the browser refused: leave it selected for Ctrl+C
+register("copy", class CopyButton {
+  connect(button) {
+    if (!navigator.clipboard) return;
+    this.button = button;
+    button.hidden = false;
+    button.addEventListener("click", () => this.copy());
+  }
+
+  async copy() {
+    const source = document.querySelector(this.button.dataset.copy);
+    if (!source) return;
+    try {
+      await navigator.clipboard.writeText(source.value);
+      this.button.textContent = "Copied";
+    } catch (err) {
+      source.select();  // the browser refused: leave it selected for Ctrl+C
+    }
   }
 });
-document.addEventListener("htmx:load", (evt) => wire(evt.detail.elt));
-wire(document);

@@ -1,7 +1,8 @@
 // Editing in place: "Edit" on my message (or ↑ in an empty composer) turns the message into a
 // small form, borrowed from the no-JS edit page so the server stays the one source of the
 // form, its CSRF token and its text. Enter saves (Shift+Enter is a new line), Escape cancels;
-// Delete asks first, as the action bar's Delete does.
+// Delete asks first, as the action bar's Delete does. The edit form is made on demand, not
+// on page load, so this module is only once-per-tab listeners: no behaviour to connect.
 // The saved message comes back as its fragment and replaces the one shown; the edit history
 // is kept by the server as for any edit. Without JavaScript the link opens the edit page.
 import { focusComposer } from "./composer.js";
@@ -31,11 +32,28 @@ async function edit(message) {
   if (message.classList.contains(OPEN)) return;
   document.querySelectorAll(".message." + OPEN).forEach(cancel);
   const link = message.querySelector(".manage-edit");
-  const response = await fetch(link.href, { credentials: "same-origin" });
-  if (!response.ok) { window.location.href = link.href; return; }
-  const page = new DOMParser().parseFromString(await response.text(), "text/html");
-  const form = page.querySelector("form.edit-form");
+  const form = await borrowedForm(link.href);
   if (!form) { window.location.href = link.href; return; }
+  makeInline(form);
+  addButtons(form, message);
+  message.classList.add(OPEN);
+  message.querySelector(".message-main").append(form);
+  window.htmx.process(form);
+  const textarea = form.querySelector("textarea");
+  textarea.addEventListener("keydown", (evt) => onKey(evt, form, message));
+  textarea.focus();
+  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+}
+
+// The no-JS edit page's form (its CSRF token and text), or null.
+async function borrowedForm(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) return null;
+  const page = new DOMParser().parseFromString(await response.text(), "text/html");
+  return page.querySelector("form.edit-form");
+}
+
+function makeInline(form) {
   form.classList.add("inline-edit");
   form.setAttribute("hx-post", form.getAttribute("action"));
   form.setAttribute("hx-target", "closest .message");
@@ -43,41 +61,43 @@ async function edit(message) {
   form.removeAttribute("hx-boost");
   const textarea = form.querySelector("textarea");
   textarea.rows = Math.min(8, Math.max(2, textarea.value.split("\n").length));
-  const save = form.querySelector("button[type=submit]");
-  save.textContent = "Save";
-  const close = document.createElement("button");
-  close.type = "button";
-  close.textContent = "Cancel";
-  close.addEventListener("click", () => { cancel(message); focusComposer(); });
-  save.after(close);
-  if (message.querySelector(".manage-delete[data-deletion]")) {
-    const remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "danger";
-    remove.textContent = "Delete";
-    remove.addEventListener("click", () => confirmDeletion(message));
-    close.after(remove);
-  }
   const hint = document.createElement("p");
   hint.className = "muted small";
   hint.textContent = "Enter to save · Escape to cancel";
   form.append(hint);
-  message.classList.add(OPEN);
-  message.querySelector(".message-main").append(form);
-  window.htmx.process(form);
-  textarea.addEventListener("keydown", (evt) => {
-    if (evt.key === "Escape") {
-      evt.preventDefault();
-      evt.stopPropagation();
-      cancel(message);
-      focusComposer();
-    } else if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
-      evt.preventDefault();
-      form.requestSubmit();
-    }
-  });
-  textarea.focus();
-  textarea.setSelectionRange(textarea.value.length, textarea.value.length);
+}
+
+// Save, Cancel, and Delete where the message may be deleted.
+function addButtons(form, message) {
+  const save = form.querySelector("button[type=submit]");
+  save.textContent = "Save";
+  const close = button("Cancel", () => { cancel(message); focusComposer(); });
+  save.after(close);
+  if (message.querySelector(".manage-delete[data-deletion]")) {
+    const remove = button("Delete", () => confirmDeletion(message));
+    remove.className = "danger";
+    close.after(remove);
+  }
+}
+
+function button(text, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+function onKey(evt, form, message) {
+  if (evt.key === "Escape") {
+    evt.preventDefault();
+    evt.stopPropagation();
+    cancel(message);
+    focusComposer();
+  } else if (evt.key === "Enter" && !evt.shiftKey && !evt.isComposing) {
+    evt.preventDefault();
+    form.requestSubmit();
+  }
 }
 
 // htmx fires beforeSwap on the target (the message), so listen above it and pick our forms.

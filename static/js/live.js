@@ -9,7 +9,10 @@
 //   so and a button to reconnect here, never a reconnect loop between the tabs;
 // - without WebSockets (or while they fail), poll the same catch-up URL every few seconds;
 // - typing pings (at most one a second) and read marks go up the socket.
+// The page's socket element (data-behaviour="live") is a behaviour: when a boosted navigation
+// replaces it, the socket it opened is forgotten. Everything else here is once per tab.
 
+import { connectAdded, register } from "./behaviours.js";
 import { contiguousSeq } from "./message_list.js";
 import { listEl, roomEl } from "./page.js";
 
@@ -140,14 +143,18 @@ document.addEventListener("htmx:afterRequest", (evt) => {
 // Back from a hidden tab or a lost network: reconnect at once rather than when the pending
 // retry fires (a hidden tab's timers are throttled, up to a minute), and fetch what was missed
 // over HTTP meanwhile; the page catches up again when the socket says it is ready.
+const handedOver = new WeakSet();  // socket elements reconnectNow replaced: still "Reconnecting…"
+
 function reconnectNow() {
   const live = document.getElementById("live");
   if (socket || !live || !live.getAttribute("ws-connect") || document.getElementById("live-displaced")) return;
   // A fresh element gets a fresh socket; the old one's pending retry finds its element gone and
   // closes whatever it opens (htmx-ws checks that on the socket's first frame).
   const fresh = live.cloneNode(false);
+  handedOver.add(live);
   live.replaceWith(fresh);
   htmx.process(fresh);
+  connectAdded(fresh);  // the fresh element is this page's socket element from now on
 }
 
 function comeBack() {
@@ -160,10 +167,15 @@ document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") { scheduleRead(); comeBack(); }
 });
 window.addEventListener("online", comeBack);
-document.addEventListener("htmx:afterSettle", (evt) => {
-  if (evt.detail.boosted || evt.detail.target === document.body) {
-    socket = null;  // the page (and its socket element) was replaced
-    setStatus(true);
+// The extension closes the element's socket as htmx cleans the element up; its close event
+// comes later, when the next page's socket may be open already (see htmx:wsClose above).
+register("live", class LiveSocket {
+  connect(element) { this.element = element; }
+
+  disconnect() {
+    if (handedOver.has(this.element)) return;  // reconnectNow put a fresh one in its place
+    socket = null;
+    setStatus(true);  // <html data-live="closed"> until the next page's socket opens
   }
 });
 

@@ -7,8 +7,10 @@
 //   changes of the list's size) while at the bottom, keep the place when older messages are put above; scrolled up, a "New
 //   messages" pill appears instead and jumps down when pressed.
 // Pages change under hx-boost without reloading this module, so page state is looked up on
-// demand and per-page set-up runs again after each boosted swap.
+// demand; the list itself is a behaviour (data-behaviour="message-list") that connects with
+// each page's list. The pill, the older-page anchoring and the clock are once per tab.
 
+import { register } from "./behaviours.js";
 import { listEl, myId, roomEl } from "./page.js";
 import { refreshDays, refreshTimes, TIMELINE_REFRESH_MS } from "./timeline.js";
 
@@ -16,7 +18,6 @@ const FOLLOW_PX = 120;            // this close to the bottom counts as "at the 
 const GROUP_MS = 5 * 60 * 1000;   // same author within this long: one header for the run
 let following = true;             // the view is at the bottom and follows new messages
 let olderAnchor = null;           // distance from the bottom kept while older messages arrive
-let watched = null;               // the list whose scrolling is being watched
 const handled = new WeakSet();    // messages already placed
 
 function pill() { return document.getElementById("new-messages"); }
@@ -117,56 +118,60 @@ export function contiguousSeq() {
   return last;
 }
 
-// Follow the reader's scrolling; while following, stay at the bottom when the list's box
-// changes size (the composer grows with its text, the window or keyboard resizes).
-const resized = new ResizeObserver(() => {
-  if (following && olderAnchor === null) scrollToBottom();
-});
-
-const inserted = new MutationObserver((records) => {
-  for (const record of records) {
-    record.addedNodes.forEach((node) => { if (node.classList && node.classList.contains("message")) arrived(node); });
+// The room's list (data-behaviour="message-list"): where it starts, and following it.
+register("message-list", class MessageList {
+  connect(list) {
+    this.list = list;
+    this.watch();
+    list.querySelectorAll(".message").forEach((node) => { handled.add(node); decorate(node); });
+    regroup(list);
+    refreshTimes(list);
+    refreshDays(list);
+    this.startWhereTheReaderLeftOff();
   }
-});
 
-function watch(list) {
-  if (list === watched) return;
-  if (watched) resized.unobserve(watched);
-  watched = list;
-  resized.observe(list);
-  inserted.observe(list, { childList: true });
-  list.addEventListener("scroll", () => {
-    following = nearBottom(list);
-    const p = pill();
-    if (following && p) p.hidden = true;
-  }, { passive: true });
-}
+  disconnect() {
+    this.resized.disconnect();
+    this.inserted.disconnect();
+  }
 
-function setUpPage() {
-  const list = listEl();
-  if (!list) return;
-  watch(list);
-  list.querySelectorAll(".message").forEach((node) => { handled.add(node); decorate(node); });
-  regroup(list);
-  refreshTimes(list);
-  refreshDays(list);
+  // Follow the reader's scrolling; while following, stay at the bottom when the list's box
+  // changes size (the composer grows with its text, the window or keyboard resizes). A message
+  // put in by any path is seen as soon as it is inserted, and again by its htmx:load.
+  watch() {
+    const list = this.list;
+    this.resized = new ResizeObserver(() => { if (following && olderAnchor === null) scrollToBottom(); });
+    this.resized.observe(list);
+    this.inserted = new MutationObserver((records) => records.forEach((record) => record.addedNodes.forEach(arrivedIfMessage)));
+    this.inserted.observe(list, { childList: true });
+    list.addEventListener("htmx:load", (evt) => arrivedIfMessage(evt.detail.elt));
+    list.addEventListener("scroll", () => {
+      following = nearBottom(list);
+      const p = pill();
+      if (following && p) p.hidden = true;
+    }, { passive: true });
+  }
+
   // A message's link shows that message; else start where I left off: at the "New" divider
   // when there is one, else at the newest. (static/js/early.js did the same before the
   // first frame.)
-  const target = location.hash.startsWith("#message-") &&
-    document.getElementById(decodeURIComponent(location.hash.slice(1)));
-  const linked = target && list.contains(target) ? target : null;
-  const divider = document.getElementById("new-messages-divider");
-  if (linked) {
-    linked.scrollIntoView({ block: "center" });
-    following = nearBottom(list);
-  } else if (divider) {
-    list.scrollTop += divider.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
-    following = nearBottom(list);
-  } else {
-    scrollToBottom();
+  startWhereTheReaderLeftOff() {
+    const list = this.list;
+    const target = location.hash.startsWith("#message-") &&
+      document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const linked = target && list.contains(target) ? target : null;
+    const divider = document.getElementById("new-messages-divider");
+    if (linked) {
+      linked.scrollIntoView({ block: "center" });
+      following = nearBottom(list);
+    } else if (divider) {
+      list.scrollTop += divider.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
+      following = nearBottom(list);
+    } else {
+      scrollToBottom();
+    }
   }
-}
+});
 
 // Older messages put above keep what the reader sees where it was, in the same frame as the
 // insertion (and again as the list regroups), so the list never visibly jumps.
@@ -186,6 +191,10 @@ document.addEventListener("htmx:beforeSwap", (evt) => {
     olderAnchor = list.scrollHeight - list.scrollTop;
   }
 });
+
+function arrivedIfMessage(node) {
+  if (node.classList && node.classList.contains("message")) arrived(node);
+}
 
 // A message put in the list by any path: htmx announces it with htmx:load once it settles, and
 // the list's observer sees it as soon as it is inserted (whichever comes first handles it).
@@ -207,16 +216,8 @@ function arrived(node) {
   }
 }
 
-document.addEventListener("htmx:load", (evt) => {
-  const node = evt.detail.elt;
-  if (node.classList && node.classList.contains("message")) arrived(node);
-});
-
-document.addEventListener("htmx:afterSettle", (evt) => {
-  if (evt.detail.boosted || evt.detail.target === document.body) {
-    setUpPage();
-    return;
-  }
+// An older page went in above: the reader's place is kept for the last time.
+document.addEventListener("htmx:afterSettle", () => {
   const list = listEl();
   if (list && olderAnchor !== null) {
     keepPlace(list);
@@ -232,5 +233,3 @@ setInterval(() => {
   const list = listEl();
   if (list) { refreshTimes(list); refreshDays(list); }
 }, TIMELINE_REFRESH_MS);
-
-setUpPage();

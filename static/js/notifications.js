@@ -7,7 +7,11 @@
 // The same button subscribes this device to Web Push, for when no Parley tab is open.
 // Logging out unsubscribes it again (the server also forgets it with the session), and turns
 // notifications off in this browser, so the next person here gets nothing of the last one's.
+// The sidebar's control and its menu copy (data-behaviour="notify-control"), each pushed notice
+// (data-behaviour="notice") are behaviours; new messages, the logout hook and the audio
+// unlock are once per tab.
 
+import { register } from "./behaviours.js";
 import { csrfToken } from "./page.js";
 
 const PREF = "parley.notifications";        // "on" once the person turned them on here
@@ -45,25 +49,28 @@ function me() {
   return c ? { id: c.dataset.me, name: c.dataset.meName } : null;
 }
 
-function consider(node) {
-  if (!(node instanceof Element)) return;
-  if (node.matches("#notices .notice")) {
+// A notice frame is only a hint for this tab; nothing shows it.
+register("notice", class Notice {
+  connect(node) {
     const d = node.dataset;
-    node.remove();  // a notice is only a hint; nothing shows it
+    node.remove();
     maybeNotify({ key: `${d.tag}-${d.authorId}-${Date.now()}`, authorId: d.authorId, mentions: d.mentions,
       kind: d.kind, roomId: d.roomId, title: d.title, text: d.text, url: d.url, tag: d.tag });
-  } else if (node.matches(".room .messages .message[data-author-id]:not(.member-notice)")) {
-    const room = node.closest(".room");
-    const author = node.querySelector(".author");
-    const name = author ? author.textContent.trim() : "someone";
-    const direct = room.dataset.kind === "direct";
-    maybeNotify({ key: node.id, authorId: node.dataset.authorId, mentions: node.dataset.mentions || "",
-      kind: room.dataset.kind, roomId: room.dataset.roomId,
-      title: direct ? name : `${name} in #${room.dataset.roomName}`,
-      text: direct ? null : bodyText(node) || "sent an image", node,
-      fallback: `New private message from ${name}`,
-      url: location.pathname, tag: `room-${room.dataset.roomId}` });
   }
+});
+
+function considerMessage(node) {
+  if (!(node instanceof Element) || !node.matches(".room .messages .message[data-author-id]:not(.member-notice)")) return;
+  const room = node.closest(".room");
+  const author = node.querySelector(".author");
+  const name = author ? author.textContent.trim() : "someone";
+  const direct = room.dataset.kind === "direct";
+  maybeNotify({ key: node.id, authorId: node.dataset.authorId, mentions: node.dataset.mentions || "",
+    kind: room.dataset.kind, roomId: room.dataset.roomId,
+    title: direct ? name : `${name} in #${room.dataset.roomName}`,
+    text: direct ? null : bodyText(node) || "sent an image", node,
+    fallback: `New private message from ${name}`,
+    url: location.pathname, tag: `room-${room.dataset.roomId}` });
 }
 
 async function maybeNotify(info) {
@@ -216,26 +223,21 @@ function bytes(base64url) {
   return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 }
 
-function setUpControl() {
-  controls().forEach(setUp);
-}
-
-function setUp(c) {
-  if (!supported() || c.dataset.ready) return;
-  c.dataset.ready = "1";
-  c.hidden = false;
-  render(c);
-  c.querySelector(".notify-toggle").addEventListener("click", () => (enabled() ? turnOff(c) : turnOn(c)));
-  c.querySelector(".notify-sound").addEventListener("change", (evt) => {
-    localStorage.setItem(SOUND, evt.target.checked ? "on" : "off");
-    if (evt.target.checked) unlockAudio();
-    renderAll();
-  });
-}
-
-document.addEventListener("htmx:load", (evt) => {
-  consider(evt.detail.elt);
-  setUpControl();  // a boosted page brings a new sidebar
+// The opt-in in the sidebar, and its copy in a room header's menu: shown where the browser
+// has notifications; each switch redraws all of them, so they stay in step.
+register("notify-control", class NotifyControl {
+  connect(c) {
+    if (!supported()) return;
+    c.hidden = false;
+    render(c);
+    c.querySelector(".notify-toggle").addEventListener("click", () => (enabled() ? turnOff(c) : turnOn(c)));
+    c.querySelector(".notify-sound").addEventListener("change", (evt) => {
+      localStorage.setItem(SOUND, evt.target.checked ? "on" : "off");
+      if (evt.target.checked) unlockAudio();
+      renderAll();
+    });
+  }
 });
+
+htmx.onLoad(considerMessage);
 document.addEventListener("pointerdown", () => { if (localStorage.getItem(SOUND) === "on") unlockAudio(); }, { once: true });
-setUpControl();

@@ -5,6 +5,7 @@
 // - a refused request says why: a boosted form or link shows the page it got back, as a
 //   plain navigation would; anything else gets the reason in an alert at the top;
 // - the member list (the same for everyone) offers nobody a link to message themselves.
+// All of it is once per tab: htmx.onLoad hooks and document listeners, no behaviours.
 
 document.documentElement.classList.add("js");
 
@@ -83,17 +84,18 @@ document.addEventListener("htmx:beforeSwap", (evt) => {
   showAlert(refusalReason(evt.detail.xhr) || "That did not work (error " + status + ").");
 });
 
-document.addEventListener("htmx:load", (evt) => {
-  const node = evt.detail.elt;
-  addCsrfTokens(node);
+function hideMyOwnDmLinks(root) {
   const me = myId();
-  if (me && node.querySelectorAll) {
-    node.querySelectorAll('.member[data-user-id="' + me + '"] .dm-link').forEach((a) => a.remove());
+  if (me && root.querySelectorAll) {
+    root.querySelectorAll('.member[data-user-id="' + me + '"] .dm-link').forEach((a) => a.remove());
   }
-});
+}
 
-document.addEventListener("htmx:afterSettle", (evt) => {
-  if (evt.detail.boosted || evt.detail.target === document.body) syncCsrfHeader();
+// Whatever htmx put in the page (a fragment, a socket frame, a whole boosted page).
+htmx.onLoad((root) => {
+  addCsrfTokens(root);
+  hideMyOwnDmLinks(root);
+  syncCsrfHeader();
 });
 
 syncCsrfHeader();

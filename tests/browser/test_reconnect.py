@@ -98,8 +98,12 @@ async def test_a_tab_reconnects_at_once_when_the_network_returns_or_it_is_shown_
         await sign_up(alice, base, unique("alice"))
         await create_room(alice, base, unique("comeback"))
         await wait_live(alice)
-        await alice.evaluate("""() => { window.socketClosings = 0;
-            document.addEventListener("htmx:wsClose", () => { window.socketClosings++; }); }""")
+        await alice.evaluate("""() => { window.socketClosings = 0; window.live = [];
+            document.addEventListener("htmx:wsClose", () => { window.socketClosings++; });
+            for (const type of ["behaviour:connect", "behaviour:disconnect"]) {
+              document.addEventListener(type, (e) => {
+                if (e.detail.behaviour === "live") window.live.push(type.split(":")[1]); });
+            } }""")
 
     await expect(alice.locator("#connection-status")).to_be_visible()
     closings = await alice.evaluate("""() => {
@@ -108,10 +112,16 @@ async def test_a_tab_reconnects_at_once_when_the_network_returns_or_it_is_shown_
     await alice.wait_for_function("(n) => window.socketClosings > n", arg=closings,
                                   timeout=WAIT * 1000)
     with running_server(env, port=port) as (base, _second):
-        if event == "online":
-            await alice.evaluate("() => window.dispatchEvent(new Event('online'))")
-        else:
-            await alice.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        target = "window" if event == "online" else "document"
+        name = "online" if event == "online" else "visibilitychange"
+        # Once the replaced socket element is swept (microtasks), and before the new socket can
+        # open: the fresh element is the page's socket element, and it still says "Reconnecting…"
+        still_reconnecting = await alice.evaluate(f"""async () => {{
+            {target}.dispatchEvent(new Event("{name}"));
+            for (let i = 0; i < 5; i++) await Promise.resolve();
+            return !document.getElementById("connection-status").hidden; }}""")
+        assert still_reconnecting
+        assert await alice.evaluate("() => window.live") == ["connect", "disconnect"]  # new, then old
         await wait_live(alice)
         await expect(alice.locator("#connection-status")).to_be_hidden()
         await alice.fill("#body", "back at once")

@@ -17,6 +17,7 @@
 import { algorithmOf, backUpIdentity, generateIdentity, keyPairMatches, preferredAlgorithm,
          unwrapPrivateKey, WrongPassphrase } from "./keys.js";
 import { loadOwnKeys, requestPersistence, saveOwnKey } from "./keystore.js";
+import { register } from "../behaviours.js";
 
 const SNOOZE_MS = 24 * 3600 * 1000;
 const listeners = new Set();
@@ -291,5 +292,11 @@ function snoozeName() {
   return `parley-e2e-banner-snoozed:${state.me}`;
 }
 
-document.addEventListener("htmx:afterSettle", start);
-start();
+// The banner is in every signed-in page (data-behaviour="e2e-banner"): each page's shows.
+// A banner restored from htmx's history cache carries the old one's data-wired, not its handlers.
+register("e2e-banner", class KeyBanner {
+  connect(b) {
+    delete b.dataset.wired;
+    start();
+  }
+});

@@ -11,6 +11,7 @@
 // sending until the person accepts it after comparing safety numbers. My own public key, in
 // safety numbers and in what I seal, is the one this browser holds, never the server's copy.
 
+import { register } from "../behaviours.js";
 import { focusComposer, setSealStep, showComposerError } from "../composer.js";
 import { checkOwnKey, keysReady, onKeysChanged } from "./boot.js";
 import { sealForRoom } from "./envelope.js";
@@ -28,12 +29,6 @@ function rootEl() {
   return document.querySelector(".room.direct");
 }
 
-function init() {
-  const root = rootEl();
-  if (!root || root.dataset.e2eStarted) return;
-  root.dataset.e2eStarted = "1";
-  starting = start(root);
-}
 
 async function start(root) {
   show(root, "checking");
@@ -368,5 +363,7 @@ onKeysChanged((keys) => {
   const root = rootEl();
   if (root && current) refresh(root, keys);
 });
-document.addEventListener("htmx:afterSettle", init);
-init();
+// A direct room's page (data-behaviour="e2e-room" on its .room) starts with its members' keys.
+register("e2e-room", class PrivateRoom {
+  connect(root) { starting = start(root); }
+});
