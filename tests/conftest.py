@@ -17,7 +17,7 @@ from quart.testing.app import TestApp
 from tortoise import connections
 
 from app import create_app, security
-from app.models import PushDelivery, PushStatus
+from app.models import Delivery, NotificationStatus
 from app.polling import stop_task
 from config.settings import Settings, attach, settings_of
 from tests.database import create_database, drop_database, migrate_in_child, test_database_server
@@ -190,7 +190,7 @@ async def push_service(app: Quart) -> AsyncIterator[PushService]:
     yield service
     # Leave no push in flight or pending: the next test's clean-up must not wait on it.
     await stop_task(sender.task)
-    await PushDelivery.filter(status=PushStatus.PENDING).delete()
+    await Delivery.pushes().filter(status=NotificationStatus.PENDING).delete()
     attach(app, before)
     sender.task = asyncio.create_task(sender.run())
     await service.stop()

@@ -16,7 +16,7 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
 from app.db import migrate_database, start_orm, stop_orm, tortoise_config
-from app.models import Membership, Message, Notification, Room
+from app.models import Delivery, Membership, Message, Room
 from app.queries.direct_rooms import find_direct_room
 
 
@@ -36,7 +36,7 @@ async def read_direct_rooms(url: str) -> dict[str, Any]:
         room = await find_direct_room([1, 2])
         members = await Membership.filter(room_id=room.id).order_by("user_id")
         messages = await Message.filter(room_id=room.id).order_by("seq")
-        notification = await Notification.get(user_id=2)
+        notification = await Delivery.emails().get(user_id=2)
         others = await Room.exclude(id=room.id).order_by("name")
         _, tables = await connections.get("default").execute_query(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
@@ -54,12 +54,34 @@ async def read_direct_rooms(url: str) -> dict[str, Any]:
     }
 
 
+async def read_outbox(url: str) -> dict[str, Any]:
+    """The outbox rows of the new schema, in the order they were moved."""
+    await start_orm(url, pool_max=2)
+    try:
+        rows = await Delivery.all().order_by("id")
+        _, tables = await connections.get("default").execute_query(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        _, later = await connections.get("default").execute_query(
+            "SELECT id FROM deliveries WHERE not_before > now() ORDER BY id")
+    finally:
+        await stop_orm()
+    waiting = {r["id"] for r in later}
+    return {
+        "rows": [[r.channel.value, r.user_id, r.kind.value, r.status.value, r.actor_id,
+                  r.room_id, r.message_id, r.attempts, r.last_error, r.id in waiting]
+                 for r in rows],
+        "tables": sorted(t["tablename"] for t in tables),
+    }
+
+
 def main() -> None:
     step, url, *rest = sys.argv[1:]
     if step == "migrate":
         result = asyncio.run(migrate_to(url, rest[0] if rest else None))
     elif step == "read":
         result = asyncio.run(read_direct_rooms(url))
+    elif step == "read_outbox":
+        result = asyncio.run(read_outbox(url))
     else:
         raise SystemExit(f"unknown step {step!r}")
     print(json.dumps(result))

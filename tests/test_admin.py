@@ -13,7 +13,7 @@ from quart import Quart
 from app.actions.messages import create_message
 from app.actions.users import NO_LONGER_ADMIN, deactivate_user, set_administrator
 from app.errors import Conflict, Forbidden
-from app.models import Notification, NotificationStatus, Room, Session, User
+from app.models import Delivery, NotificationStatus, Room, Session, User
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
 from tests.live import SocketClosed, next_frame, registered, socket
@@ -164,14 +164,14 @@ async def test_a_deactivated_user_gets_no_more_email(app: Quart, alice: Person, 
         room = await Room.get(id=room_id)
         await create_message(room, await User.get(id=alice.user_id), "@bob are you there?", None,
                              max_chars=100, grace=timedelta(0))
-        assert await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
+        assert await Delivery.emails().filter(user_id=bob.user_id, status=NotificationStatus.PENDING).exists()
 
         async with app.app_context():  # the action drops this process's cached sessions
             await deactivate_user(await User.get(id=alice.user_id), await User.get(id=bob.user_id))
         attach(app, replace(settings_of(app), notify_delay_seconds=0))  # due now: re-checked
 
-        await eventually(lambda: Notification.exists(user_id=bob.user_id,
-                                                     status=NotificationStatus.SKIPPED))
+        await eventually(lambda: Delivery.emails().filter(user_id=bob.user_id,
+                                                     status=NotificationStatus.SKIPPED).exists())
         assert server.inbox.received == []
     finally:
         undo()

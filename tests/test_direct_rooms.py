@@ -10,7 +10,7 @@ import pytest
 from quart import Quart
 
 from app.actions.webhooks import create_webhook
-from app.models import Membership, Message, Notification, NotificationKind, Room, RoomKind, User
+from app.models import Delivery, Membership, Message, NotificationKind, Room, RoomKind, User
 from app.queries.messages import message_for_display
 from app.rendering import render_fragment
 from tests.helpers import (
@@ -56,7 +56,7 @@ async def test_opening_dm_bob_for_the_first_time_writes_nothing_and_offers_to_st
     assert select_one(str(form), "input[name=username]")["value"] == "bob"
     assert "has not used Parley with JavaScript yet" in select_one(html, ".notice").text
     assert await Room.all().count() == rooms_before
-    assert await Notification.all().count() == 0
+    assert await Delivery.emails().count() == 0
 
 
 async def test_starting_makes_one_direct_room_and_dm_bob_redirects_to_it(
@@ -374,10 +374,10 @@ async def test_starting_with_someone_who_has_no_key_queues_one_private_request(
     await start_direct(alice, "bob")
     await start_direct(alice, "bob")
 
-    rows = await Notification.filter(user_id=bob.user_id)
+    rows = await Delivery.emails().filter(user_id=bob.user_id)
     assert [(r.kind, r.actor_id) for r in rows] == [
         (NotificationKind.PRIVATE_REQUEST, alice.user_id)]
-    assert await Notification.filter(user_id=alice.user_id).count() == 0
+    assert await Delivery.emails().filter(user_id=alice.user_id).count() == 0
 
 
 async def test_the_sealed_fragment_renders_without_a_viewer(app: Quart, alice: Person,

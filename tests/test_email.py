@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from app.models import Message, Notification, NotificationStatus, Room, User
+from app.models import Delivery, Message, NotificationStatus, Room, User
 from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 from tests.live import registered, socket
 from tests.mailbox import SmtpServer, eventually, hold_mail
@@ -29,7 +29,7 @@ async def settled(user_id: int | None) -> None:
 
 
 async def _nothing_pending(user_id: int | None) -> bool:
-    return not await Notification.exists(user_id=user_id, status=NotificationStatus.PENDING)
+    return not await Delivery.emails().filter(user_id=user_id, status=NotificationStatus.PENDING).exists()
 
 
 async def test_offline_bob_gets_one_email_for_three_private_messages(
@@ -87,7 +87,7 @@ async def test_online_bob_gets_no_email(alice: Person, bob: Person, room_id: int
         await alice.say(room_id, "hey @bob")
 
     # No outbox row, so nothing can ever be sent: the rows are written with the message.
-    assert not await Notification.exists(user_id=bob.user_id)
+    assert not await Delivery.emails().filter(user_id=bob.user_id).exists()
     assert smtp.inbox.received == []
 
 
@@ -101,7 +101,7 @@ async def test_bob_who_comes_online_before_the_period_ends_gets_none(
         release()
         await settled(bob.user_id)
 
-    assert await Notification.get(user_id=bob.user_id).values_list("status", flat=True) == \
+    assert await Delivery.emails().get(user_id=bob.user_id).values_list("status", flat=True) == \
         NotificationStatus.SKIPPED
     assert smtp.inbox.received == []
 
@@ -139,7 +139,7 @@ async def test_a_plain_room_message_emails_nobody(alice: Person, bob: Person, ro
                                                   smtp: SmtpServer) -> None:
     await alice.say(room_id, "hello everyone")
 
-    assert not await Notification.exists()  # written with the message: no row, no e-mail
+    assert not await Delivery.emails().exists()  # written with the message: no row, no e-mail
     assert smtp.inbox.received == []
 
 
@@ -167,7 +167,7 @@ async def test_after_one_email_about_a_room_none_until_the_member_visits_it(
     await alice.say(room_id, "@bob first")
     await settled(bob.user_id)
     await alice.say(room_id, "@bob second")
-    assert await Notification.filter(user_id=bob.user_id).count() == 1  # no row for "second"
+    assert await Delivery.emails().filter(user_id=bob.user_id).count() == 1  # no row for "second"
     assert len(smtp.inbox.to("bob@example.com")) == 1
 
     assert (await bob.get(f"/rooms/{room_id}")).status_code == 200
@@ -246,7 +246,7 @@ async def test_the_unsubscribe_link_works_without_login_and_stops_further_mail(
     assert not (await User.get(id=bob.user_id)).email_notifications
     await bob.post(f"/rooms/{room_id}/read-marker")
     await alice.say(room_id, "@bob again")
-    assert not await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
+    assert not await Delivery.emails().filter(user_id=bob.user_id, status=NotificationStatus.PENDING).exists()
     assert len(smtp.inbox.to("bob@example.com")) == 1
 
 
@@ -263,7 +263,7 @@ async def test_the_mute_link_stops_mail_about_that_room_only(
     assert (await User.get(id=bob.user_id)).email_notifications
     await bob.post(f"/rooms/{room_id}/read-marker")
     await alice.say(room_id, "@bob again")
-    assert not await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
+    assert not await Delivery.emails().filter(user_id=bob.user_id, status=NotificationStatus.PENDING).exists()
     assert len(smtp.inbox.to("bob@example.com")) == 1
 
 
@@ -297,7 +297,7 @@ async def test_turning_notifications_off_on_the_profile_stops_email(
 
     await alice.say(room_id, "@bob hi")
 
-    assert not await Notification.exists(user_id=bob.user_id)  # no row: nothing to send
+    assert not await Delivery.emails().filter(user_id=bob.user_id).exists()  # no row: nothing to send
     assert smtp.inbox.received == []
 
 
@@ -320,7 +320,7 @@ async def test_a_longer_batching_period_on_the_profile_waits_longer(
     await settled(mallory.user_id)
 
     assert [r.rcpt_tos for r in smtp.inbox.received] == [["mallory@example.com"]]
-    assert await Notification.exists(user_id=bob.user_id, status=NotificationStatus.PENDING)
+    assert await Delivery.emails().filter(user_id=bob.user_id, status=NotificationStatus.PENDING).exists()
 
 
 async def test_a_mention_is_highlighted_the_same_for_every_viewer(

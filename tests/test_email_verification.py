@@ -7,7 +7,7 @@ from datetime import timedelta
 from quart import Quart
 
 from app.actions.messages import create_message
-from app.models import Notification, NotificationKind, Room, User
+from app.models import Delivery, NotificationKind, Room, User
 from tests.helpers import Person, select, select_one
 from tests.mailbox import SmtpServer, eventually
 
@@ -66,7 +66,7 @@ async def test_an_unconfirmed_address_gets_no_notifications(app: Quart, alice: P
     await create_message(room, await User.get(id=alice.user_id), "@carol and @bob, look", None,
                          max_chars=100, grace=timedelta(0))
 
-    mentioned = {n.user_id for n in await Notification.filter(kind=NotificationKind.MENTION)}
+    mentioned = {n.user_id for n in await Delivery.emails().filter(kind=NotificationKind.MENTION)}
     assert mentioned == {bob.user_id}  # bob confirmed his address; carol did not
     page = await (await carol.get("/profile")).get_data()
     assert select_one(page, ".email-status").text == "not confirmed"

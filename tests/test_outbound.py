@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from quart import Quart
 
-from app.models import PushDelivery, PushStatus, PushSubscription
+from app.models import Delivery, NotificationStatus, PushSubscription
 from app.outbound import OutboundGuard, OutboundRefused, guard_for, inet_aton
 from config.settings import Settings, SettingsError
 from tests.helpers import Person
@@ -186,7 +186,7 @@ async def test_dns_rebinding_after_subscribing_gets_no_push_through(
 
     outbound.dns.names["rebind.example"] = ["127.0.0.1"]  # and loopback by the time it sends
     await alice.say(room_id, "@bob the launch codes")
-    row = await delivered(bob.user_id, PushStatus.FAILED)
+    row = await delivered(bob.user_id, NotificationStatus.FAILED)
 
     assert row.last_error == ("refused: “rebind.example” is 127.0.0.1, a loopback address; "
                               "Parley does not connect there.")
@@ -228,9 +228,9 @@ async def test_a_push_service_redirecting_elsewhere_is_not_followed(
     push_service.status, push_service.location = 307, f"http://127.0.0.1:{listener.port}/"
 
     await alice.say(room_id, "@bob follow me")
-    await eventually(lambda: PushDelivery.exists(user_id=bob.user_id, attempts__gte=1))
+    await eventually(lambda: Delivery.pushes().filter(user_id=bob.user_id, attempts__gte=1).exists())
 
-    row = await PushDelivery.get(user_id=bob.user_id)
+    row = await Delivery.pushes().get(user_id=bob.user_id)
     assert "TooManyRedirects" in row.last_error
     assert listener.accepted == []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.mail.tokens import password_reset_token
-from app.models import Notification, Session, User
+from app.models import Delivery, Session, User
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
 from tests.mailbox import SmtpServer, calm_mailer, eventually, wake_mailer
@@ -24,7 +24,7 @@ async def test_the_answer_is_the_same_whether_or_not_the_address_exists(app, bob
     unknown = await ask_for_reset(visitor, "nobody@example.com")
 
     assert known == unknown
-    assert await Notification.filter(kind="password_reset").count() == 1
+    assert await Delivery.emails().filter(kind="password_reset").count() == 1
 
 
 async def test_the_page_says_the_key_passphrase_is_separate(app) -> None:

@@ -7,7 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from app.actions.messages import create_message
-from app.models import Message, Notification, Room, User
+from app.models import Delivery, Message, Room, User
 from tests.helpers import Person, select
 from tests.live import next_frame, registered, socket
 
@@ -62,7 +62,7 @@ async def test_offline_members_get_outbox_rows_in_the_same_write(app, alice: Per
 
     await alice.say(room_id, "hello @bob and everyone")
 
-    rows = {(n.user_id, n.kind) for n in await Notification.filter(room_id=room_id)}
+    rows = {(n.user_id, n.kind) for n in await Delivery.emails().filter(room_id=room_id)}
     assert rows == {(bob.user_id, "mention"), (carol.user_id, "room_message")}
 
 

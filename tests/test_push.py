@@ -10,13 +10,7 @@ from dataclasses import replace
 
 from quart import Quart
 
-from app.models import (
-    Notification,
-    NotificationStatus,
-    PushDelivery,
-    PushStatus,
-    PushSubscription,
-)
+from app.models import Delivery, NotificationStatus, PushSubscription
 from app.polling import stop_task
 from app.push.sender import PushSender
 from config.settings import attach, settings_of
@@ -35,10 +29,11 @@ async def subscribe(person: Person, service: PushService, device: str = "phone")
     return keys
 
 
-async def delivered(user_id: int | None, status: PushStatus = PushStatus.SENT) -> PushDelivery:
+async def delivered(user_id: int | None,
+                    status: NotificationStatus = NotificationStatus.SENT) -> Delivery:
     """Wait until the user's only push row reaches `status`."""
-    await eventually(lambda: PushDelivery.exists(user_id=user_id, status=status))
-    return await PushDelivery.get(user_id=user_id)
+    await eventually(lambda: Delivery.pushes().filter(user_id=user_id, status=status).exists())
+    return await Delivery.pushes().get(user_id=user_id)
 
 
 @asynccontextmanager
@@ -117,9 +112,9 @@ async def test_no_push_for_a_message_that_does_not_mention_bob(
     await bob.post(f"/rooms/{room_id}/notifications", {"email_mode": "all"})
 
     await alice.say(room_id, "lunch at noon")
-    await eventually(lambda: Notification.exists(user_id=bob.user_id))  # e-mail: every message
+    await eventually(lambda: Delivery.emails().filter(user_id=bob.user_id).exists())  # e-mail: every message
 
-    assert not await PushDelivery.exists(user_id=bob.user_id)  # pushes: mentions only
+    assert not await Delivery.pushes().filter(user_id=bob.user_id).exists()  # pushes: mentions only
 
 
 async def test_no_push_to_bob_while_a_tab_of_his_is_open(
@@ -130,7 +125,7 @@ async def test_no_push_to_bob_while_a_tab_of_his_is_open(
         await registered(bob)
         await alice.say(room_id, "@bob are you there?")
 
-    assert not await PushDelivery.exists(user_id=bob.user_id)
+    assert not await Delivery.pushes().filter(user_id=bob.user_id).exists()
 
 
 async def test_no_push_without_a_subscribed_device_or_for_ones_own_message(
@@ -139,7 +134,7 @@ async def test_no_push_without_a_subscribed_device_or_for_ones_own_message(
 
     await alice.say(room_id, "@bob hello, and a note to self @alice")
 
-    assert not await PushDelivery.exists()
+    assert not await Delivery.pushes().exists()
 
 
 async def test_email_still_follows_a_push_when_the_mention_stays_unread(
@@ -149,8 +144,8 @@ async def test_email_still_follows_a_push_when_the_mention_stays_unread(
 
     await alice.say(room_id, "@bob please review")
     await delivered(bob.user_id)
-    await eventually(lambda: Notification.exists(user_id=bob.user_id,
-                                                 status=NotificationStatus.SENT))
+    await eventually(lambda: Delivery.emails().filter(user_id=bob.user_id,
+                                                 status=NotificationStatus.SENT).exists())
 
     [mail] = smtp.inbox.to("bob@example.com")
     assert "please review" in mail.text
@@ -165,8 +160,8 @@ async def test_a_push_bob_read_first_is_skipped(
         await bob.post(f"/rooms/{room_id}/read-marker")  # what the page posts once shown
         await sender.send_due()
 
-    row = await PushDelivery.get(user_id=bob.user_id)
-    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "read")
+    row = await Delivery.pushes().get(user_id=bob.user_id)
+    assert (row.status, row.last_error) == (NotificationStatus.SKIPPED, "read")
     assert push_service.received == []
 
 
@@ -179,8 +174,8 @@ async def test_a_push_for_a_room_bob_muted_since_is_skipped(
         await bob.post(f"/rooms/{room_id}/notifications", {"email_mode": "none"})
         await sender.send_due()
 
-    row = await PushDelivery.get(user_id=bob.user_id)
-    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "muted")
+    row = await Delivery.pushes().get(user_id=bob.user_id)
+    assert (row.status, row.last_error) == (NotificationStatus.SKIPPED, "muted")
 
 
 async def test_no_push_goes_to_bob_once_he_is_deactivated(
@@ -193,8 +188,8 @@ async def test_no_push_goes_to_bob_once_he_is_deactivated(
         assert response.status_code == 303, await response.get_data(as_text=True)
         await sender.send_due()
 
-    row = await PushDelivery.get(user_id=bob.user_id)
-    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "deactivated")
+    row = await Delivery.pushes().get(user_id=bob.user_id)
+    assert (row.status, row.last_error) == (NotificationStatus.SKIPPED, "deactivated")
     assert push_service.received == []
 
 
@@ -208,8 +203,8 @@ async def test_a_push_for_bob_who_came_online_since_is_skipped(
             await registered(bob)
             await sender.send_due()
 
-    row = await PushDelivery.get(user_id=bob.user_id)
-    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "online")
+    row = await Delivery.pushes().get(user_id=bob.user_id)
+    assert (row.status, row.last_error) == (NotificationStatus.SKIPPED, "online")
 
 
 async def test_a_push_for_a_message_deleted_since_is_skipped(
@@ -218,12 +213,12 @@ async def test_a_push_for_a_message_deleted_since_is_skipped(
 
     async with sender_paused(app) as sender:
         await alice.say(room_id, "@bob oops wrong room")
-        row = await PushDelivery.get(user_id=bob.user_id)
+        row = await Delivery.pushes().get(user_id=bob.user_id)
         await alice.post(f"/rooms/{room_id}/messages/{row.message_id}/deletion")
         await sender.send_due()
 
     await row.refresh_from_db()
-    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "deleted")
+    assert (row.status, row.last_error) == (NotificationStatus.SKIPPED, "deleted")
 
 
 async def test_a_device_the_push_service_says_is_gone_is_forgotten(
@@ -234,12 +229,12 @@ async def test_a_device_the_push_service_says_is_gone_is_forgotten(
 
         body = f"@bob answer {status}"
         await alice.say(room_id, body)
-        await eventually(lambda body=body: PushDelivery.exists(
-            user_id=bob.user_id, status="skipped", message__body=body))
+        await eventually(lambda body=body: Delivery.pushes().filter(
+            user_id=bob.user_id, status="skipped", message__body=body).exists())
 
         assert not await PushSubscription.exists(user_id=bob.user_id)
-    rows = await PushDelivery.filter(user_id=bob.user_id)
-    assert {(r.status, r.last_error) for r in rows} == {(PushStatus.SKIPPED, "no subscribed device")}
+    rows = await Delivery.pushes().filter(user_id=bob.user_id)
+    assert {(r.status, r.last_error) for r in rows} == {(NotificationStatus.SKIPPED, "no subscribed device")}
 
 
 async def test_a_failing_push_service_is_retried_until_it_takes_the_push(
@@ -248,7 +243,7 @@ async def test_a_failing_push_service_is_retried_until_it_takes_the_push(
     push_service.status = 503
 
     await alice.say(room_id, "@bob retry me")
-    await eventually(lambda: PushDelivery.exists(user_id=bob.user_id, attempts__gte=1))
+    await eventually(lambda: Delivery.pushes().filter(user_id=bob.user_id, attempts__gte=1).exists())
     push_service.status = 201
     row = await delivered(bob.user_id)
 
@@ -263,7 +258,7 @@ async def test_a_push_service_that_never_answers_times_out(
     attach(app, replace(settings_of(app), push_timeout_seconds=0.5))
 
     await alice.say(room_id, "@bob hello?")
-    await eventually(lambda: PushDelivery.exists(user_id=bob.user_id, attempts__gte=1))
+    await eventually(lambda: Delivery.pushes().filter(user_id=bob.user_id, attempts__gte=1).exists())
 
-    row = await PushDelivery.get(user_id=bob.user_id)
-    assert row.status == PushStatus.PENDING and "Timeout" in row.last_error
+    row = await Delivery.pushes().get(user_id=bob.user_id)
+    assert row.status == NotificationStatus.PENDING and "Timeout" in row.last_error

@@ -7,7 +7,7 @@ from quart import Quart
 
 from app.actions.accounts import revoke_sessions
 from app.mail.tokens import password_reset_token
-from app.models import PushDelivery, PushStatus, PushSubscription, Session, User
+from app.models import Delivery, NotificationStatus, PushSubscription, Session, User
 from config.settings import settings_of
 from tests.helpers import Person, signed_in
 from tests.pushservice import BrowserKeys, PushService
@@ -21,7 +21,7 @@ async def nothing_pushed_to_bob(alice: Person, bob: Person, room_id: int,
     assert response.status_code == 303, await response.get_data(as_text=True)
 
     assert not await PushSubscription.exists(user_id=bob.user_id)
-    assert not await PushDelivery.exists(user_id=bob.user_id)
+    assert not await Delivery.pushes().filter(user_id=bob.user_id).exists()
     assert push_service.received == []
 
 
@@ -94,8 +94,8 @@ async def test_a_push_queued_before_bob_logged_out_is_not_sent_after(
         await bob.post("/logout")
         await sender.send_due()
 
-    row = await PushDelivery.get(user_id=bob.user_id)
-    assert (row.status, row.last_error) == (PushStatus.SKIPPED, "signed out")
+    row = await Delivery.pushes().get(user_id=bob.user_id)
+    assert (row.status, row.last_error) == (NotificationStatus.SKIPPED, "signed out")
     assert push_service.received == []
 
 

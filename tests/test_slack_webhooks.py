@@ -22,7 +22,7 @@ from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from app.formatting import render_markdown
 from app.mentions import mentioned_names
-from app.models import Message, Notification
+from app.models import Delivery, Message
 from app.slack_payload import PayloadRefused, payload_markdown
 from tests.helpers import Person, select_one
 from tests.server import free_port
@@ -248,7 +248,7 @@ async def test_slack_sdks_webhook_client_posts_text_blocks_and_attachments(
     assert shown.find(["s", "del"]).text == "gone"
     assert shown.find("span", class_="mention")["data-username"] == "bob"
     # <@bob> is a real mention: it takes the e-mail path
-    assert await Notification.filter(user_id=bob.user_id).count() == 1
+    assert await Delivery.emails().filter(user_id=bob.user_id).count() == 1
     assert card.strong.text == "Deployed" and card.find("a")["href"] == "https://x.io/v2"
     assert card.blockquote.text.strip().startswith("🔴 1 error")
     assert not card.find("script") and "<script>x</script>" in card.blockquote.text

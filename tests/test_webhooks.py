@@ -8,7 +8,7 @@ import pytest
 from quart import Quart
 
 from app.actions.direct_rooms import start_direct_room
-from app.models import Membership, Message, Notification, NotificationKind, Room, User, Webhook
+from app.models import Delivery, Membership, Message, NotificationKind, Room, User, Webhook
 from app.security import CSRF_EXEMPT_ENDPOINTS
 from tests.helpers import Person, join_path, select, select_one
 from tests.live import frame_matching, registered, socket
@@ -193,7 +193,7 @@ async def test_a_mention_from_a_webhook_takes_the_email_path(app: Quart, alice: 
 
     await _post_json(app, path, {"text": "@bob the build broke"})
 
-    row = await Notification.get(user_id=bob.user_id)
+    row = await Delivery.emails().get(user_id=bob.user_id)
     bot = await User.get(is_bot=True)
     assert (row.kind, row.actor_id) == (NotificationKind.MENTION, bot.id)
 
@@ -261,7 +261,7 @@ async def test_a_removed_members_webhook_no_longer_posts_into_the_private_room(
     assert removed.status_code == 303
     assert status == 410 and "revoked" in body
     assert await Message.all().count() == 0
-    assert not await Notification.exists(user_id=alice.user_id)
+    assert not await Delivery.emails().filter(user_id=alice.user_id).exists()
     assert not await Membership.exists(room_id=private_room, user_id=bot.id)
 
 

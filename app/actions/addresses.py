@@ -9,7 +9,7 @@ from tortoise.expressions import F
 from app.actions.accounts import EMAIL
 from app.errors import InvalidInput
 from app.mail.outbox import enqueue_email_verification
-from app.models import Notification, NotificationKind, NotificationStatus, User
+from app.models import Delivery, NotificationKind, NotificationStatus, User
 from app.realtime.publish import in_transaction
 from app.security import password_matches
 
@@ -26,7 +26,7 @@ async def verify_email(user: User) -> None:
             .update(email_verified_at=user.email_verified_at,
                     email_generation=F("email_generation") + 1)
         # Links asked for but not sent yet are no longer needed.
-        await Notification.filter(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
+        await Delivery.emails().filter(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
                                   status=NotificationStatus.PENDING).using_db(conn).delete()
 
 
@@ -55,7 +55,7 @@ async def resend_verification(user: User) -> None:
 
 async def _send_new_link(user: User, conn: object) -> None:
     # A still-pending request is enough: the link is made when the e-mail goes out.
-    pending = Notification.filter(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
+    pending = Delivery.emails().filter(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
                                   status=NotificationStatus.PENDING)
     if not await pending.using_db(conn).exists():  # type: ignore[arg-type]
         await enqueue_email_verification(user, conn)

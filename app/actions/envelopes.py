@@ -38,8 +38,9 @@ ENVELOPE_CHARS = 100 * 1024
 ID_MAX = 2**31 - 1  # key ids are PostgreSQL integers
 
 
-def sealed_envelope(value: str | None, members: int) -> dict[str, Any]:
-    """A version-2 envelope, checked for shape and for one sealed key per member."""
+def sealed_envelope(value: str | None) -> dict[str, Any]:
+    """A version-2 envelope, checked for shape and for distinct sealed keys (that there is one
+    for each member's current key is the posting statement's check, under the room's lock)."""
     try:
         raw = read_json(value or "") if len(value or "") <= ENVELOPE_CHARS else None
     except UnreadableJson as exc:
@@ -48,15 +49,25 @@ def sealed_envelope(value: str | None, members: int) -> dict[str, Any]:
                 from None
         raw = None
     if not isinstance(raw, dict) or raw.get("v") != 2 or not isinstance(raw.get("keys"), list):
-        raise InvalidInput({"envelope": "Private messages are encrypted in your browser, "
-                                        "which needs JavaScript. Nothing was sent."})
+        raise needs_javascript()
     keys = [_sealed_key(entry) for entry in raw["keys"]]
-    if len(keys) != members or len({k["key"] for k in keys}) != len(keys):
-        raise InvalidInput({"envelope": "The message was not sealed for each member once."})
+    if not keys or len({k["key"] for k in keys}) != len(keys):
+        raise not_sealed_for_each()
     return {"v": 2, "sender_key": key_id(raw.get("sender_key"), "sender_key"),
             "iv": b64url_bytes(raw.get("iv"), "iv", IV_BYTES, IV_BYTES),
             "ciphertext": b64url_bytes(raw.get("ciphertext"), "ciphertext", *CIPHERTEXT_BYTES),
             "keys": keys}
+
+
+def needs_javascript() -> InvalidInput:
+    """The refusal of a private message that is not an envelope (sent without JavaScript)."""
+    return InvalidInput({"envelope": "Private messages are encrypted in your browser, "
+                                     "which needs JavaScript. Nothing was sent."})
+
+
+def not_sealed_for_each() -> InvalidInput:
+    """The refusal of an envelope without one sealed key for each member."""
+    return InvalidInput({"envelope": "The message was not sealed for each member once."})
 
 
 def b64url_bytes(value: str | None, field: str, low: int, high: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.actions.accounts import account_changed
 from app.errors import InvalidInput
 from app.mail.tokens import Unsubscribe
-from app.models import EmailMode, Membership, Notification, NotificationStatus, User
+from app.models import Delivery, EmailMode, Membership, NotificationStatus, User
 
 # Batching periods offered on the profile page (seconds); None is the server's default.
 DELAY_CHOICES = {"": None, "60": 60, "300": 300, "900": 900, "3600": 3600}
@@ -57,7 +57,7 @@ def _delay_choice(user: User) -> str:
 
 async def _drop_pending(user_id: int, room_id: int | None = None) -> None:
     """Pending rows the user no longer wants are skipped now (a reset link still goes out)."""
-    rows = Notification.filter(user_id=user_id, status=NotificationStatus.PENDING) \
+    rows = Delivery.emails().filter(user_id=user_id, status=NotificationStatus.PENDING) \
         .exclude(kind="password_reset")
     if room_id is not None:
         rows = rows.filter(room_id=room_id)

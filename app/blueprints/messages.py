@@ -8,7 +8,7 @@ from quart import Blueprint, make_response, redirect, render_template, request, 
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.access import find_visible_room, require_membership
-from app.actions.messages import KeyChanged, create_message, create_sealed_message, post_text
+from app.actions.messages import KeyChanged, create_message, post_sealed, post_text
 from app.auth import login_required, require_account
 from app.blueprints import (
     int_arg,
@@ -19,7 +19,7 @@ from app.blueprints import (
 )
 from app.blueprints.errors import error_response
 from app.blueprints.rooms import render_room_page
-from app.errors import DomainError, InvalidInput
+from app.errors import DomainError, Forbidden, InvalidInput, NotFound
 from app.live_views.frames import message_fragment
 from app.mail.config import presence_grace
 from app.media.uploads import media_settings
@@ -75,36 +75,44 @@ async def post(room_id: int) -> Any:
     form = await request.form
     files = await request.files
     settings = current_settings()
-    if not files.get("image") and "envelope" not in form:
-        # The common post: one round trip that checks the membership itself. Anything it did
-        # not post goes the full way below, which says exactly why.
-        message = await post_text(room_id, user, form.get("body", ""), form.get("client_msg_id"),
-                                  max_chars=settings.message_max_chars,
-                                  grace=presence_grace(settings), reply_to=form.get("reply_to"))
-        if message is not None:
-            return await _posted(message)
+    if not files.get("image"):
+        # Text or a sealed envelope: one round trip that checks the membership (and the keys)
+        # itself and says why it refused; the room is looked up only to show a refusal.
+        try:
+            message = await _post_without_file(room_id, user, form, settings)
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as exc:
+            room, membership = await require_membership(user, room_id)
+            return await _refused(room, membership, form, exc)
+        return await _posted(message)
     room, membership = await require_membership(user, room_id)
     try:
         upload = await read_file_upload(files.get("image"))
         if room.is_direct and upload is not None:
             raise InvalidInput({"image": NO_FILES_IN_DIRECT_ROOMS})
-        if room.is_direct:  # the browser sealed it: the only step that differs by kind
-            message = await create_sealed_message(room, user, form.get("envelope"),
-                                                  form.get("client_msg_id"),
-                                                  grace=presence_grace(settings),
-                                                  reply_to=form.get("reply_to"))
-        else:
-            if upload is not None:
-                await require_upload_allowance(user, "image")
-            message = await create_message(room, user, form.get("body", ""),
-                                           form.get("client_msg_id"),
-                                           max_chars=settings.message_max_chars,
-                                           grace=presence_grace(settings), file=upload,
-                                           media=media_settings(settings),
-                                           reply_to=form.get("reply_to"))
+        if upload is not None:
+            await require_upload_allowance(user, "image")
+        message = await create_message(room, user, form.get("body", ""),
+                                       form.get("client_msg_id"),
+                                       max_chars=settings.message_max_chars,
+                                       grace=presence_grace(settings), file=upload,
+                                       media=media_settings(settings),
+                                       reply_to=form.get("reply_to"))
     except DomainError as exc:
         return await _refused(room, membership, form, exc)
     return await _posted(message)
+
+
+async def _post_without_file(room_id: int, user: Any, form: Any, settings: Any) -> Any:
+    """A text message, or a direct room's sealed envelope (the browser sealed it: the only
+    step that differs by kind)."""
+    if "envelope" in form:
+        return await post_sealed(room_id, user, form.get("envelope"), form.get("client_msg_id"),
+                                 grace=presence_grace(settings), reply_to=form.get("reply_to"))
+    return await post_text(room_id, user, form.get("body", ""), form.get("client_msg_id"),
+                           max_chars=settings.message_max_chars,
+                           grace=presence_grace(settings), reply_to=form.get("reply_to"))
 
 
 async def _posted(message: Any) -> Any:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.live_views import frames
-from app.mail.builders import excerpt, without_text
 from app.models import Message
+from app.outbox.text import excerpt, without_text
 from app.rendering import mentions_attribute
 
 NOTICES_ID = "notices"  # the hidden list in every signed-in page that notices are added to

@@ -10,10 +10,8 @@ from urllib.parse import urlsplit
 
 from app.mail.config import MailConfig
 from app.mail.tokens import unsubscribe_token
-from app.models import Attachment, Message, NotificationKind, User
+from app.models import NotificationKind, User
 from app.rendering import render_fragment
-
-EXCERPT_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -85,24 +83,6 @@ async def build_email_verification(user: User, link: str, cfg: MailConfig) -> Em
     message.add_alternative(await render_fragment("mail/verify_email.html", **context),
                             subtype="html")
     return message
-
-
-def excerpt(body: str) -> str:
-    """The start of a message, on one line."""
-    text = " ".join(body.split())
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1] + "…"
-
-
-def without_text(message: Message) -> str:
-    """What a message with no text carries, in words: "sent a file: name" or "sent an image".
-
-    The message's `attachment` must be loaded when it has one (its name is said).
-    """
-    if message.attachment_id is not None:
-        attachment = message.attachment
-        return f"sent a file: {attachment.name}" if isinstance(attachment, Attachment) \
-            else "sent a file"
-    return "sent an image" if message.image_id is not None else ""
 
 
 def one_line(text: str) -> str:

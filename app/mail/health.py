@@ -10,7 +10,7 @@ from typing import Any
 
 from tortoise import connections
 
-from app.models import MailHealth, Notification, NotificationStatus
+from app.models import Delivery, MailHealth, NotificationStatus
 
 HEALTH_ID = 1
 
@@ -27,8 +27,8 @@ RECORD_DELIVERY = "UPDATE mail_health SET failing_since = NULL WHERE id = $1 " \
                   "AND failing_since IS NOT NULL"
 # After a restart (typically with mended settings), mail held back by the failure is due at once.
 RELEASE_HELD = """
-UPDATE notifications SET not_before = now()
-WHERE status = 'pending' AND attempts > 0 AND not_before > now()
+UPDATE deliveries SET not_before = now()
+WHERE channel = 'email' AND status = 'pending' AND attempts > 0 AND not_before > now()
   AND EXISTS (SELECT 1 FROM mail_health WHERE id = $1 AND failing_since IS NOT NULL)
 """
 
@@ -54,8 +54,8 @@ async def mail_failure() -> MailHealth | None:
 
 
 async def waiting_mail() -> int:
-    """How many outbox rows wait to be sent."""
-    return await Notification.filter(status=NotificationStatus.PENDING).count()
+    """How many e-mail outbox rows wait to be sent."""
+    return await Delivery.emails().filter(status=NotificationStatus.PENDING).count()
 
 
 async def delay_note() -> str:

@@ -1,45 +1,16 @@
-"""Writing outbox rows inside the transaction that stores the message or invitation."""
+"""Writing e-mail outbox rows inside the transaction that stores what they are about.
+
+A message's rows (e-mail and push) are written by the posting statement itself, from the one
+rule of who is notified (app/actions/message_insert.py, NOTIFIED); these are the others.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from app.mentions import mentioned_names
-from app.models import (
-    EmailMode,
-    Invitation,
-    Membership,
-    Message,
-    Notification,
-    NotificationKind,
-    User,
-)
-from app.push.outbox import enqueue_push
+from app.models import Channel, Delivery, Invitation, NotificationKind, User
 from app.queries.presence import is_online
-
-
-async def enqueue_room_message(message: Message, author: User, conn: Any,
-                               grace: timedelta, direct: bool = False) -> None:
-    """Rows for offline members mentioned in the message, or who want every message.
-
-    In a direct room every message is addressed to every member, and the row says only who
-    wrote: the content is ciphertext, and never goes into an e-mail.
-    """
-    names = set() if direct else mentioned_names(message.body)
-    members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
-        .exclude(email_mode=EmailMode.NONE).using_db(conn).prefetch_related("user")
-    for membership in members:
-        mentioned = membership.user.username_key in names
-        if not (mentioned or direct) and membership.email_mode != EmailMode.ALL:
-            continue
-        kind = NotificationKind.DIRECT_MESSAGE if direct else \
-            NotificationKind.MENTION if mentioned else NotificationKind.ROOM_MESSAGE
-        about = {"actor_id": author.id, "room_id": message.room_id, "message_id": message.id}
-        await enqueue_push(membership.user_id, kind, conn, **about)
-        if membership.email_held or not await would_email(membership.user, grace):
-            continue
-        await Notification.create(user_id=membership.user_id, kind=kind, using_db=conn, **about)
 
 
 async def enqueue_private_request(user: User, actor: User, room_id: int, conn: Any) -> None:
@@ -48,38 +19,42 @@ async def enqueue_private_request(user: User, actor: User, room_id: int, conn: A
     Queued once per person and room; the send-time check drops it if they come online (their
     browser makes a key then) or make a key first.
     """
-    if not user.email_notifications or await Notification.filter(
+    if not user.email_notifications or await Delivery.emails().filter(
             user_id=user.id, room_id=room_id,
             kind=NotificationKind.PRIVATE_REQUEST).using_db(conn).exists():
         return
-    await Notification.create(user_id=user.id, kind=NotificationKind.PRIVATE_REQUEST,
-                              actor_id=actor.id, room_id=room_id, using_db=conn)
+    await _email(user.id, NotificationKind.PRIVATE_REQUEST, conn, actor_id=actor.id,
+                 room_id=room_id)
 
 
 async def enqueue_invitation(invitation: Invitation, conn: Any, grace: timedelta) -> None:
     """A row for an offline invitee."""
     invitee = await User.get(id=invitation.invitee_id, using_db=conn)
     if await would_email(invitee, grace):
-        await Notification.create(user_id=invitee.id, kind=NotificationKind.INVITATION,
-                                  actor_id=invitation.inviter_id, room_id=invitation.room_id,
-                                  invitation_id=invitation.id, using_db=conn)
+        await _email(invitee.id, NotificationKind.INVITATION, conn,
+                     actor_id=invitation.inviter_id, room_id=invitation.room_id,
+                     invitation_id=invitation.id)
 
 
 async def enqueue_password_reset(user: User) -> None:
     """A row asking for a reset link; the link itself is made when the e-mail is sent."""
-    await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_RESET)
+    await _email(user.id, NotificationKind.PASSWORD_RESET)
 
 
 async def enqueue_password_changed(user: User, conn: Any = None) -> None:
     """A row for the notice that the account's password was changed (sent at once)."""
-    await Notification.create(user_id=user.id, kind=NotificationKind.PASSWORD_CHANGED,
-                              using_db=conn)
+    await _email(user.id, NotificationKind.PASSWORD_CHANGED, conn)
 
 
 async def enqueue_email_verification(user: User, conn: Any = None) -> None:
     """A row asking for a verification link to the user's current address (made at send time)."""
-    await Notification.create(user_id=user.id, kind=NotificationKind.VERIFY_EMAIL,
-                              using_db=conn)
+    await _email(user.id, NotificationKind.VERIFY_EMAIL, conn)
+
+
+async def _email(user_id: int, kind: NotificationKind, conn: Any = None, **about: Any) -> None:
+    """One e-mail outbox row; `about` names what it is about (actor_id, room_id, ...)."""
+    await Delivery.create(channel=Channel.EMAIL, user_id=user_id, kind=kind, using_db=conn,
+                          **about)
 
 
 async def would_email(user: User, grace: timedelta) -> bool:

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.mail.builders import Item, excerpt
+from app.mail.builders import Item
 from app.mail.config import MailConfig
 from app.mail.outbox import may_email
 from app.mail.tokens import unsubscribe_token
-from app.models import (
-    Attachment,
-    EmailMode,
-    Membership,
-    Notification,
-    NotificationKind,
-    PublicKey,
-    User,
-)
+from app.models import Attachment, Delivery, Membership, NotificationKind, PublicKey, User
+from app.outbox.recheck import ROOM_KINDS, room_row_skip_reason
+from app.outbox.text import excerpt
 from app.queries.presence import is_online
-
-ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
-              NotificationKind.DIRECT_MESSAGE)
 
 
 @dataclass
@@ -28,11 +19,11 @@ class Checked:
     """A user's batch after the send-time checks."""
 
     items: list[Item] = field(default_factory=list)
-    send: list[Notification] = field(default_factory=list)  # rows the e-mail covers
-    skip: list[Notification] = field(default_factory=list)  # read, online, muted: no e-mail
+    send: list[Delivery] = field(default_factory=list)  # rows the e-mail covers
+    skip: list[Delivery] = field(default_factory=list)  # read, online, muted: no e-mail
 
 
-async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
+async def recheck(user: User, rows: list[Delivery], cfg: MailConfig,
                   secret: str) -> Checked:
     """Split the rows into those still worth an e-mail (as digest lines) and those to skip."""
     checked = Checked()
@@ -40,7 +31,7 @@ async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
     if not may_email(user) or await is_online(user.id, cfg.grace):
         checked.skip = list(rows)
         return checked
-    dm_lines: dict[int, list[Notification]] = {}
+    dm_lines: dict[int, list[Delivery]] = {}
     for row in rows:
         if not await _still_unread(user, row):
             checked.skip.append(row)
@@ -59,24 +50,16 @@ async def recheck(user: User, rows: list[Notification], cfg: MailConfig,
     return checked
 
 
-async def _still_unread(user: User, row: Notification) -> bool:
+async def _still_unread(user: User, row: Delivery) -> bool:
     if row.kind == NotificationKind.PRIVATE_REQUEST:  # moot once they have a key or left
         return not await PublicKey.exists(user_id=user.id) and \
             await Membership.exists(room_id=row.room_id, user_id=user.id)
     if row.kind in ROOM_KINDS:
-        membership = await Membership.get_or_none(room_id=row.room_id, user_id=user.id)
-        await row.fetch_related("message")
-        if membership is None or membership.email_held or membership.email_mode == EmailMode.NONE:
-            return False
-        if row.message is None or row.message.deleted_at is not None:
-            return False  # deleted since: left out (an edit needs nothing: the excerpt is read now)
-        if row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL:
-            return False
-        return membership.last_read_seq < row.message.seq
+        return await room_row_skip_reason(row) is None
     return True  # an invitation: its row is gone with it once answered
 
 
-async def _room_item(user: User, row: Notification, cfg: MailConfig, secret: str) -> Item:
+async def _room_item(user: User, row: Delivery, cfg: MailConfig, secret: str) -> Item:
     await row.fetch_related("room", "actor")
     actor = row.actor.username if row.actor else "someone"
     if row.kind == NotificationKind.PRIVATE_REQUEST:

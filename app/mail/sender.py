@@ -1,19 +1,17 @@
-"""The sender loop: claim a user's due rows (SKIP LOCKED), send one e-mail, mark, or back off."""
+"""The e-mail channel: a user's claimed rows become one digest (and any link e-mails), sent over
+SMTP; claiming, retries and back-off are the outbox loop's (app/outbox/loop.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import ssl
 from collections import deque
-from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from functools import lru_cache
 from typing import Any
 
 import aiosmtplib
 from quart import Quart
-from tortoise.transactions import in_transaction
 
 from app.mail.builders import (
     build_digest,
@@ -25,40 +23,15 @@ from app.mail.config import MailConfig, mail_config
 from app.mail.health import record_delivery, record_failure, release_held_mail
 from app.mail.recheck import Checked, recheck
 from app.mail.tokens import email_verification_token, password_reset_token
-from app.models import (
-    Membership,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    User,
-)
-from app.polling import drain_forever, stop_task
+from app.models import Channel, Delivery, Membership, NotificationKind, NotificationStatus, User
+from app.outbox.loop import IMMEDIATE_KINDS, ChannelSender, RetryPolicy, finish
 from config.settings import settings_of
 
 log = logging.getLogger("parley.mail")
-BACKOFF_MAX = 3600.0  # seconds between retries at most
 DEV_MAIL_KEPT = 50
 # Rows sent at once in an e-mail of their own, rather than reporting a message: a link (made
 # at send time) or the notice that the password was changed.
-LINK_KINDS = (NotificationKind.PASSWORD_RESET, NotificationKind.VERIFY_EMAIL,
-              NotificationKind.PASSWORD_CHANGED)
-
-# The oldest pending row whose batching delay has passed picks the user; locking it (and
-# skipping rows another process holds) makes each batch one process's at a time.
-CLAIM_USER = """
-SELECT n.user_id FROM notifications n JOIN users u ON u.id = n.user_id
-WHERE n.status = 'pending' AND n.not_before <= now()
-  AND n.created_at <= now() - make_interval(secs => CASE
-        WHEN n.kind IN ('password_reset', 'verify_email', 'password_changed') THEN 0
-        ELSE coalesce(u.notify_delay_seconds::float8, $1::float8) END)
-ORDER BY n.created_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
-"""
-# Then everything else pending for that user goes into the same e-mail.
-CLAIM_BATCH = """
-SELECT id FROM notifications WHERE user_id = $1 AND status = 'pending' AND not_before <= now()
-ORDER BY id FOR UPDATE SKIP LOCKED
-"""
-
+LINK_KINDS = IMMEDIATE_KINDS
 
 class DeliveryFailed(Exception):
     """The mail server did not take the e-mail.
@@ -75,46 +48,45 @@ class DeliveryFailed(Exception):
         self.server = server
 
 
-class Mailer:
-    """Sends due outbox rows of every process's users; several processes may run one each."""
+class Mailer(ChannelSender):
+    """Sends due e-mail rows of every process's users; several processes may run one each."""
+
+    channel = Channel.EMAIL
+    log = log
 
     def __init__(self, app: Quart) -> None:
-        self.app = app
+        super().__init__(app)
         self.dev_outbox: deque[EmailMessage] = deque(maxlen=DEV_MAIL_KEPT)
-        self.task: asyncio.Task[None] | None = None
 
     @property
     def cfg(self) -> MailConfig:
         """The app's mail settings, read afresh each pass (a test may swap the app's settings)."""
         return mail_config(settings_of(self.app))
 
-    async def run(self) -> None:
-        """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
-        await drain_forever(self.send_next_batch, lambda: self.cfg.poll_seconds, log)
+    def poll_seconds(self) -> float:
+        """MAIL_POLL_SECONDS."""
+        return self.cfg.poll_seconds
 
-    async def send_next_batch(self) -> bool:
-        """One user's batch: False when nothing is due."""
-        async with self.app.app_context(), in_transaction() as conn:
-            rows = await conn.execute_query_dict(CLAIM_USER, [self.cfg.notify_delay])
-            if not rows:
-                return False
-            user = await User.get(id=rows[0]["user_id"], using_db=conn)
-            ids = [r["id"] for r in await conn.execute_query_dict(CLAIM_BATCH, [user.id])]
-            batch = await Notification.filter(id__in=ids).using_db(conn).order_by("id")
-            await self._send_batch(user, list(batch), conn)
-        return True
+    def batch_delay(self) -> float:
+        """NOTIFY_DELAY: how long a row waits for others to share its e-mail."""
+        return self.cfg.notify_delay
 
-    async def _send_batch(self, user: User, batch: list[Notification], conn: Any) -> None:
-        links = [n for n in batch if n.kind in LINK_KINDS and _link_wanted(user, n.kind)]
+    def retry_policy(self) -> RetryPolicy:
+        """MAIL_RETRY_SECONDS, doubled each time, up to MAIL_MAX_ATTEMPTS sends."""
+        return RetryPolicy(self.cfg.retry_seconds, self.cfg.max_attempts)
+
+    async def send(self, user: User, rows: list[Delivery], conn: Any) -> None:
+        """One digest of the rows still owed (and a link e-mail for each kind asked for)."""
+        links = [n for n in rows if n.kind in LINK_KINDS and _link_wanted(user, n.kind)]
         try:
-            checked, emails = await self._build(user, batch, links)
+            checked, emails = await self._build(user, rows, links)
         except Exception as exc:  # a bug building one e-mail must not hold up everyone's mail
             log.exception("building an e-mail failed; backing off like a temporary failure")
-            await self._failed(batch, DeliveryFailed(f"build failed: {type(exc).__name__}",
-                                                     permanent=False), conn)
+            await self._failed(rows, DeliveryFailed(f"build failed: {type(exc).__name__}",
+                                                    permanent=False), conn)
             return
-        unwanted = [n for n in batch if n.kind in LINK_KINDS and n not in links]
-        await _mark(checked.skip + unwanted, conn, status=NotificationStatus.SKIPPED)
+        unwanted = [n for n in rows if n.kind in LINK_KINDS and n not in links]
+        await finish(checked.skip + unwanted, conn, NotificationStatus.SKIPPED)
         covered = links + checked.send
         try:
             for email in emails:
@@ -124,11 +96,11 @@ class Mailer:
             return
         if emails and self.cfg.smtp is not None:
             await record_delivery(conn)
-        await _mark(covered, conn, status=NotificationStatus.SENT, sent_at=datetime.now(UTC))
+        await finish(covered, conn, NotificationStatus.SENT)
         await _hold(user, checked, conn)
 
-    async def _build(self, user: User, batch: list[Notification],
-                     links: list[Notification]) -> tuple[Checked, list[EmailMessage]]:
+    async def _build(self, user: User, batch: list[Delivery],
+                     links: list[Delivery]) -> tuple[Checked, list[EmailMessage]]:
         secret = settings_of(self.app).signing_key
         checked = await recheck(user, [n for n in batch if n.kind not in LINK_KINDS], self.cfg,
                                 secret)
@@ -170,21 +142,12 @@ class Mailer:
             raise DeliveryFailed(explain(f"{type(exc).__name__}: {exc}"), permanent=False,
                                  server=True) from exc
 
-    async def _failed(self, rows: list[Notification], exc: DeliveryFailed, conn: Any) -> None:
+    async def _failed(self, rows: list[Delivery], exc: DeliveryFailed, conn: Any) -> None:
         reason = str(exc)[:500]
         if exc.server:
             await record_failure(reason, conn)
-        for row in rows:
-            row.attempts += 1
-            row.last_error = reason
-            # A server fault is no fault of the e-mail's: it waits until the server is mended.
-            if exc.permanent or (row.attempts >= self.cfg.max_attempts and not exc.server):
-                row.status = NotificationStatus.FAILED
-            else:
-                delay = min(BACKOFF_MAX, self.cfg.retry_seconds * 2 ** (row.attempts - 1))
-                row.not_before = datetime.now(UTC) + timedelta(seconds=delay)
-            await row.save(using_db=conn,
-                           update_fields=["attempts", "last_error", "status", "not_before"])
+        # A server fault is no fault of the e-mail's: it waits until the server is mended.
+        await self.retry_later(rows, conn, reason, permanent=exc.permanent, patient=exc.server)
         log.warning("e-mail not sent (%s): %s", "failed" if exc.permanent else "will retry",
                     reason)
 
@@ -197,8 +160,7 @@ async def start_mail(app: Quart) -> Mailer:
     """
     await release_held_mail()
     mailer = Mailer(app)
-    mailer.task = asyncio.create_task(mailer.run())
-    app.extensions["mail"] = mailer
+    mailer.start("mail")
     return mailer
 
 
@@ -206,7 +168,7 @@ async def stop_mail(app: Quart) -> None:
     """Stop the loop; a batch cut off mid-send rolls back and is sent again later."""
     mailer: Mailer | None = app.extensions.pop("mail", None)
     if mailer:
-        await stop_task(mailer.task)
+        await mailer.stop()
 
 
 @lru_cache(maxsize=4)
@@ -236,11 +198,6 @@ def _link_wanted(user: User, kind: NotificationKind) -> bool:
     if kind == NotificationKind.VERIFY_EMAIL:
         return user.is_active and user.email_verified_at is None
     return user.is_active
-
-
-async def _mark(rows: list[Notification], conn: Any, **values: Any) -> None:
-    if rows:
-        await Notification.filter(id__in=[r.id for r in rows]).using_db(conn).update(**values)
 
 
 async def _hold(user: User, checked: Checked, conn: Any) -> None:

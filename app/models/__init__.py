@@ -6,16 +6,16 @@ from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
 from app.models.message import REACTIONS, Message, MessageRevision, Reaction
-from app.models.notification import Notification, NotificationKind, NotificationStatus
+from app.models.notification import Channel, Delivery, NotificationKind, NotificationStatus
 from app.models.presence import Presence
-from app.models.push import PushDelivery, PushStatus, PushSubscription
+from app.models.push import PushSubscription
 from app.models.room import EmailMode, Membership, Room, RoomKind
 from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "EmailMode", "Instance", "InstanceKeys", "Invitation", "KeyAlgorithm",
-           "KeyBackup", "MailHealth", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
-           "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
-           "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",
-           "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook"]
+__all__ = ["REACTIONS", "Attachment", "Channel", "Delivery", "EmailMode", "Instance",
+           "InstanceKeys", "Invitation", "KeyAlgorithm", "KeyBackup", "MailHealth", "MediaFile",
+           "MediaKind", "Membership", "Message", "MessageRevision", "NotificationKind",
+           "NotificationStatus", "Presence", "PublicKey", "PushSubscription", "Reaction", "Room",
+           "RoomKind", "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook"]

@@ -1,4 +1,5 @@
-"""The e-mail outbox: one row per thing a user may be e-mailed about, written with the thing."""
+"""The outbox: one row per notification a user is owed by a channel (an e-mail, a push),
+written in the transaction that stores what it is about."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 if TYPE_CHECKING:  # the related models, for the relation types only
     from app.models.invitation import Invitation
@@ -29,44 +31,53 @@ class NotificationKind(StrEnum):
     PASSWORD_CHANGED = "password_changed"  # a notice to the owner, whatever their settings
 
 
+class Channel(StrEnum):
+    """How a row reaches its user: each channel has its own sender (app/mail/, app/push/)."""
+
+    EMAIL = "email"
+    PUSH = "push"
+
+
 class NotificationStatus(StrEnum):
-    """Pending rows wait for the sender; the others record what became of them."""
+    """Pending rows wait for their channel's sender; the others record what became of them."""
 
     PENDING = "pending"
-    SENT = "sent"
+    SENT = "sent"  # an e-mail the mail server took; a push at least one push service took
     SKIPPED = "skipped"  # read, came online, muted or deleted before it was due
-    FAILED = "failed"  # the mail server refused it for good (5xx) or retries ran out
+    FAILED = "failed"  # refused for good, or the retries ran out
 
 
-class Notification(Model):
-    """An outbox row: `user` may get an e-mail about it once the batching delay has passed.
+class Delivery(Model):
+    """An outbox row: `user` is owed a notification by `channel` once it is due.
 
-    Foreign keys cascade, so a deleted message, room or invitation takes its rows with it and
-    the e-mail leaves it out.
+    E-mail rows wait out the user's batching delay and go out as one digest per user; push
+    rows go out within seconds. Foreign keys cascade, so a deleted message, room or
+    invitation takes its rows with it and nothing is sent about it.
     """
 
     id = fields.BigIntField(primary_key=True)
+    channel = fields.CharEnumField(Channel, max_length=8)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="notifications", on_delete=fields.CASCADE
+        "models.User", related_name="deliveries", on_delete=fields.CASCADE
     )
     user_id: int
     kind = fields.CharEnumField(NotificationKind, max_length=16)
     status = fields.CharEnumField(NotificationStatus, max_length=8,
                                   default=NotificationStatus.PENDING)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="notifications_caused", null=True, on_delete=fields.SET_NULL
+        "models.User", related_name="deliveries_caused", null=True, on_delete=fields.SET_NULL
     )
     actor_id: int | None
     room: fields.ForeignKeyNullableRelation[Room] = fields.ForeignKeyField(
-        "models.Room", related_name="notifications", null=True, on_delete=fields.CASCADE
+        "models.Room", related_name="deliveries", null=True, on_delete=fields.CASCADE
     )
     room_id: int | None
     message: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
-        "models.Message", related_name="notifications", null=True, on_delete=fields.CASCADE
+        "models.Message", related_name="deliveries", null=True, on_delete=fields.CASCADE
     )
     message_id: int | None
     invitation: fields.ForeignKeyNullableRelation[Invitation] = fields.ForeignKeyField(
-        "models.Invitation", related_name="notifications", null=True, on_delete=fields.CASCADE
+        "models.Invitation", related_name="deliveries", null=True, on_delete=fields.CASCADE
     )
     invitation_id: int | None
     attempts = fields.IntField(default=0)
@@ -76,5 +87,15 @@ class Notification(Model):
     sent_at = fields.DatetimeField(null=True)
 
     class Meta:
-        table = "notifications"
-        indexes = (("status", "user_id"),)
+        table = "deliveries"
+        indexes = (("channel", "status", "user_id"), ("status", "not_before"))
+
+    @classmethod
+    def emails(cls) -> QuerySet[Delivery]:
+        """The e-mail outbox."""
+        return cls.filter(channel=Channel.EMAIL)
+
+    @classmethod
+    def pushes(cls) -> QuerySet[Delivery]:
+        """The push outbox."""
+        return cls.filter(channel=Channel.PUSH)

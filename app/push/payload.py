@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from app.mail.builders import excerpt, without_text
-from app.models import NotificationKind, PushDelivery
+from app.models import Delivery, NotificationKind
+from app.outbox.text import excerpt, without_text
 
 
-async def push_payload(row: PushDelivery) -> bytes:
+async def push_payload(row: Delivery) -> bytes:
     """{title, body, url, tag} for the service worker (`tag` folds repeats into one notice)."""
     await row.fetch_related("actor", "room", "message", "message__attachment")
     actor = row.actor.username if row.actor else "someone"

@@ -1,12 +1,13 @@
-"""Send-time checks for a push: is it still unread, not muted, and is its user still away?"""
+"""Send-time checks for a push: is its user still away and signed in, and is it still owed?"""
 
 from __future__ import annotations
 
-from app.models import EmailMode, Membership, PushDelivery, Session
+from app.models import Delivery, Session
+from app.outbox.recheck import room_row_skip_reason
 from app.queries.presence import is_online
 
 
-async def reason_to_skip(row: PushDelivery) -> str | None:
+async def reason_to_skip(row: Delivery) -> str | None:
     """None if the push should go out now, else why not ("deactivated", "read", "online", ...)."""
     await row.fetch_related("user")
     if row.user.deactivated_at is not None:
@@ -15,14 +16,4 @@ async def reason_to_skip(row: PushDelivery) -> str | None:
         return "signed out"  # devices end with their sessions; none is left to show it
     if await is_online(row.user_id):
         return "online"  # an open tab shows it, with a browser notification if asked for
-    membership = await Membership.get_or_none(room_id=row.room_id, user_id=row.user_id)
-    await row.fetch_related("message")
-    if membership is None:
-        return "left the room"
-    if membership.email_mode == EmailMode.NONE:
-        return "muted"
-    if row.message is None or row.message.deleted_at is not None:
-        return "deleted"
-    if membership.last_read_seq >= row.message.seq:
-        return "read"
-    return None
+    return await room_row_skip_reason(row)

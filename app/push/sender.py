@@ -1,20 +1,20 @@
-"""The push sender: claim due rows (SKIP LOCKED), re-check them, deliver to every device."""
+"""The push channel: a claimed row is re-checked and delivered to each of its user's devices;
+claiming, retries and back-off are the outbox loop's (app/outbox/loop.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pywebpush import WebPushException, webpush
 from quart import Quart
-from tortoise.transactions import in_transaction
 
-from app.models import PushDelivery, PushStatus, PushSubscription
+from app.models import Channel, Delivery, NotificationStatus, PushSubscription, User
 from app.outbound import OutboundGuard, OutboundRefused
-from app.polling import drain_forever, stop_task
+from app.outbox.loop import ChannelSender, RetryPolicy, finish
 from app.push.payload import push_payload
 from app.push.recheck import reason_to_skip
 from app.push.vapid import VapidKeys, load_vapid_keys
@@ -24,10 +24,6 @@ log = logging.getLogger("parley.push")
 GONE = {404, 410}  # the browser unsubscribed or the subscription expired: forget it
 TTL_SECONDS = 3600  # a device offline longer than this gets the e-mail instead
 MAX_ATTEMPTS = 5  # sends of one push before it is marked failed
-CLAIM = """
-SELECT id FROM push_deliveries WHERE status = 'pending' AND not_before <= now()
-ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED
-"""
 
 
 @dataclass(frozen=True)
@@ -47,35 +43,38 @@ class PushConfig:
     max_attempts: int = MAX_ATTEMPTS
 
 
-class PushSender:
+class PushSender(ChannelSender):
     """Sends due push rows; every process runs one, and SKIP LOCKED shares the rows out."""
 
+    channel = Channel.PUSH
+    log = log
+
     def __init__(self, app: Quart, keys: VapidKeys) -> None:
-        self.app = app
+        super().__init__(app)
         self.keys = keys
-        self.task: asyncio.Task[None] | None = None
 
     @property
     def cfg(self) -> PushConfig:
         """The app's push settings, read afresh each pass (a test may swap the app's settings)."""
         return push_config(settings_of(self.app))
 
-    async def run(self) -> None:
-        """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
-        await drain_forever(self.send_due, lambda: self.cfg.poll_seconds, log)
+    def poll_seconds(self) -> float:
+        """PUSH_POLL_SECONDS."""
+        return self.cfg.poll_seconds
 
-    async def send_due(self) -> bool:
-        """Deal with up to ten due rows; False when none was due."""
-        async with self.app.app_context(), in_transaction() as conn:
-            ids = [r["id"] for r in await conn.execute_query_dict(CLAIM)]
-            for row in await PushDelivery.filter(id__in=ids).using_db(conn).order_by("id"):
-                await self._send(row, conn)
-        return bool(ids)
+    def retry_policy(self) -> RetryPolicy:
+        """PUSH_RETRY_SECONDS, doubled each time, up to MAX_ATTEMPTS sends."""
+        return RetryPolicy(self.cfg.retry_seconds, self.cfg.max_attempts)
 
-    async def _send(self, row: PushDelivery, conn: Any) -> None:
+    async def send(self, user: User, rows: list[Delivery], conn: Any) -> None:
+        """Each row on its own: a push is one notice on the user's devices."""
+        for row in rows:
+            await self._send(row, conn)
+
+    async def _send(self, row: Delivery, conn: Any) -> None:
         reason = await reason_to_skip(row)
         if reason is not None:
-            await _finish(row, conn, PushStatus.SKIPPED, reason)
+            await _finish(row, conn, NotificationStatus.SKIPPED, reason)
             return
         # Only devices whose login session is still alive (ending one deletes its devices;
         # the join also holds for a session ended while this row waited).
@@ -99,14 +98,14 @@ class PushSender:
             else:
                 errors.append(str(result))
         if delivered:
-            await _finish(row, conn, PushStatus.SENT, row.last_error)  # earlier failures kept
+            await _finish(row, conn, NotificationStatus.SENT, None)  # earlier failures kept
         elif errors:
             await self._failed(row, conn, "; ".join(errors + refusals))
         elif refusals:  # the address guard said no: trying again would only ask it again
-            await _finish(row, conn, PushStatus.FAILED, "; ".join(refusals)[:500])
+            await _finish(row, conn, NotificationStatus.FAILED, "; ".join(refusals)[:500])
             log.warning("push not delivered: %s", "; ".join(refusals))
         else:
-            await _finish(row, conn, PushStatus.SKIPPED, "no subscribed device")
+            await _finish(row, conn, NotificationStatus.SKIPPED, "no subscribed device")
 
     async def _deliver(self, device: PushSubscription, data: bytes,
                        guard: OutboundGuard) -> int | str | Refused:
@@ -138,16 +137,8 @@ class PushSender:
             session.close()
         return int(response.status_code)
 
-    async def _failed(self, row: PushDelivery, conn: Any, reason: str) -> None:
-        row.attempts += 1
-        row.last_error = reason[:500]
-        if row.attempts >= self.cfg.max_attempts:
-            row.status = PushStatus.FAILED
-        else:
-            delay = self.cfg.retry_seconds * 2 ** (row.attempts - 1)
-            row.not_before = datetime.now(UTC) + timedelta(seconds=delay)
-        await row.save(using_db=conn, update_fields=["attempts", "last_error", "status",
-                                                     "not_before"])
+    async def _failed(self, row: Delivery, conn: Any, reason: str) -> None:
+        await self.retry_later([row], conn, reason)
         log.warning("push not delivered (attempt %d): %s", row.attempts, row.last_error)
 
 
@@ -161,8 +152,7 @@ def push_config(settings: Settings) -> PushConfig:
 async def start_push(app: Quart) -> PushSender:
     """Start this process's push sender (the VAPID key is made here on first start)."""
     sender = PushSender(app, load_vapid_keys(settings_of(app)))
-    sender.task = asyncio.create_task(sender.run())
-    app.extensions["push"] = sender
+    sender.start("push")
     return sender
 
 
@@ -170,10 +160,9 @@ async def stop_push(app: Quart) -> None:
     """Stop the sender; rows cut off mid-send roll back and go out later."""
     sender: PushSender | None = app.extensions.pop("push", None)
     if sender:
-        await stop_task(sender.task)
+        await sender.stop()
 
 
-async def _finish(row: PushDelivery, conn: Any, status: PushStatus, note: str) -> None:
-    row.status, row.last_error = status, note
-    row.sent_at = datetime.now(UTC) if status == PushStatus.SENT else None
-    await row.save(using_db=conn, update_fields=["status", "last_error", "sent_at"])
+async def _finish(row: Delivery, conn: Any, status: NotificationStatus,
+                  note: str | None) -> None:
+    await finish([row], conn, status, note)

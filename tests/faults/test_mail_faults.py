@@ -13,7 +13,7 @@ from quart import Quart
 
 from app.db import asyncpg_dsn
 from app.mail.sender import start_mail, stop_mail
-from app.models import Membership, Notification, NotificationStatus
+from app.models import Delivery, Membership, NotificationStatus
 from config.settings import attach, settings_of
 from tests.helpers import Person, select, select_one
 from tests.mailbox import Inbox, SmtpServer, eventually, self_signed_tls
@@ -22,7 +22,7 @@ from tests.server import running_server
 
 
 async def attempts_at_least(user_id: int | None, n: int) -> bool:
-    rows = await Notification.filter(user_id=user_id).values_list("attempts", flat=True)
+    rows = await Delivery.emails().filter(user_id=user_id).values_list("attempts", flat=True)
     return bool(rows) and min(rows) >= n
 
 
@@ -34,7 +34,7 @@ async def test_with_smtp_down_mail_waits_and_arrives_once_when_it_is_back(
     await alice.say(room_id, "@bob @mallory standup in five")
     await eventually(lambda: attempts_at_least(bob.user_id, 2))
     await eventually(lambda: attempts_at_least(mallory.user_id, 2))
-    assert await Notification.filter(status=NotificationStatus.PENDING).count() == 2
+    assert await Delivery.emails().filter(status=NotificationStatus.PENDING).count() == 2
     smtp.start()
     await eventually(lambda: len(smtp.inbox.received) == 2)
     # Both rows marked sent: nothing is left that could be sent a second time.
@@ -42,7 +42,7 @@ async def test_with_smtp_down_mail_waits_and_arrives_once_when_it_is_back(
 
     assert len(smtp.inbox.to("bob@example.com")) == 1
     assert len(smtp.inbox.to("mallory@example.com")) == 1
-    assert await Notification.filter(status=NotificationStatus.SENT).count() == 2
+    assert await Delivery.emails().filter(status=NotificationStatus.SENT).count() == 2
 
 
 async def test_a_421_answer_is_retried_and_delivered(alice: Person, bob: Person, room_id: int,
@@ -50,9 +50,9 @@ async def test_a_421_answer_is_retried_and_delivered(alice: Person, bob: Person,
     smtp.inbox.replies.append("421 4.3.2 Try again later")
 
     await alice.say(room_id, "@bob hello")
-    await eventually(lambda: Notification.exists(status=NotificationStatus.SENT))
+    await eventually(lambda: Delivery.emails().filter(status=NotificationStatus.SENT).exists())
 
-    row = await Notification.get(user_id=bob.user_id)
+    row = await Delivery.emails().get(user_id=bob.user_id)
     assert (row.status, row.attempts, smtp.inbox.attempts) == (NotificationStatus.SENT, 1, 2)
     assert row.last_error.startswith("421")
 
@@ -62,10 +62,10 @@ async def test_a_550_answer_is_recorded_as_failed_and_not_retried(
     smtp.inbox.replies.append("550 5.1.1 No such mailbox")
 
     await alice.say(room_id, "@bob hello")
-    await eventually(lambda: Notification.exists(status=NotificationStatus.FAILED))
+    await eventually(lambda: Delivery.emails().filter(status=NotificationStatus.FAILED).exists())
     # FAILED is final: the sender never claims such a row again.
 
-    row = await Notification.get(user_id=bob.user_id)
+    row = await Delivery.emails().get(user_id=bob.user_id)
     assert (row.attempts, smtp.inbox.attempts) == (1, 1)
     assert row.last_error.startswith("550")
     assert not (await Membership.get(user_id=bob.user_id, room_id=room_id)).email_held
@@ -107,8 +107,8 @@ async def _pending_for(database_url: str, username: str) -> int:
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         return await conn.fetchval(
-            "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id "
-            "WHERE u.username = $1 AND n.status = 'pending'", username)
+            "SELECT count(*) FROM deliveries n JOIN users u ON u.id = n.user_id "
+            "WHERE u.username = $1 AND n.channel = 'email' AND n.status = 'pending'", username)
     finally:
         await conn.close()
 
@@ -134,12 +134,12 @@ async def test_an_e_mail_that_cannot_be_built_backs_off_and_does_not_block_other
     await eventually(lambda: attempts_at_least(bob.user_id, 1))
 
     assert len(smtp.inbox.to("mallory@example.com")) == 1
-    row = await Notification.get(user_id=bob.user_id)
+    row = await Delivery.emails().get(user_id=bob.user_id)
     assert row.status == NotificationStatus.PENDING and row.last_error.startswith("build failed")
 
 
 async def _all_sent(count: int) -> bool:
-    return await Notification.filter(status=NotificationStatus.SENT).count() == count
+    return await Delivery.emails().filter(status=NotificationStatus.SENT).count() == count
 
 
 async def test_a_server_demanding_starttls_holds_the_mail_shows_why_and_sends_it_once_mended(
@@ -154,7 +154,7 @@ async def test_a_server_demanding_starttls_holds_the_mail_shows_why_and_sends_it
         attach(app, replace(settings_of(app), smtp_url=f"smtp://127.0.0.1:{demanding.port}"))
         await alice.say(room_id, "@bob are you there?")
         await eventually(lambda: attempts_at_least(bob.user_id, 2))  # tried again, not failed
-        held = await Notification.get(user_id=bob.user_id)
+        held = await Delivery.emails().get(user_id=bob.user_id)
         failing = await _mail_notice(alice)
 
         # The administrator mends SMTP_URL (and trusts the server's certificate); a restart.
@@ -163,7 +163,8 @@ async def test_a_server_demanding_starttls_holds_the_mail_shows_why_and_sends_it
         await stop_mail(app)
         await start_mail(app)
         await eventually(lambda: inbox.to("bob@example.com"))
-        await eventually(lambda: Notification.exists(id=held.id, status=NotificationStatus.SENT))
+        await eventually(lambda: Delivery.emails().filter(
+            id=held.id, status=NotificationStatus.SENT).exists())
         mended = await _mail_notice(alice)
     finally:
         for server in (demanding, over_tls):
@@ -208,7 +209,7 @@ async def test_a_self_signed_certificate_is_shown_to_the_admin_until_smtp_ca_fil
     texts = [m.text for m in over_tls.inbox.to("bob@example.com")]
     assert any("hello" in t for t in texts) and any("/password/reset/" in t for t in texts)
     assert mended == ""
-    assert not await Notification.exists(status=NotificationStatus.FAILED)
+    assert not await Delivery.emails().filter(status=NotificationStatus.FAILED).exists()
 
 
 # Plain-text AUTH on loopback only: the test's server, not a configuration anyone should copy.
@@ -231,7 +232,7 @@ async def test_a_refused_login_is_retried_and_shown_until_the_password_is_mended
         attach(app, replace(settings_of(app),
                             smtp_url=f"smtp://parley:right@127.0.0.1:{with_login.port}"))
         await eventually(lambda: with_login.inbox.to("bob@example.com"))
-        await eventually(lambda: Notification.exists(status=NotificationStatus.SENT))
+        await eventually(lambda: Delivery.emails().filter(status=NotificationStatus.SENT).exists())
         mended = await _mail_notice(alice)
     finally:
         with_login.stop()
