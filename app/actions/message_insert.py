@@ -1,8 +1,9 @@
 """Posting a message in one database round trip: one statement checks membership (and, in a
 direct room, the sealed envelope against the members' current keys), numbers, deduplicates,
 checks the message replied to, inserts, marks it read for its author, writes the e-mail and
-push outbox rows and NOTIFYs. It is the whole of a post, text or sealed: the request does not
-look the room and membership up first (app/actions/messages.py).
+push outbox rows (and a 'bot' row per @mentioned bot to call, BOTS_CALLED) and NOTIFYs. It
+is the whole of a post, text or sealed: the request does not look the room and membership up
+first (app/actions/messages.py).
 
 A sealed message's keys are checked twice: in the statement's snapshot (to say exactly what is
 wrong), and once more after the room's lock is held, by `sealed_for_current_keys` (a PL/pgSQL
@@ -94,6 +95,19 @@ recipients AS (
     WHERE EXISTS (SELECT 1 FROM inserted)
 )"""
 
+# Which bots a message calls (two-way bots, app/bots/): a bot with a URL, in this room, that
+# the message @mentions by name, when the author is a person (a bot's answer or API post
+# calls no bot, so two bots never talk to each other in a loop). A direct room has no bots.
+BOTS_CALLED = """
+called_bots AS (
+    SELECT b.user_id FROM bots b
+    JOIN memberships m ON m.user_id = b.user_id AND m.room_id = $1
+    JOIN users u ON u.id = b.user_id
+    WHERE b.url IS NOT NULL AND u.username_key = ANY($6::text[]) AND u.deactivated_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM users a WHERE a.id = $2 AND a.is_bot)
+      AND EXISTS (SELECT 1 FROM inserted)
+)"""
+
 POST_MESSAGE = """
 WITH target AS (
     SELECT r.kind, r.archived_at, m.id AS membership_id
@@ -155,7 +169,7 @@ WITH target AS (
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
     WHERE memberships.id = (SELECT membership_id FROM target)
-), """ + NOTIFIED + """, queued AS (
+), """ + NOTIFIED + """, """ + BOTS_CALLED + """, queued AS (
     -- One outbox row per recipient and channel (app/outbox/, sent by app/mail/ and app/push/).
     INSERT INTO deliveries (channel, user_id, kind, status, actor_id, room_id, message_id,
                             attempts, not_before, last_error, created_at)
@@ -163,6 +177,9 @@ WITH target AS (
     FROM recipients r CROSS JOIN inserted
     JOIN (VALUES ('email'), ('push')) AS c (channel)
       ON (c.channel = 'email' AND r.by_email) OR (c.channel = 'push' AND r.by_push)
+    UNION ALL  -- and one 'bot' row per bot to call (BOTS_CALLED; sent by app/bots/)
+    SELECT 'bot', b.user_id, 'mention', 'pending', $2, $1, inserted.id, 0, now(), '', now()
+    FROM called_bots b CROSS JOIN inserted
 ), announced AS (
     SELECT pg_notify($8, ($9::jsonb || jsonb_build_object('message_id', id, 'seq', seq))::text)
     FROM inserted WHERE $11::boolean  -- false: announced by publish() after the statement

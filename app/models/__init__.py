@@ -1,6 +1,7 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
 from app.models.attachment import Attachment
+from app.models.bot import Bot
 from app.models.instance import Instance, InstanceKeys, MailHealth, SignupPolicy
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
@@ -14,7 +15,7 @@ from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "Channel", "Delivery", "EmailMode", "Instance",
+__all__ = ["REACTIONS", "Attachment", "Bot", "Channel", "Delivery", "EmailMode", "Instance",
            "InstanceKeys", "Invitation", "KeyAlgorithm", "KeyBackup", "MailHealth", "MediaFile",
            "MediaKind", "Membership", "Message", "MessageRevision", "NotificationKind",
            "NotificationStatus", "Presence", "PublicKey", "PushSubscription", "Reaction", "Room",
