@@ -209,10 +209,15 @@ async def find_contact(user: User, username: str) -> User:
     """The user `user` may message privately; 404 for unknown users, oneself and strangers."""
     other = await find_contact_or_none(user, username)
     if other is None:
-        if await Bot.exists(user__username_key=username.strip().lower()[:32]):
+        if await is_bot_name(username):
             raise Forbidden(BOT_NOT_IN_DIRECT)  # a bot's name is public: say why, clearly
         raise NotFound()
     return other
+
+
+async def is_bot_name(username: str) -> bool:
+    """True when `username` names a two-way bot (which never joins a private conversation)."""
+    return await Bot.exists(user__username_key=username.strip().lstrip("@").lower()[:32])
 
 
 async def find_contact_or_none(user: User, username: str) -> User | None:

@@ -185,8 +185,8 @@ async def add_bot(bot_id: int) -> Any:
 @login_required
 async def remove_bot(bot_id: int, room_id: int) -> Any:
     await _admin()
-    bot = await find_bot(bot_id)
-    await remove_bot_from_room(bot, room_id)
+    bot, room = await find_bot(bot_id), await find_room_for_admin(room_id)
+    await remove_bot_from_room(bot, room.id)
     return await _done(f"{bot.user.username} left the room.", "bots")
 
 
