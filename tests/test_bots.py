@@ -17,12 +17,22 @@ from quart import Quart
 
 from app.actions.bots import add_bot_to_room
 from app.errors import BOT_NOT_IN_DIRECT, Forbidden
-from app.models import Bot, Channel, Delivery, Message, NotificationStatus, Room, User
+from app.models import (
+    Bot,
+    Channel,
+    Delivery,
+    Membership,
+    Message,
+    NotificationStatus,
+    Room,
+    User,
+)
 from app.outbound import OutboundGuard
 from app.polling import stop_task
 from config.settings import attach, settings_of
 from tests.botserver import BotServer
-from tests.helpers import Person, join_path, select, select_one, start_direct
+from tests.helpers import Person, join_path, select, select_one, start_direct, upload
+from tests.images import still
 from tests.mailbox import eventually
 from tests.outbound import Connections, StubDns
 
@@ -363,3 +373,43 @@ async def _bot_row_sent() -> bool:
 
 async def _bot_row_failed() -> bool:
     return await Delivery.filter(channel=Channel.BOT, status=NotificationStatus.FAILED).exists()
+
+
+# --- a bot's photo and rooms -----------------------------------------------------------------
+
+async def test_the_administrator_gives_a_bot_a_photo(alice: Person, bob: Person) -> None:
+    bot, _, _ = await make_bot(alice)
+
+    done = await alice.post(f"/admin/bots/{bot.id}/avatar",
+                            files={"avatar": upload(still("PNG", (300, 200)), "bot.png")})
+    empty = await alice.post(f"/admin/bots/{bot.id}/avatar", {})
+    not_admin = await bob.post(f"/admin/bots/{bot.id}/avatar",
+                               files={"avatar": upload(still("PNG"), "bot.png")})
+
+    assert done.status_code == 303 and empty.status_code == 400 and not_admin.status_code == 403
+    user = await User.get(id=bot.user_id)
+    assert user.avatar_key and user.avatar_thumb_key
+    page = await (await alice.get("/admin")).get_data()
+    assert select_one(page, f".bot[data-bot-id='{bot.id}'] img.avatar")["src"] == \
+        f"/media/{user.avatar_thumb_key}"
+
+
+async def test_the_administrator_and_the_rooms_owner_take_a_bot_out(
+        alice: Person, bob: Person, room_id: int) -> None:
+    bot, _, _ = await make_bot(alice)
+    await add_to_room(alice, bot, room_id)
+    again = await alice.post(f"/admin/bots/{bot.id}/rooms", {"room_id": str(room_id)})
+    assert again.status_code == 303 and await _member(bot, room_id)
+
+    by_admin = await alice.post(f"/admin/bots/{bot.id}/rooms/{room_id}/deletion")
+    assert by_admin.status_code == 303 and not await _member(bot, room_id)
+
+    await add_to_room(alice, bot, room_id)
+    by_bob = await bob.post(f"/rooms/{room_id}/members/{bot.user_id}/removal")  # not the owner
+    by_owner = await alice.post(f"/rooms/{room_id}/members/{bot.user_id}/removal")
+    assert by_bob.status_code == 403 and by_owner.status_code == 303
+    assert not await _member(bot, room_id)
+
+
+async def _member(bot: Bot, room_id: int) -> bool:
+    return await Membership.exists(room_id=room_id, user_id=bot.user_id)
