@@ -312,7 +312,9 @@ async def test_a_failing_bot_is_called_again_after_a_back_off_and_answered_once(
     await eventually(_bot_row_sent)
 
     assert len(bot_server.received) == 2
-    assert bot_server.received[0].body == bot_server.received[1].body
+    # the same call again, signed afresh (a new timestamp when a second has passed)
+    first, second = (json.loads(call.body) for call in bot_server.received)
+    assert first["message_id"] == second["message_id"] and first["text"] == second["text"]
     row = await Delivery.get(channel=Channel.BOT)
     assert row.attempts == 1 and row.last_error == "the bot answered 500"
     assert [m.body for m in await bot_replies(bot)] == ["better now"]
@@ -413,3 +415,30 @@ async def test_the_administrator_and_the_rooms_owner_take_a_bot_out(
 
 async def _member(bot: Bot, room_id: int) -> bool:
     return await Membership.exists(room_id=room_id, user_id=bot.user_id)
+
+
+async def test_a_session_cookie_is_never_a_bots_permission(alice: Person, room_id: int) -> None:
+    bot, _, _ = await make_bot(alice)
+    await add_to_room(alice, bot, room_id)
+
+    # the administrator's browser, from another site, without a key: the API ignores cookies
+    cross_site = await alice.client.post(f"/api/bot/rooms/{room_id}/messages",
+                                         json={"text": "forged"},
+                                         headers={"Origin": "https://evil.example"})
+
+    assert cross_site.status_code == 401
+    assert await Message.all().count() == 0
+
+
+async def test_hostile_json_to_the_api_is_refused_with_a_reason(app: Quart, alice: Person,
+                                                                room_id: int) -> None:
+    from tests.test_hostile_input import HOSTILE_JSON
+
+    bot, key, _ = await make_bot(alice)
+    await add_to_room(alice, bot, room_id)
+
+    for label, raw in HOSTILE_JSON.items():
+        status, answer = await api(app, "POST", f"/api/bot/rooms/{room_id}/messages", key,
+                                   raw=raw)
+        assert 400 <= status < 500 and answer["ok"] is False and answer["error"], label
+    assert await Message.all().count() == 0
