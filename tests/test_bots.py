@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -56,15 +56,22 @@ async def bot_server(app: Quart) -> AsyncIterator[BotServer]:
     await server.stop()
 
 
+@dataclass
+class StrictGuard:
+    """The app's guard as production has it (no private network allowed): names resolve from
+    `dns`, and `connections` records every connection attempt."""
+
+    dns: StubDns
+    connections: Connections
+
+
 @pytest.fixture
-def strict_guard(app: Quart) -> Iterator[Connections]:
-    """The guard as production has it (no private network allowed), recording connections."""
+def strict_guard(app: Quart) -> Iterator[StrictGuard]:
     before: OutboundGuard = app.extensions["outbound"]
-    connections = Connections()
-    app.extensions["outbound"] = replace(
-        before, allowed=(), resolve=StubDns({"bots.internal.example": ["10.1.2.3"]}),
-        connect=connections)
-    yield connections
+    strict = StrictGuard(StubDns({"bots.internal.example": ["93.184.215.16"]}), Connections())
+    app.extensions["outbound"] = replace(before, allowed=(), resolve=strict.dns,
+                                         connect=strict.connections)
+    yield strict
     app.extensions["outbound"] = before
 
 
@@ -320,19 +327,34 @@ async def test_a_failing_bot_is_called_again_after_a_back_off_and_answered_once(
     assert [m.body for m in await bot_replies(bot)] == ["better now"]
 
 
-async def test_a_bot_at_a_private_address_is_never_connected_to(
+async def test_a_bot_whose_name_turns_private_is_never_connected_to(
         alice: Person, bob: Person, room_id: int, bot_server: BotServer,
-        strict_guard: Connections) -> None:
+        strict_guard: StrictGuard) -> None:
     bot, _, _ = await make_bot(alice, "echo", "https://bots.internal.example/hook")
     await add_to_room(alice, bot, room_id)
+    strict_guard.dns.names["bots.internal.example"] = ["10.1.2.3"]  # DNS rebinding
 
     await bob.say(room_id, "@echo are you there?")
     await eventually(_bot_row_failed)
 
     row = await Delivery.get(channel=Channel.BOT)
     assert row.last_error.startswith("refused: ") and "10.1.2.3" in row.last_error
-    assert strict_guard.attempts == [] and bot_server.received == []
+    assert strict_guard.connections.attempts == [] and bot_server.received == []
     assert await bot_replies(bot) == []
+
+
+async def test_a_bot_at_a_private_or_plain_http_address_is_refused_when_made(
+        alice: Person, strict_guard: StrictGuard) -> None:
+    strict_guard.dns.names["intranet.example"] = ["192.168.1.20"]
+    cases = {"http://127.1:8080/bot": "loopback", "https://intranet.example/bot": "private",
+             "http://bots.internal.example/bot": "https://", "ftp://bots.example.com/": "https://"}
+
+    for url, reason in cases.items():
+        response = await alice.post("/admin/bots", {"bot_name": "echo", "bot_url": url})
+        page = await response.get_data()
+        assert response.status_code == 400, url
+        assert reason in select_one(page, "#bot_url-error").text, url
+    assert await Bot.all().count() == 0 and strict_guard.connections.attempts == []
 
 
 # --- bots apart from people, and out of private conversations ------------------------------

@@ -12,6 +12,7 @@ from app.actions.messages import create_message
 from app.errors import BOT_NOT_IN_DIRECT, Forbidden, InvalidInput
 from app.mail.config import presence_grace
 from app.models import Bot, Membership, Message, Room, RoomKind, User
+from app.outbound import OutboundGuard, OutboundRefused
 from app.realtime.publish import in_transaction
 from app.security import secret_digest
 from app.slack_payload import payload_markdown
@@ -25,11 +26,13 @@ def new_api_key() -> str:
     return "pbk_" + secrets.token_urlsafe(32)
 
 
-async def create_bot(name: str, url: str) -> tuple[Bot, str]:
+async def create_bot(name: str, url: str, guard: OutboundGuard | None = None
+                     ) -> tuple[Bot, str]:
     """A bot called `name` (called at `url` when mentioned, if given); returns it and its key.
 
     The name follows the rules of usernames, so `@name` mentions it, and is no person's or
-    other bot's: nobody mistakes a bot's messages for a person's.
+    other bot's: nobody mistakes a bot's messages for a person's. `guard` checks the URL now
+    (the address guard checks it again before every call).
     """
     name, url = name.strip().lstrip("@"), url.strip()
     if not USERNAME.match(name):
@@ -42,6 +45,8 @@ async def create_bot(name: str, url: str) -> tuple[Bot, str]:
     if len(url) > URL_MAX or (url and not url.startswith(("https://", "http://"))):
         raise InvalidInput({"bot_url": "The bot's URL must start with https:// (or http:// on "
                                        "an allowed network)."})
+    if url and guard is not None:
+        await check_bot_url(guard, url)
     key = new_api_key()
     async with in_transaction() as conn:
         # "!" is no password hash, and is_bot keeps it out of log-in: nobody logs in as it.
@@ -51,6 +56,17 @@ async def create_bot(name: str, url: str) -> tuple[Bot, str]:
                                signing_secret=secrets.token_hex(32), using_db=conn)
     bot.user = user
     return bot, key
+
+
+async def check_bot_url(guard: OutboundGuard, url: str) -> None:
+    """InvalidInput saying why, when Parley would not call `url` (app/outbound.py)."""
+    try:
+        destination = await guard.check(url, schemes=("https", "http"))
+    except OutboundRefused as exc:
+        raise InvalidInput({"bot_url": str(exc)}) from None
+    if destination.scheme == "http" and not destination.allowed_network:
+        raise InvalidInput({"bot_url": "Use https:// (plain http:// only reaches the networks "
+                                       "OUTBOUND_ALLOWED_NETWORKS allows)."})
 
 
 async def rotate_bot_key(bot: Bot) -> str:

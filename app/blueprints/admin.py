@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from app.access import find_bot, find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
@@ -138,7 +138,8 @@ async def create_bot_account() -> Any:
     admin = await _admin()
     form = await request.form
     try:
-        bot, key = await create_bot(form.get("bot_name", ""), form.get("bot_url", ""))
+        bot, key = await create_bot(form.get("bot_name", ""), form.get("bot_url", ""),
+                                    current_app.extensions["outbound"])
     except InvalidInput as exc:
         return await _admin_page(admin, exc.errors, 400)
     return await _admin_page(admin, new_key=(bot.user.username, key, bot.signing_secret))
