@@ -104,7 +104,7 @@ class Settings:
     push_retry_seconds: float = 30.0
     bot_poll_seconds: float = 1.0  # how often the bot channel looks for calls to make
     bot_retry_seconds: float = 10.0  # first retry after a bot's URL failed; doubles each time
-    # Private networks Parley may connect to at a user's behest (push endpoints): none by default.
+    # Private networks Parley may connect to at a user's behest (push endpoints, bots): none by default.
     outbound_allowed_networks: tuple[str, ...] = ()
     # name -> address pairs resolved without DNS for those connections (a private hosts file).
     outbound_hosts: tuple[tuple[str, str], ...] = ()
