@@ -9,8 +9,8 @@ import secrets
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -103,3 +103,21 @@ async def run_step(*args: str) -> dict[str, Any]:
 async def migrate_in_child(url: str, target: str | None = None) -> None:
     """Migrate the database at `url` (to `target`, else fully) without touching this process's ORM."""
     await run_step("migrate", url, *([target] if target else []))
+
+
+@asynccontextmanager
+async def old_schema_with(server_url: str, target: str, rows: str) -> AsyncIterator[str]:
+    """A new database migrated up to `target`, holding `rows` (SQL written for that schema);
+    yields its URL and drops it afterwards. A migration test then migrates it the rest of
+    the way (migrate_in_child) and reads it back (run_step)."""
+    url = await create_database(server_url)
+    try:
+        await migrate_in_child(url, target)
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+            await conn.execute(rows)
+        finally:
+            await conn.close()
+        yield url
+    finally:
+        await drop_database(server_url, url)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest_asyncio
 
-from app.db import asyncpg_dsn
-from tests.database import create_database, drop_database, migrate_in_child, run_step
+from tests.database import migrate_in_child, old_schema_with, run_step
 
 OLD_ROWS = """
 INSERT INTO users (id, username, username_key, email, password_hash, email_notifications,
@@ -32,21 +30,11 @@ VALUES (2, 'mention', 'pending', 1, 3, 4, 0, now(), '', now());
 
 @pytest_asyncio.fixture
 async def old_database(database_server: str) -> AsyncIterator[str]:
-    url = await create_database(database_server)
-    try:
-        await migrate_in_child(url, "models.0018_security_round3")
+    async with old_schema_with(database_server, "models.0018_security_round3", OLD_ROWS) as url:
         yield url
-    finally:
-        await drop_database(database_server, url)
 
 
 async def test_pending_email_and_push_rows_move_into_the_one_outbox(old_database: str) -> None:
-    conn = await asyncpg.connect(asyncpg_dsn(old_database))
-    try:
-        await conn.execute(OLD_ROWS)
-    finally:
-        await conn.close()
-
     await migrate_in_child(old_database)
     found = await run_step("read_outbox", old_database)
 

@@ -17,7 +17,6 @@ from tortoise.exceptions import IntegrityError
 
 from app.actions import envelopes
 from app.actions.message_insert import Posted, Refusal, post_message
-from app.db import posting
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from app.media.images import ImageRejected
 from app.media.uploads import (
@@ -31,6 +30,7 @@ from app.media.uploads import (
 from app.mentions import mentioned_names
 from app.models import Attachment, MediaFile, MediaKind, Message, Room, RoomKind, User
 from app.realtime.publish import in_transaction
+from app.sql import saved
 
 CLIENT_MSG_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
@@ -137,9 +137,8 @@ async def _insert(room_id: int, author: User, client_msg_id: str, grace: timedel
     media = attachment = None
     try:
         if stored is None:
-            async with posting() as conn:
-                posted = await post_message(conn, room_id, author.id, client_msg_id, body, None,
-                                            mentioned, grace, reply_to, envelope=envelope)
+            posted = await post_message(None, room_id, author.id, client_msg_id, body, None,
+                                        mentioned, grace, reply_to, envelope=envelope)
         else:
             async with in_transaction() as conn:
                 media, attachment = await _file_row(stored, room_id, author, conn)
@@ -196,13 +195,12 @@ async def _posted_message(posted: Posted, room_id: int, author: User, client_msg
                           reply_to: int | None, envelope: dict[str, Any] | None) -> Message:
     """The Message the statement inserted, built from what it returned (no second query but
     the quoted message's, when there is one)."""
-    message = Message(id=posted.id, room_id=room_id, author_id=author.id, seq=posted.seq,
-                      client_msg_id=client_msg_id, body=body,
-                      image_id=media.id if media else None,
-                      attachment_id=attachment.id if attachment else None,
-                      created_at=posted.created_at, change_seq=0, reply_to_id=reply_to,
-                      envelope=envelope)
-    message._saved_in_db = True
+    message = saved(Message, id=posted.id, room_id=room_id, author_id=author.id,
+                    seq=posted.seq, client_msg_id=client_msg_id, body=body,
+                    image_id=media.id if media else None,
+                    attachment_id=attachment.id if attachment else None,
+                    created_at=posted.created_at, change_seq=0, reply_to_id=reply_to,
+                    envelope=envelope)
     message.image = media
     message.attachment = attachment
     message.author = author

@@ -23,28 +23,11 @@ from tortoise.transactions import in_transaction
 
 from app.models import Channel, Delivery, NotificationKind, NotificationStatus, User
 from app.polling import drain_forever, stop_task
+from app.sql.outbox import claim_batch, claim_user
 
 BACKOFF_MAX = 3600.0  # seconds between retries at most
 IMMEDIATE_KINDS = (NotificationKind.PASSWORD_RESET, NotificationKind.VERIFY_EMAIL,
                    NotificationKind.PASSWORD_CHANGED)
-
-# The oldest due row of the channel whose batching delay has passed picks the user; locking
-# it (and skipping rows another process holds) makes each batch one process's at a time.
-CLAIM_USER = """
-SELECT d.user_id FROM deliveries d JOIN users u ON u.id = d.user_id
-WHERE d.channel = $1 AND d.status = 'pending' AND d.not_before <= now()
-  AND d.created_at <= now() - make_interval(secs => CASE
-        WHEN d.channel = 'push' OR d.kind = ANY($3::text[]) THEN 0
-        ELSE coalesce(u.notify_delay_seconds::float8, $2::float8) END)
-ORDER BY d.created_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED
-"""
-# Then everything else due for that user on that channel goes into the same batch.
-CLAIM_BATCH = """
-SELECT id FROM deliveries
-WHERE channel = $1 AND user_id = $2 AND status = 'pending' AND not_before <= now()
-ORDER BY id FOR UPDATE SKIP LOCKED
-"""
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -130,13 +113,11 @@ class ChannelSender:
 
 async def claim(conn: Any, channel: Channel, delay: float) -> tuple[User, list[Delivery]] | None:
     """Lock one user's due rows of `channel` (None when nothing is due)."""
-    found = await conn.execute_query_dict(CLAIM_USER, [channel.value, delay,
-                                                       [k.value for k in IMMEDIATE_KINDS]])
-    if not found:
+    user_id = await claim_user(conn, channel.value, delay, [k.value for k in IMMEDIATE_KINDS])
+    if user_id is None:
         return None
-    user = await User.get(id=found[0]["user_id"], using_db=conn)
-    ids = [r["id"] for r in await conn.execute_query_dict(CLAIM_BATCH,
-                                                          [channel.value, user.id])]
+    user = await User.get(id=user_id, using_db=conn)
+    ids = await claim_batch(conn, channel.value, user.id)
     rows = await Delivery.filter(id__in=ids).using_db(conn).order_by("id")
     return user, list(rows)
 
