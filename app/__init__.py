@@ -17,6 +17,7 @@ from app.actions.instance import get_instance, instance_keys
 from app.actions.presence import heartbeat
 from app.auth import ParleyAuth, current_account, redirect_to_login
 from app.blueprints import DatabaseIntConverter
+from app.bots.sender import start_bots, stop_bots
 from app.db import asyncpg_dsn, start_orm, stop_orm
 from app.heap import settle_startup_heap
 from app.live_views import VIEWS, fragment_context, view_jobs
@@ -94,6 +95,7 @@ def _register_blueprints(app: Quart) -> None:
         addresses,
         admin,
         auth,
+        bot_api,
         direct,
         exports,
         files,
@@ -121,7 +123,8 @@ def _register_blueprints(app: Quart) -> None:
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, files, profile, direct, keys, search, exports, stream, mail,
-                   passwords, admin, addresses, webhooks, hooks, push, webapp, link_previews):
+                   passwords, admin, addresses, webhooks, hooks, bot_api, push, webapp,
+                   link_previews):
         app.register_blueprint(module.blueprint)
 
 
@@ -157,6 +160,7 @@ def _register_hooks(app: Quart) -> None:
         await start_mail(app)
         await start_push(app)
         await start_previews(app)
+        await start_bots(app)
         compile_templates(app)
         app.extensions.setdefault("fragment_cache", FragmentCache())
         settle_startup_heap()  # last: no full collection of start-up's objects while serving
@@ -164,6 +168,7 @@ def _register_hooks(app: Quart) -> None:
     @app.after_serving
     async def close_database() -> None:
         await stop_previews(app)
+        await stop_bots(app)
         await stop_push(app)
         await stop_mail(app)
         await stop_realtime(app)

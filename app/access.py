@@ -7,11 +7,12 @@ from typing import Any
 from tortoise import connections
 from tortoise.expressions import Q
 
-from app.errors import Forbidden, Gone, NotFound
+from app.errors import BOT_NOT_IN_DIRECT, BadCredentials, Forbidden, Gone, NotFound
 from app.media.files import OPAQUE_CONTENT_TYPE
 from app.media.storage import is_valid_key
 from app.models import (
     Attachment,
+    Bot,
     Invitation,
     MediaFile,
     MediaKind,
@@ -247,8 +248,15 @@ async def find_contact(user: User, username: str) -> User:
     """The user `user` may message privately; 404 for unknown users, oneself and strangers."""
     other = await find_contact_or_none(user, username)
     if other is None:
+        if await is_bot_name(username):
+            raise Forbidden(BOT_NOT_IN_DIRECT)  # a bot's name is public: say why, clearly
         raise NotFound()
     return other
+
+
+async def is_bot_name(username: str) -> bool:
+    """True when `username` names a two-way bot (which never joins a private conversation)."""
+    return await Bot.exists(user__username_key=username.strip().lstrip("@").lower()[:32])
 
 
 async def find_contact_or_none(user: User, username: str) -> User | None:
@@ -330,3 +338,34 @@ async def require_webhook_manager(user: User, room_id: int, webhook_id: int) -> 
     if user.id != webhook.creator_id and not is_owner(room, user):
         raise Forbidden("Only whoever made this webhook or the room's owner can revoke it.")
     return webhook
+
+
+async def find_bot(bot_id: int) -> Bot:
+    """A two-way bot, for the admin page (404 for unknown ids)."""
+    bot = await Bot.get_or_none(id=bot_id).prefetch_related("user")
+    if bot is None:
+        raise NotFound()
+    return bot
+
+
+async def find_bot_by_key(authorization: str) -> Bot:
+    """The bot whose API key an `Authorization: Bearer <key>` header carries; 401 otherwise
+    (no header, another scheme, an unknown or rotated key, a deactivated bot)."""
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise BadCredentials("Send the bot's API key: Authorization: Bearer <key>.")
+    bot = await Bot.get_or_none(key_hash=secret_digest(key.strip())).prefetch_related("user")
+    if bot is None or bot.user.deactivated_at is not None:
+        raise BadCredentials("invalid_auth: this API key is unknown or was rotated.")
+    return bot
+
+
+async def require_bot_room(bot: Bot, room_id: int) -> Room:
+    """A live room the bot belongs to: 404 for an unknown or archived room, 403 when the bot is
+    not a member."""
+    room = await Room.get_or_none(id=room_id, archived_at=None)
+    if room is None:
+        raise NotFound("channel_not_found: no such room.")
+    if not await Membership.exists(room_id=room.id, user_id=bot.user_id):
+        raise Forbidden("not_in_channel: the bot is not a member of this room.")
+    return room

@@ -46,6 +46,12 @@ class NotFound(DomainError):
         super().__init__(message)
 
 
+class BadCredentials(DomainError):
+    """No credentials, or ones nobody holds any more (a bot's unknown or rotated API key)."""
+
+    status = 401
+
+
 class Forbidden(DomainError):
     """The user is known but may not do this."""
 
@@ -68,3 +74,8 @@ class Unavailable(DomainError):
     """A service is saturated or too slow for this request right now; trying later may work."""
 
     status = 503
+
+
+# Why a bot is never in a private conversation (the admin page, "New message", adding one).
+BOT_NOT_IN_DIRECT = ("A bot cannot join a private conversation: its messages are sealed for "
+                     "the people in it, and a bot cannot read sealed text.")

@@ -31,12 +31,13 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Routes that take file uploads get MAX_CONTENT_LENGTH (the upload limit plus room for fields);
 # every other request body is held to FORM_MAX_BYTES.
 UPLOAD_ENDPOINTS = frozenset({"messages.post", "profile.update_photo", "files.upload_sealed",
-                              "admin.upload_slack_export"})
+                              "admin.upload_slack_export", "admin.bot_photo"})
 # The one-click unsubscribe POST comes from a mail provider, with neither session nor token:
 # its signed URL is the permission, and all it can do is turn e-mail off. A webhook POST comes
 # from a script: its secret URL is the permission, it ignores any session cookie, and all it
 # can do is post as its bot. Nothing else is exempt (tests/test_webhooks.py pins this list).
-CSRF_EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe_now", "hooks.deliver"})
+# The webhook's secret URL and the bot API's Bearer key are the permission: no cookie is used.
+CSRF_EXEMPT_ENDPOINTS = frozenset({"mail.unsubscribe_now", "hooks.deliver", "bot_api.post_message"})
 FORM_MAX_BYTES = 1024 * 1024
 FORM_FIELDS_ALLOWANCE = 256 * 1024
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})

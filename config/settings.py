@@ -102,7 +102,9 @@ class Settings:
     push_poll_seconds: float = 2.0
     push_timeout_seconds: float = 10.0
     push_retry_seconds: float = 30.0
-    # Private networks Parley may connect to at a user's behest (push endpoints): none by default.
+    bot_poll_seconds: float = 1.0  # how often the bot channel looks for calls to make
+    bot_retry_seconds: float = 10.0  # first retry after a bot's URL failed; doubles each time
+    # Private networks Parley may connect to at a user's behest (push endpoints, bots): none by default.
     outbound_allowed_networks: tuple[str, ...] = ()
     # name -> address pairs resolved without DNS for those connections (a private hosts file).
     outbound_hosts: tuple[tuple[str, str], ...] = ()
@@ -395,6 +397,8 @@ VARIABLES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "PUSH_POLL_SECONDS": ("push_poll_seconds", _seconds),
     "PUSH_TIMEOUT_SECONDS": ("push_timeout_seconds", _seconds),
     "PUSH_RETRY_SECONDS": ("push_retry_seconds", _seconds),
+    "BOT_POLL_SECONDS": ("bot_poll_seconds", _seconds),
+    "BOT_RETRY_SECONDS": ("bot_retry_seconds", _seconds),
     "OUTBOUND_ALLOWED_NETWORKS": ("outbound_allowed_networks", _networks),
     "OUTBOUND_HOSTS": ("outbound_hosts", _host_addresses),
     "LINK_PREVIEWS": ("link_previews", _flag),

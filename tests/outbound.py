@@ -8,7 +8,8 @@ import ipaddress
 import socket
 from dataclasses import dataclass, field
 
-PUBLIC_NAMES = {"push.example.com": ["93.184.215.14"]}  # what the tests' push endpoints name
+# What the tests' push endpoints and bots' URLs name.
+PUBLIC_NAMES = {"push.example.com": ["93.184.215.14"], "bots.example.com": ["93.184.215.15"]}
 
 
 @dataclass

@@ -22,6 +22,7 @@ from PIL import Image
 from quart import Quart
 
 from app.actions.accounts import create_session
+from app.actions.bots import add_bot_to_room, create_bot
 from app.actions.direct_rooms import start_direct_room
 from app.actions.instance import get_instance
 from app.actions.invitations import accept_invitation, invite_member
@@ -193,6 +194,17 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/webhooks/<int:webhook_id>/revocation"): in_the_room(403, 303),
     # The webhook's secret URL is the permission, whoever sends it (sessions are ignored).
     ("POST", "/hooks/<token>"): everyone(200, form={"text": "deploy done"}),
+    # Bots: the admin page makes them (its answer shows the key once) and puts them in rooms.
+    ("POST", "/admin/bots"): admins_only(200, form={"bot_name": "helper"}),
+    ("POST", "/admin/bots/<int:bot_id>/key"): admins_only(200),
+    ("POST", "/admin/bots/<int:bot_id>/avatar"): admins_only(400),  # no file chosen
+    ("POST", "/admin/bots/<int:bot_id>/rooms"): admins_only(400),  # no room chosen
+    ("POST", "/admin/bots/<int:bot_id>/rooms/<int:room_id>/deletion"): admins_only(303),
+    # A bot's API: its Bearer key is the permission, never a session (tests/test_bots.py
+    # checks the key's refusals: 401, 403, 404).
+    ("GET", "/api/bot/rooms"): everyone(401),
+    ("GET", "/api/bot/rooms/<int:room_id>/messages"): everyone(401),
+    ("POST", "/api/bot/rooms/<int:room_id>/messages"): everyone(401, form={"text": "hi"}),
 }
 # The same visitors on alice and bob's direct room (carol, the invitee of the private room, is
 # an outsider here) with alice's sealed message. Routes not listed behave as in MATRIX.
@@ -234,6 +246,10 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/admin/rooms/<int:room_id>/everyone"): Expect(LOGIN, 403, 403, 403, 403, 404, LOGIN),
     ("POST", "/admin/rooms/<int:room_id>/everyone/deletion"): Expect(LOGIN, 403, 403, 403, 403,
                                                                      404, LOGIN),
+    ("POST", "/admin/bots/<int:bot_id>/rooms/<int:room_id>/deletion"): Expect(
+        LOGIN, 403, 403, 403, 403, 404, LOGIN),
+    ("GET", "/api/bot/rooms/<int:room_id>/messages"): everyone(401),
+    ("POST", "/api/bot/rooms/<int:room_id>/messages"): everyone(401, form={"text": "hi"}),
 }
 CASES = [(key, persona) for key in MATRIX for persona in PERSONAS]
 DIRECT_CASES = [(key, persona) for key in DIRECT_MATRIX for persona in PERSONAS]
@@ -307,6 +323,7 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("/reset/<token>", f"/reset/{world['reset_token']}") \
         .replace("<int:webhook_id>", str(world["webhook_id"])) \
         .replace("<int:run_id>", str(world["import_run_id"])) \
+        .replace("<int:bot_id>", str(world["bot_id"])) \
         .replace("/join/<token>", f"/join/{world['join_token']}") \
         .replace("/verification/<token>", f"/verification/{world['verify_token']}") \
         .replace("/hooks/<token>", f"/hooks/{world['webhook_token']}")
@@ -343,6 +360,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
     await accept_invitation(await invite_member(room, users["alice"], "grace",
                                                 grace=timedelta(0)))
     webhook, webhook_token = await create_webhook(room, users["alice"], "CI")
+    bot, _ = await create_bot("helperbot", "")
+    await add_bot_to_room(bot, room)
     invitation = await invite_member(room, users["alice"], "carol", grace=timedelta(0))
     photo = await create_message(room, users["alice"], "the plan", None, max_chars=100,
                                  grace=timedelta(0), image=_png(),
@@ -372,6 +391,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                              "join_token": (await get_instance()).join_token,
                              "import_run_id": (await ImportRun.create(
                                  source="slack", file_name="export.zip", days_total=1)).id}
+                             "webhook_id": webhook.id, "bot_id": bot.id, "webhook_token": webhook_token,
+                             "join_token": (await get_instance()).join_token}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice"), ("admin", "erin"), ("deactivated", "grace")):
         world[persona] = await signed_in(app, users[name])

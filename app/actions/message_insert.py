@@ -1,8 +1,9 @@
 """Posting a message in one database round trip: one statement checks membership (and, in a
 direct room, the sealed envelope against the members' current keys), numbers, deduplicates,
 checks the message replied to, inserts, marks it read for its author, writes the e-mail and
-push outbox rows and NOTIFYs. It is the whole of a post, text or sealed: the request does not
-look the room and membership up first (app/actions/messages.py).
+push outbox rows (and a 'bot' row per @mentioned bot to call, BOTS_CALLED) and NOTIFYs. It
+is the whole of a post, text or sealed: the request does not look the room and membership up
+first (app/actions/messages.py).
 
 A sealed message's keys are checked twice: in the statement's snapshot (to say exactly what is
 wrong), and once more after the room's lock is held, by `sealed_for_current_keys` (a PL/pgSQL

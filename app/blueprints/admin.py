@@ -1,5 +1,5 @@
-"""The admin page: people (deactivate, reactivate, appoint), rooms (archive, everyone) and the
-instance."""
+"""The admin page: people (deactivate, reactivate, appoint), rooms (archive, everyone), bots
+(make one, its key and photo, its rooms) and the instance."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from quart import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.access import find_person, find_room_for_admin, require_admin
+from app.access import find_bot, find_person, find_room_for_admin, require_admin
 from app.actions.archives import archive_room, unarchive_room
+from app.actions.avatars import update_avatar
+from app.actions.bots import add_bot_to_room, create_bot, remove_bot_from_room, rotate_bot_key
 from app.actions.everyone_rooms import mark_everyone_room
 from app.actions.import_runs import run_import, start_import_run
 from app.actions.instance import (
@@ -26,12 +28,13 @@ from app.actions.instance import (
 from app.actions.slack_import import check_slack_export
 from app.actions.users import deactivate_user, reactivate_user, set_administrator
 from app.auth import login_required, require_account
-from app.blueprints import is_htmx
+from app.blueprints import is_htmx, read_upload
 from app.blueprints.errors import request_too_large
 from app.errors import DomainError, InvalidInput
 from app.mail.health import mail_failure, waiting_mail
-from app.media.uploads import format_bytes
+from app.media.uploads import format_bytes, media_settings
 from app.queries.admin import all_people, all_rooms
+from app.queries.bots import all_bots, rooms_for_bots
 from app.queries.import_runs import find_import_run, latest_import_run, run_view
 from app.queries.records import SignupPolicy, User
 from app.rendering import render_fragment
@@ -207,6 +210,65 @@ def _copy(upload: FileStorage, path: Path) -> None:
         shutil.copyfileobj(upload.stream, out, 1024 * 1024)
 
 
+@blueprint.post("/admin/bots")
+@login_required
+async def create_bot_account() -> Any:
+    admin = await _admin()
+    form = await request.form
+    try:
+        bot, key = await create_bot(form.get("bot_name", ""), form.get("bot_url", ""),
+                                    current_app.extensions["outbound"])
+    except InvalidInput as exc:
+        return await _admin_page(admin, exc.errors, 400)
+    return await _admin_page(admin, new_key=(bot.user.username, key, bot.signing_secret))
+
+
+@blueprint.post("/admin/bots/<int:bot_id>/key")
+@login_required
+async def rotate_key(bot_id: int) -> Any:
+    admin, bot = await _admin(), await find_bot(bot_id)
+    key = await rotate_bot_key(bot)
+    return await _admin_page(admin, new_key=(bot.user.username, key, bot.signing_secret))
+
+
+@blueprint.post("/admin/bots/<int:bot_id>/avatar")
+@login_required
+async def bot_photo(bot_id: int) -> Any:
+    admin, bot = await _admin(), await find_bot(bot_id)
+    data = await read_upload((await request.files).get("avatar"))
+    if data is None:
+        return await _admin_page(admin, {"bot_avatar": "Choose an image to upload."}, 400)
+    try:
+        await update_avatar(bot.user, data, media_settings(current_settings()))
+    except DomainError as exc:
+        return await _admin_page(admin, {"bot_avatar": exc.message}, exc.status)
+    return await _done(f"{bot.user.username}'s photo is updated.", "bots")
+
+
+@blueprint.post("/admin/bots/<int:bot_id>/rooms")
+@login_required
+async def add_bot(bot_id: int) -> Any:
+    admin, bot = await _admin(), await find_bot(bot_id)
+    room_id = (await request.form).get("room_id", "")
+    if not (room_id.isascii() and room_id.isdigit()) or len(room_id) > 9:
+        return await _admin_page(admin, {"bot_room": "Choose a room."}, 400)
+    try:
+        room = await find_room_for_admin(int(room_id))
+        await add_bot_to_room(bot, room)
+    except DomainError as exc:
+        return await _admin_page(admin, {"bot_room": exc.message}, exc.status)
+    return await _done(f"{bot.user.username} is in {room.name} now.", "bots")
+
+
+@blueprint.post("/admin/bots/<int:bot_id>/rooms/<int:room_id>/deletion")
+@login_required
+async def remove_bot(bot_id: int, room_id: int) -> Any:
+    await _admin()
+    bot, room = await find_bot(bot_id), await find_room_for_admin(room_id)
+    await remove_bot_from_room(bot, room.id)
+    return await _done(f"{bot.user.username} left the room.", "bots")
+
+
 async def _admin() -> User:
     return require_admin(await require_account())
 
@@ -216,7 +278,9 @@ async def _done(notice: str, section: str) -> Any:
     return redirect(url_for("admin.show") + f"#{section}", 303)
 
 
-async def _admin_page(admin: User, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+async def _admin_page(admin: User, errors: dict[str, str] | None = None, status: int = 200,
+                      new_key: tuple[str, str, str] | None = None) -> Any:
+    """The page; `new_key`: a bot's (name, API key, signing secret), shown this once."""
     instance = await get_instance()
     configured = current_settings().signups
     failure = await mail_failure()
@@ -226,5 +290,6 @@ async def _admin_page(admin: User, errors: dict[str, str] | None = None, status:
         people=await all_people(), rooms=await all_rooms(), policies=list(SignupPolicy),
         policy=effective_policy(instance, configured), policy_fixed=configured is not None,
         join_url=url_for("auth.join", token=instance.join_token, _external=True),
-        mail_failure=failure, mail_waiting=waiting, latest_import=await latest_import_run())
+        mail_failure=failure, mail_waiting=waiting, latest_import=await latest_import_run(),
+        bots=await all_bots(), bot_rooms=await rooms_for_bots(), new_key=new_key)
     return html, status

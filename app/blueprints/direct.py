@@ -10,11 +10,11 @@ from typing import Any
 
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
-from app.access import find_contact, find_contact_or_none, require_direct_member
+from app.access import find_contact, find_contact_or_none, is_bot_name, require_direct_member
 from app.actions.direct_rooms import add_direct_member, start_direct_room
 from app.auth import login_required, require_account
 from app.blueprints import refusal_status
-from app.errors import InvalidInput
+from app.errors import BOT_NOT_IN_DIRECT, InvalidInput
 from app.queries.direct_rooms import MAX_MEMBERS, contacts_of, find_direct_room, my_direct_rooms
 from app.queries.keys import current_key
 
@@ -36,6 +36,8 @@ async def start() -> Any:
         return await _index_page(names, {"username": f"Pick 1 to {MAX_MEMBERS - 1} people."},
                                  refusal_status())
     people = [await find_contact_or_none(user, name) for name in names]
+    if any([await is_bot_name(name) for name in names]):
+        return await _index_page(names, {"username": BOT_NOT_IN_DIRECT}, 403)
     if not names or None in people:
         return await _index_page(names, {"username": "Pick people who have an active account here."},
                                  refusal_status())
@@ -64,7 +66,11 @@ async def show(username: str) -> Any:
 async def add_member(room_id: int) -> Any:
     user = await require_account()
     room, _ = await require_direct_member(user, room_id)
-    contact = await find_contact_or_none(user, (await request.form).get("username", ""))
+    name = (await request.form).get("username", "")
+    contact = await find_contact_or_none(user, name)
+    if contact is None and await is_bot_name(name):
+        await flash(BOT_NOT_IN_DIRECT, "error")
+        return redirect(url_for("rooms.show", room_id=room.id), 303)
     if contact is None:
         await flash("You can add people who have an active account here.", "error")
         return redirect(url_for("rooms.show", room_id=room.id), 303)

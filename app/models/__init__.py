@@ -1,6 +1,7 @@
 """Tortoise models, one family per module; this package is the ORM app Parley registers."""
 
 from app.models.attachment import Attachment
+from app.models.bot import Bot
 from app.models.imports import ImportedId, ImportRun
 from app.models.instance import Instance, InstanceKeys, MailHealth, SignupPolicy
 from app.models.invitation import Invitation
@@ -16,7 +17,7 @@ from app.models.throttle import ThrottleHit
 from app.models.user import Session, User
 from app.models.webhook import Webhook
 
-__all__ = ["REACTIONS", "Attachment", "Channel", "Delivery", "ImportRun", "ImportedId",
+__all__ = ["REACTIONS", "Attachment", "Bot", "Channel", "Delivery", "ImportRun", "ImportedId",
            "Instance", "Involvement",
            "InstanceKeys", "Invitation", "KeyAlgorithm", "KeyBackup", "MailHealth", "MediaFile",
            "MediaKind", "Membership", "Message", "MessageRevision", "NotificationKind",

@@ -32,10 +32,12 @@ class NotificationKind(StrEnum):
 
 
 class Channel(StrEnum):
-    """How a row reaches its user: each channel has its own sender (app/mail/, app/push/)."""
+    """How a row reaches its user: each channel has its own sender (app/mail/, app/push/,
+    app/bots/: a bot's row is a signed call to its URL)."""
 
     EMAIL = "email"
     PUSH = "push"
+    BOT = "bot"
 
 
 class NotificationStatus(StrEnum):

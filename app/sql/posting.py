@@ -1,6 +1,7 @@
 """The posting statement: one SQL statement posts a message, text or sealed (see
 app/actions/message_insert.py for what it does and why; this module is its SQL and its typed
-call), and the one rule of who is notified of it (NOTIFIED)."""
+call), the one rule of who is notified of it (NOTIFIED), and which bots it calls
+(BOTS_CALLED)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,20 @@ recipients AS (
                  OR (m.involvement = 'mentions'
                      AND (t.kind = 'direct' OR u.username_key = ANY(:mentioned::text[]))))) AS r
     WHERE EXISTS (SELECT 1 FROM inserted)
+)"""
+
+# Which bots a message calls (two-way bots, app/bots/): a bot with a URL, in this room, that
+# the message @mentions by name, when the author is a person (a bot's answer or API post
+# calls no bot, so two bots never talk to each other in a loop). A direct room has no bots.
+BOTS_CALLED = """
+called_bots AS (
+    SELECT b.user_id FROM bots b
+    JOIN memberships m ON m.user_id = b.user_id AND m.room_id = :room_id
+    JOIN users u ON u.id = b.user_id
+    WHERE b.url IS NOT NULL AND u.username_key = ANY(:mentioned::text[])
+      AND u.deactivated_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM users a WHERE a.id = :author_id AND a.is_bot)
+      AND EXISTS (SELECT 1 FROM inserted)
 )"""
 
 POST_MESSAGE = Statement("""
@@ -111,7 +126,7 @@ WITH target AS (
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
     WHERE memberships.id = (SELECT membership_id FROM target)
-), """ + NOTIFIED + """, queued AS (
+), """ + NOTIFIED + """, """ + BOTS_CALLED + """, queued AS (
     -- One outbox row per recipient and channel (app/outbox/, sent by app/mail/ and app/push/).
     INSERT INTO deliveries (channel, user_id, kind, status, actor_id, room_id, message_id,
                             attempts, not_before, last_error, created_at)
@@ -120,6 +135,10 @@ WITH target AS (
     FROM recipients r CROSS JOIN inserted
     JOIN (VALUES ('email'), ('push')) AS c (channel)
       ON (c.channel = 'email' AND r.by_email) OR (c.channel = 'push' AND r.by_push)
+    UNION ALL  -- and one 'bot' row per bot to call (BOTS_CALLED; sent by app/bots/)
+    SELECT 'bot', b.user_id, 'mention', 'pending', :author_id, :room_id, inserted.id, 0,
+           now(), '', now()
+    FROM called_bots b CROSS JOIN inserted
 ), announced AS (
     SELECT pg_notify(:bus_channel, (:announcement::jsonb
                                     || jsonb_build_object('message_id', id, 'seq', seq))::text)
