@@ -390,9 +390,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                              "webhook_id": webhook.id, "webhook_token": webhook_token,
                              "join_token": (await get_instance()).join_token,
                              "import_run_id": (await ImportRun.create(
-                                 source="slack", file_name="export.zip", days_total=1)).id}
-                             "webhook_id": webhook.id, "bot_id": bot.id, "webhook_token": webhook_token,
-                             "join_token": (await get_instance()).join_token}
+                                 source="slack", file_name="export.zip", days_total=1)).id,
+                             "bot_id": bot.id}
     for persona, name in (("outsider", "mallory"), ("invitee", "carol"), ("member", "bob"),
                           ("owner", "alice"), ("admin", "erin"), ("deactivated", "grace")):
         world[persona] = await signed_in(app, users[name])
