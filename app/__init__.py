@@ -30,6 +30,7 @@ from app.queries.members import invitations_for
 from app.queries.presence import HEARTBEAT_SECONDS
 from app.queries.rooms import my_rooms
 from app.queries.search import SEARCHES_PER_MINUTE
+from app.queries.threads import unread_thread_count
 from app.queries.users import LOOKUPS_PER_MINUTE
 from app.realtime.runtime import start_realtime, stop_realtime
 from app.rendering import compile_templates, register_filters
@@ -113,6 +114,7 @@ def _register_blueprints(app: Quart) -> None:
         rooms,
         search,
         stream,
+        threads,
         users,
         webapp,
         webhooks,
@@ -120,7 +122,7 @@ def _register_blueprints(app: Quart) -> None:
 
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, files, profile, direct, keys, search, exports, stream, mail,
-                   passwords, admin, addresses, webhooks, hooks, push, webapp):
+                   passwords, admin, addresses, webhooks, hooks, push, webapp, threads):
         app.register_blueprint(module.blueprint)
 
 
@@ -180,6 +182,7 @@ def _register_hooks(app: Quart) -> None:
         push = app.extensions.get("push")
         return {"me": user, "sidebar": await my_rooms(user) if user else [],
                 "direct_sidebar": await my_direct_rooms(user.id) if user else [],
+                "unread_threads": await unread_thread_count(user.id) if user else 0,
                 "received_invitations": await invitations_for(user) if user else [],
                 "my_key": await key_state(user) if user else None,
                 "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes,

@@ -20,17 +20,19 @@ from app.queries.presence import is_online
 
 
 async def enqueue_room_message(message: Message, author: User, conn: Any,
-                               grace: timedelta, direct: bool = False) -> None:
+                               grace: timedelta, direct: bool = False,
+                               followers: set[int] | frozenset[int] = frozenset()) -> None:
     """Rows for offline members mentioned in the message, or who want every message.
 
     In a direct room every message is addressed to every member, and the row says only who
-    wrote: the content is ciphertext, and never goes into an e-mail.
+    wrote: the content is ciphertext, and never goes into an e-mail. A thread reply counts as
+    a mention for the thread's `followers` (user ids; app/actions/threads.py).
     """
     names = set() if direct else mentioned_names(message.body)
     members = await Membership.filter(room_id=message.room_id).exclude(user_id=author.id) \
         .exclude(email_mode=EmailMode.NONE).using_db(conn).prefetch_related("user")
     for membership in members:
-        mentioned = membership.user.username_key in names
+        mentioned = membership.user.username_key in names or membership.user_id in followers
         if not (mentioned or direct) and membership.email_mode != EmailMode.ALL:
             continue
         kind = NotificationKind.DIRECT_MESSAGE if direct else \

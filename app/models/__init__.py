@@ -5,7 +5,14 @@ from app.models.instance import Instance, InstanceKeys, MailHealth, SignupPolicy
 from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.media import MediaFile, MediaKind
-from app.models.message import REACTIONS, Message, MessageRevision, Reaction
+from app.models.message import (
+    REACTIONS,
+    Message,
+    MessageRevision,
+    Reaction,
+    ThreadFollow,
+    ThreadSummary,
+)
 from app.models.notification import Notification, NotificationKind, NotificationStatus
 from app.models.presence import Presence
 from app.models.push import PushDelivery, PushStatus, PushSubscription
@@ -18,4 +25,5 @@ __all__ = ["REACTIONS", "Attachment", "EmailMode", "Instance", "InstanceKeys", "
            "KeyBackup", "MailHealth", "MediaFile", "MediaKind", "Membership", "Message", "MessageRevision",
            "Notification", "NotificationKind", "NotificationStatus", "Presence", "PublicKey",
            "PushDelivery", "PushStatus", "PushSubscription", "Reaction", "Room", "RoomKind",
-           "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook"]
+           "Session", "SignupPolicy", "ThreadFollow", "ThreadSummary", "ThrottleHit", "User",
+           "Webhook"]
