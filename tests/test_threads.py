@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models import Message, Notification, ThreadFollow
+from tortoise.timezone import now
+
+from app.models import (
+    Membership,
+    Message,
+    Notification,
+    NotificationStatus,
+    Room,
+    ThreadFollow,
+)
+from app.queries.threads import has_read
 from tests.helpers import Person, select, select_one
 from tests.live import frame_matching, registered, socket
+from tests.mailbox import SmtpServer, eventually
 
 
 async def _root(person: Person, room_id: int, body: str = "Lunch plans?",
@@ -170,6 +181,37 @@ async def test_a_reply_in_a_followed_thread_is_e_mailed_like_a_mention(
     assert list(rows) == ["mention"]
 
 
+async def test_the_e_mail_for_a_followed_thread_goes_out_until_the_thread_is_read(
+        alice: Person, bob: Person, room_id: int, smtp: SmtpServer) -> None:
+    root = await _root(alice, room_id)
+
+    await _reply(bob, room_id, root, "thread news for alice")
+    await eventually(lambda: _nothing_pending(alice.user_id))
+
+    [mail] = smtp.inbox.to("alice@example.com")
+    assert "thread news for alice" in mail.html
+
+
+async def test_a_followed_thread_read_before_the_e_mail_is_due_sends_none(
+        alice: Person, bob: Person, room_id: int) -> None:
+    root = await _root(alice, room_id)
+    await _reply(bob, room_id, root, "read it in time")
+    row = await Notification.get(user_id=alice.user_id).prefetch_related("message")
+
+    assert await _unread_for(alice, row)
+    await alice.get(_thread(room_id, root))
+    assert not await _unread_for(alice, row)
+
+
+async def _unread_for(person: Person, row: Notification) -> bool:
+    membership = await Membership.get(user_id=person.user_id, room_id=row.room_id)
+    return not await has_read(membership, row.message)
+
+
+async def _nothing_pending(user_id: int | None) -> bool:
+    return not await Notification.exists(user_id=user_id, status=NotificationStatus.PENDING)
+
+
 async def test_a_thread_reply_links_to_its_thread(alice: Person, bob: Person,
                                                  room_id: int) -> None:
     root = await _root(alice, room_id)
@@ -233,8 +275,6 @@ async def test_a_deleted_message_takes_no_thread_replies(alice: Person, bob: Per
 async def test_an_archived_rooms_threads_are_gone(alice: Person, bob: Person,
                                                  room_id: int) -> None:
     root = await _root(alice, room_id)
-    from app.models import Room
-    from tortoise.timezone import now
     await Room.filter(id=room_id).update(archived_at=now())
 
     assert (await _reply(bob, room_id, root, "hello?")).status_code == 404

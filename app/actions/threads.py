@@ -138,13 +138,14 @@ async def _followers_after_reply(room: Room, root: Message, author: User, body: 
     plus the root's author and the members the reply mentions, who follow it from now on.
     The author follows it too, with this reply read."""
     names = mentioned_names(body)
-    mentioned = await Membership.filter(room_id=room.id, user__username_key__in=names) \
-        .using_db(conn).values_list("user_id", flat=True) if names else []
+    mentioned = [m.user_id for m in await Membership.filter(
+        room_id=room.id, user__username_key__in=names).using_db(conn).only("id", "user_id")] \
+        if names else []
     await _follow(conn, root.id, [root.author_id, *mentioned])
     await _follow(conn, root.id, [author.id], read_up_to=reply.id)
     followers = await ThreadFollow.filter(root_id=root.id).exclude(user_id=author.id) \
-        .using_db(conn).values_list("user_id", flat=True)
-    return {int(user_id) for user_id in followers}
+        .using_db(conn).only("id", "user_id")
+    return {f.user_id for f in followers}
 
 
 async def _follow(conn: BaseDBAsyncClient, root_id: int, user_ids: list[int],
@@ -161,6 +162,6 @@ async def _follow(conn: BaseDBAsyncClient, root_id: int, user_ids: list[int],
 
 
 async def _newest_reply_id(root: Message, conn: BaseDBAsyncClient | None) -> int:
-    query = Message.filter(thread_root_id=root.id).order_by("-id").limit(1)
-    ids = await (query.using_db(conn) if conn else query).values_list("id", flat=True)
-    return int(ids[0]) if ids else 0
+    query = Message.filter(thread_root_id=root.id).order_by("-id").only("id")
+    newest = await (query.using_db(conn) if conn else query).first()
+    return newest.id if newest else 0

@@ -89,8 +89,8 @@ async def thread_reply_created(event: MessageCreated, conns: list[Socket], messa
             conn.push(frame)
         elif conn.user_id != event.author_id and message.in_thread_only:
             if followers is None:
-                followers = set(await ThreadFollow.filter(root_id=message.thread_root_id)
-                                .values_list("user_id", flat=True))
+                followers = {f.user_id for f in await ThreadFollow.filter(
+                    root_id=message.thread_root_id).only("id", "user_id")}
             if conn.user_id in followers:
                 name = conn.username.lower()
                 if name not in notices_by_name:

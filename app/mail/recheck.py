@@ -18,6 +18,7 @@ from app.models import (
     User,
 )
 from app.queries.presence import is_online
+from app.queries.threads import has_read
 
 ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
               NotificationKind.DIRECT_MESSAGE)
@@ -72,7 +73,7 @@ async def _still_unread(user: User, row: Notification) -> bool:
             return False  # deleted since: left out (an edit needs nothing: the excerpt is read now)
         if row.kind == NotificationKind.ROOM_MESSAGE and membership.email_mode != EmailMode.ALL:
             return False
-        return membership.last_read_seq < row.message.seq
+        return not await has_read(membership, row.message)  # the room's, or a thread's mark
     return True  # an invitation: its row is gone with it once answered
 
 

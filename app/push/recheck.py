@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.models import EmailMode, Membership, PushDelivery, Session
 from app.queries.presence import is_online
+from app.queries.threads import has_read
 
 
 async def reason_to_skip(row: PushDelivery) -> str | None:
@@ -23,6 +24,6 @@ async def reason_to_skip(row: PushDelivery) -> str | None:
         return "muted"
     if row.message is None or row.message.deleted_at is not None:
         return "deleted"
-    if membership.last_read_seq >= row.message.seq:
+    if await has_read(membership, row.message):  # the room's read mark, or the thread's
         return "read"
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise import connections
 
@@ -50,18 +51,19 @@ async def attach_thread_summaries(messages: Iterable[Message]) -> None:
     roots = {m.id: m for m in messages if m.thread_root_id is None}
     if not roots:
         return
-    rows = await connections.get("default").execute_query_dict(_SUMMARIES, [list(roots)])
-    by_root: dict[int, list[dict[str, object]]] = {}
+    rows: list[dict[str, Any]] = await connections.get("default").execute_query_dict(
+        _SUMMARIES, [list(roots)])
+    by_root: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        by_root.setdefault(int(row["root_id"]), []).append(row)
-    users = {u.id: u for u in await User.filter(
-        id__in={int(str(r["author_id"])) for r in rows})} if rows else {}
+        by_root.setdefault(row["root_id"], []).append(row)
+    users = {u.id: u for u in await User.filter(id__in={r["author_id"] for r in rows})} \
+        if rows else {}
     for root_id, authors in by_root.items():
-        authors.sort(key=lambda r: int(str(r["latest"])), reverse=True)
-        roots[root_id]._thread_summary = ThreadSummary(  # type: ignore[attr-defined]
-            count=sum(int(str(r["count"])) for r in authors),
-            last_reply_at=max(r["last_at"] for r in authors),  # type: ignore[type-var]
-            repliers=tuple(users[int(str(r["author_id"]))] for r in authors[:REPLIERS_SHOWN]))
+        authors.sort(key=lambda r: r["latest"], reverse=True)
+        roots[root_id]._thread_summary = ThreadSummary(
+            count=sum(r["count"] for r in authors),
+            last_reply_at=max(r["last_at"] for r in authors),
+            repliers=tuple(users[r["author_id"]] for r in authors[:REPLIERS_SHOWN]))
 
 
 async def thread_replies(root: Message, relations: tuple[str, ...]) -> list[Message]:
