@@ -9,6 +9,7 @@
 
 import { sealed } from "./composer.js";
 import { decorate } from "./message_list.js";
+import { refreshTimes } from "./timeline.js";
 
 const DESKTOP = window.matchMedia("(min-width: 1024px)");
 const MINUTE = 60 * 1000;
@@ -66,7 +67,7 @@ function placeReply(node) {
     if (Number(node.dataset.changeSeq || 0) > Number(other.dataset.changeSeq || 0)) other.replaceWith(node);
     else node.remove();
   }
-  if (node.isConnected) decorate(node);
+  if (node.isConnected) { decorate(node); refreshTimes(node); }
   const thread = list.closest(".thread");
   const count = thread && thread.querySelector(".thread-divider span");
   if (count) {
@@ -90,6 +91,7 @@ function setUpThread(thread) {
   if (thread.dataset.ready) return;
   thread.dataset.ready = "1";
   thread.querySelectorAll(".message").forEach(decorate);
+  refreshTimes(thread);
   scrollThread(thread);
   const form = thread.querySelector("form.thread-composer");
   if (form) setUpComposer(form);
@@ -156,10 +158,15 @@ function ago(when) {
   return days + (days === 1 ? " day ago" : " days ago");
 }
 
+function lastReply(when) {
+  const words = ago(when);
+  return words === "just now" ? "last reply just now" : "last " + words;
+}
+
 function refreshAges(root) {
   root.querySelectorAll(".thread-last[data-at]").forEach((el) => {
     const when = new Date(el.dataset.at);
-    if (!isNaN(when)) el.textContent = "last " + ago(when);
+    if (!isNaN(when)) el.textContent = lastReply(when);
   });
 }
 
@@ -167,6 +174,9 @@ document.addEventListener("htmx:afterSettle", () => {
   document.querySelectorAll(".thread").forEach(setUpThread);
   refreshAges(document);
 });
-setInterval(() => refreshAges(document), MINUTE);
+setInterval(() => {
+  refreshAges(document);
+  document.querySelectorAll(".thread").forEach(refreshTimes);
+}, MINUTE);
 document.querySelectorAll(".thread").forEach(setUpThread);
 refreshAges(document);
