@@ -16,7 +16,7 @@ from app.models import (
     ThreadFollow,
 )
 from app.queries.threads import has_read
-from tests.helpers import Person, select, select_one
+from tests.helpers import Person, publish_key, sealed_form, select, select_one, start_direct
 from tests.live import frame_matching, registered, socket
 from tests.mailbox import SmtpServer, eventually
 
@@ -306,3 +306,56 @@ async def test_the_htmx_reply_answers_the_fragment_and_the_panel_comes_alone(
     html = await panel.get_data()
     assert select_one(html, "section.thread")
     assert select(html, "html, .sidebar") == []
+
+
+async def test_a_direct_rooms_thread_reply_is_sealed_and_only_its_root_is_plaintext(
+        alice: Person, bob: Person) -> None:
+    keys = [await publish_key(alice), await publish_key(bob)]
+    room = await start_direct(alice, "bob")
+    response = await alice.post(f"/rooms/{room}/messages",
+                                sealed_form(keys[0], keys, client_msg_id="droot-0000000001"))
+    assert response.status_code == 303
+    root = await Message.get(client_msg_id="droot-0000000001")
+
+    sealed = await bob.post(_thread(room, root) + "/messages",
+                            sealed_form(keys[1], keys, client_msg_id="dreply-000000001"))
+    plain = await _reply(bob, room, root, "in clear")
+
+    assert sealed.status_code == 303
+    reply = await Message.get(client_msg_id="dreply-000000001")
+    assert reply.thread_root_id == root.id and reply.body == "" and reply.envelope
+    assert plain.status_code == 400
+    thread = await (await alice.get(_thread(room, root))).get_data()
+    assert select_one(thread, ".thread-replies #message-dreply-000000001[data-envelope]")
+    assert select_one(thread, "form.thread-composer[data-sealed]")
+    assert [r["kind"] for r in await Notification.filter(user_id=alice.user_id).values("kind")] \
+        == ["direct_message"]
+
+
+async def test_a_search_hit_in_a_thread_opens_the_thread(alice: Person, bob: Person,
+                                                        room_id: int) -> None:
+    root = await _root(alice, room_id)
+    await _reply(bob, room_id, root, "quokka sightings", "reply-0000000008")
+
+    page = await (await alice.get("/search?q=quokka")).get_data()
+
+    assert select_one(page, ".search-results a[href*='/threads/'], a[href*='/threads/']")[
+        "href"] == _thread(room_id, root) + "#message-reply-0000000008"
+
+
+async def test_exports_nest_thread_replies_under_their_root(alice: Person, bob: Person,
+                                                           room_id: int) -> None:
+    root = await _root(alice, room_id)
+    await _reply(bob, room_id, root, "first reply")
+    await _reply(alice, room_id, root, "second, also in the room", form={"also_in_room": "1"})
+
+    data = await (await alice.get(f"/rooms/{room_id}/export.json")).get_json()
+    html = await (await alice.get(f"/rooms/{room_id}/export.html")).get_data()
+
+    first = data["messages"][0]
+    assert first["body"] == "Lunch plans?"
+    assert [r["body"] for r in first["replies"]] == ["first reply", "second, also in the room"]
+    assert first["replies"][0]["seq"] is None and first["replies"][0]["in_thread"]
+    assert [m["body"] for m in data["messages"]] == ["Lunch plans?", "second, also in the room"]
+    nested = select(html, "ol.messages > li.message > ol.replies > li .body")
+    assert [b.text.strip() for b in nested] == ["first reply", "second, also in the room"]
