@@ -82,6 +82,9 @@ document.addEventListener("htmx:load", (evt) => {
   if (!node.classList) return;
   if (node.classList.contains("message") && node.parentElement && node.parentElement.classList.contains("thread-replies")) {
     placeReply(node);
+  } else if (node.classList.contains("message") && node.closest(".thread")) {
+    decorate(node);  // the root, re-rendered live with its new summary
+    refreshTimes(node);
   }
   node.querySelectorAll(".thread").forEach(setUpThread);
   if (node.classList.contains("thread")) setUpThread(node);
