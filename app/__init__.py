@@ -116,6 +116,7 @@ def _register_blueprints(app: Quart) -> None:
         rooms,
         search,
         stream,
+        threads,
         users,
         webapp,
         webhooks,
@@ -124,7 +125,7 @@ def _register_blueprints(app: Quart) -> None:
     for module in (health, help, auth, rooms, messages, message_changes, invitations, members,
                    users, media, files, profile, direct, keys, search, exports, stream, mail,
                    passwords, admin, addresses, webhooks, hooks, bot_api, push, webapp,
-                   link_previews):
+                   link_previews, threads):
         app.register_blueprint(module.blueprint)
 
 
@@ -191,6 +192,7 @@ def _register_hooks(app: Quart) -> None:
         around = await sidebar_of(user.id, user.username) if user else Sidebar()
         site_name = around.site_name or (await get_instance()).name
         return {"me": user, "sidebar": around.rooms, "direct_sidebar": around.direct,
+                "unread_threads": around.unread_threads,
                 "received_invitations": around.invitations,
                 "my_key": around.key if user else None,
                 "csrf_token": csrf_token, "upload_max_bytes": settings_of(app).upload_max_bytes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment
@@ -30,8 +30,17 @@ def dom_id(obj: Any, suffix: str = "") -> str:
 
 def message_path(message: Any) -> str:
     """A message's link: its room's history around it, scrolled to it and highlighted
-    (`?around=` on the room page; `#message-…` is the element, so it works without JavaScript)."""
+    (`?around=` on the room page; `#message-…` is the element, so it works without JavaScript).
+    A reply only in its thread links to its thread, when its root was loaded with it."""
+    root = getattr(message, "thread_root", None) if message.thread_root_id else None
+    if message.seq < 0 and root is not None and hasattr(root, "seq"):
+        return thread_path(root) + f"#{dom_id(message)}"
     return f"/rooms/{message.room_id}?around={message.seq}#{dom_id(message)}"
+
+
+def thread_path(root: Any) -> str:
+    """A thread's page (a side panel beside the room on a desktop): `/rooms/<id>/threads/<seq>`."""
+    return f"/rooms/{root.room_id}/threads/{root.seq}"
 
 
 def dom_id_for(kind: str, key: Any, suffix: str = "") -> str:
@@ -118,6 +127,8 @@ def register_filters(app: Any) -> None:
     app.jinja_env.globals["timeline"] = timeline
     app.jinja_env.globals["message_path"] = message_path
     app.jinja_env.globals["icon"] = icon
+    app.jinja_env.globals["thread_path"] = thread_path
+    app.jinja_env.filters["ago"] = time_ago
 
 
 def mentions_attribute(body: str) -> str:
@@ -127,6 +138,20 @@ def mentions_attribute(body: str) -> str:
     `username_key` is unique, so a tab tells "me" by its own name as surely as by its id.
     """
     return " ".join(sorted(mentioned_names(body)))
+
+
+def time_ago(at: Any, now: datetime | None = None) -> str:
+    """'just now', '2 min ago', '3 h ago', '4 days ago': how long ago, in words (the summary
+    of a thread; static/js/timeline.js refreshes it in the page as time passes)."""
+    seconds = max(0, int(((now or datetime.now(UTC)) - at).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days != 1 else ''} ago"
 
 
 GROUP_WITHIN = timedelta(minutes=5)  # the same as GROUP_MS in static/js/message_list.js

@@ -205,6 +205,13 @@ MATRIX: dict[tuple[str, str], Expect] = {
     ("GET", "/api/bot/rooms"): everyone(401),
     ("GET", "/api/bot/rooms/<int:room_id>/messages"): everyone(401),
     ("POST", "/api/bot/rooms/<int:room_id>/messages"): everyone(401, form={"text": "hi"}),
+    # The thread of alice's message (<int:seq> is its seq): read, reply, follow, unfollow.
+    ("GET", "/rooms/<int:room_id>/threads/<int:seq>"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/threads/<int:seq>/messages"): in_the_room(
+        303, form={"body": "in the thread"}),
+    ("POST", "/rooms/<int:room_id>/threads/<int:seq>/following"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/threads/<int:seq>/following/deletion"): in_the_room(303),
+    ("GET", "/threads"): signed_in_only(200),
 }
 # The same visitors on alice and bob's direct room (carol, the invitee of the private room, is
 # an outsider here) with alice's sealed message. Routes not listed behave as in MATRIX.
@@ -241,6 +248,10 @@ DIRECT_MATRIX: dict[tuple[str, str], Expect] = {
     ("POST", "/rooms/<int:room_id>/webhooks"): in_the_room(403, form={"name": "CI"}),
     ("POST", "/rooms/<int:room_id>/webhooks/<int:webhook_id>/revocation"): in_the_room(403),
     ("POST", "/admin/rooms/<int:room_id>/archival"): Expect(LOGIN, 403, 403, 403, 403, 404, LOGIN),
+    ("GET", "/rooms/<int:room_id>/threads/<int:seq>"): in_the_room(200),
+    ("POST", "/rooms/<int:room_id>/threads/<int:seq>/messages"): in_the_room(400),  # no envelope
+    ("POST", "/rooms/<int:room_id>/threads/<int:seq>/following"): in_the_room(303),
+    ("POST", "/rooms/<int:room_id>/threads/<int:seq>/following/deletion"): in_the_room(303),
     ("POST", "/admin/rooms/<int:room_id>/archival/deletion"): Expect(LOGIN, 403, 403, 403, 403,
                                                                      404, LOGIN),
     ("POST", "/admin/rooms/<int:room_id>/everyone"): Expect(LOGIN, 403, 403, 403, 403, 404, LOGIN),
@@ -315,6 +326,7 @@ def fill_path(rule: str, world: dict[str, Any]) -> str:
         .replace("<int:invitation_id>", str(world["invitation_id"])) \
         .replace("<int:user_id>", str(world["member_id"])) \
         .replace("<int:message_id>", str(world["message_id"])) \
+        .replace("<int:seq>", str(world["message_seq"])) \
         .replace("<int:subscription_id>", str(world["subscription_id"])) \
         .replace("<int:key_id>", str(world["key_id"])) \
         .replace("<key>", world["image_key"]).replace("<file_key>", world["file_key"]) \
@@ -370,7 +382,8 @@ async def _private_room_world(app: Quart) -> dict[str, Any]:
                                  grace=timedelta(0), file=UploadedFile("notes.txt", b"plans\n"),
                                  media=media_settings(settings_of(app)))
     world: dict[str, Any] = {"room_id": room.id, "invitation_id": invitation.id,
-                             "message_id": photo.id, "subscription_id": (
+                             "message_id": photo.id, "message_seq": photo.seq,
+                             "subscription_id": (
                                  await PushSubscription.create(
                                      user=users["bob"], session=await create_session(users["bob"]),
                                      endpoint="https://push.example.com/bob",
@@ -415,7 +428,7 @@ async def _direct_room(world: dict[str, Any]) -> dict[str, Any]:
         await create_sealed_message(room, author, json.dumps(sealed_envelope(mine, keys)), None,
                                     grace=timedelta(0))
 
-    return {"room_id": room.id, "message_id": message.id, "say": say}
+    return {"room_id": room.id, "message_id": message.id, "message_seq": message.seq, "say": say}
 
 
 def _png() -> bytes:

@@ -41,7 +41,7 @@ def refusal_status() -> int:
 PAGE_ENDPOINTS = frozenset({
     "rooms.home", "rooms.index", "rooms.show", "dm.index", "dm.show", "search.index",
     "profile.show", "admin.show", "webhooks.index", "keys.backups", "help.javascript",
-    "message_changes.edit", "message_changes.revisions",
+    "message_changes.edit", "message_changes.revisions", "threads.show", "threads.index",
 })
 
 

@@ -13,9 +13,9 @@ from quart import Blueprint, Response, current_app
 
 from app.access import require_exportable
 from app.auth import login_required, require_account
-from app.live_views.fragments import cached_export, export_fragment
+from app.live_views.fragments import cached_export, export_fragment, export_with_thread
 from app.media.storage import media_path
-from app.queries.exports import history_pages
+from app.queries.exports import history_pages, replies_by_root
 from app.queries.records import Message, Room
 from config.settings import current_settings
 
@@ -34,10 +34,16 @@ async def as_html(room_id: int) -> Any:
     async def document() -> AsyncIterator[bytes]:
         yield (await head.render_async(room=room)).encode()
         async for page in history_pages(room):
+            replies = await replies_by_root(page)
             async with app.app_context():  # the body streams after the view returned
                 for message in page:
-                    html = cached_export(message)
-                    if html is None:  # a version not exported lately: its thumbnail read once
+                    thread = [(reply, await _data_uri(root, reply))
+                              for reply in replies.get(message.id, [])]
+                    html = None if thread else cached_export(message)
+                    if thread:  # a thread's root, its replies nested: rendered as it is now
+                        html = export_with_thread(message, await _data_uri(root, message),
+                                                  thread)
+                    elif html is None:  # a version not exported lately: thumbnail read once
                         html = export_fragment(message, await _data_uri(root, message))
                     yield html.encode()
         yield b"</ol>\n</body>\n</html>\n"
@@ -57,8 +63,12 @@ async def as_json(room_id: int) -> Any:
         yield ('{"room": ' + json.dumps(about) + ', "messages": [').encode()
         first = True
         async for page in history_pages(room):
+            replies = await replies_by_root(page)
             for message in page:
-                yield (("" if first else ",") + "\n" + json.dumps(_as_dict(message))).encode()
+                entry = _as_dict(message)
+                if message.id in replies:  # a thread's replies, nested under their root
+                    entry["replies"] = [_as_dict(reply) for reply in replies[message.id]]
+                yield (("" if first else ",") + "\n" + json.dumps(entry)).encode()
                 first = False
         yield b"\n]}\n"
 
@@ -66,7 +76,10 @@ async def as_json(room_id: int) -> Any:
 
 
 def _as_dict(message: Message) -> dict[str, Any]:
-    return {"seq": message.seq, "author": message.author.username,
+    # A reply only in its thread has no room seq (None); one also sent to the room has one.
+    return {"seq": message.seq if message.seq > 0 else None,
+            "in_thread": message.thread_root_id is not None,
+            "author": message.author.username,
             "created_at": message.created_at.isoformat(),
             "edited_at": message.edited_at.isoformat() if message.edited_at else None,
             "deleted": message.deleted_at is not None, "body": message.body,

@@ -15,7 +15,7 @@ from typing import Any
 
 from quart import Quart
 
-from app.live_views import accounts, keys, messages, presence, rooms, typing
+from app.live_views import accounts, keys, messages, presence, rooms, threads, typing
 from app.live_views.state import TYPING_TICK, expire_typing
 from app.realtime.dispatch import Dispatcher, View, ViewTable
 from app.realtime.events import (
@@ -28,6 +28,7 @@ from app.realtime.events import (
     MessageCreated,
     PresenceChanged,
     RoomRead,
+    ThreadsChanged,
     Typing,
 )
 from app.realtime.runtime import Job
@@ -43,6 +44,7 @@ VIEWS: ViewTable = {
     KeyPublished: View(keys.key_published),
     AccountChanged: View(accounts.account_changed),
     PresenceChanged: View(presence.presence_changed),
+    ThreadsChanged: View(threads.threads_changed),
 }
 
 

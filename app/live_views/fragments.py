@@ -100,6 +100,14 @@ def export_fragment(message: Any, thumb: str | None) -> str:
     return cached_fragment(EXPORT, message, thumb=thumb)
 
 
+def export_with_thread(message: Any, thumb: str | None,
+                       thread: list[tuple[Any, str | None]]) -> str:
+    """A thread root's entry in the HTML export with its replies nested, `thread` being
+    (reply, its thumbnail) pairs; not cached (the key does not hold the replies)."""
+    return sync_environment().get_template(EXPORT).render(
+        message=message, thumb=thumb, thread=thread, csrf_token=_placeholder, url_for=_path_for)
+
+
 def message_html(message: Any) -> str:
     """A message's fragment as sockets, answers and the catch-up send it (no viewer)."""
     return dress(cached_fragment(MESSAGE, message))

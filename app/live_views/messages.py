@@ -9,8 +9,9 @@ from app.live_views.fragments import MESSAGE, cached_fragment, dress, message_ht
 from app.live_views.state import Live, RoomState, Socket
 from app.live_views.typing import push_typing, room_scope
 from app.mentions import mentioned_names
-from app.models import Involvement, Message
+from app.models import Involvement, Message, ThreadFollow
 from app.queries.messages import MESSAGE_RELATIONS
+from app.queries.threads import attach_thread_summaries
 from app.realtime.events import MessageChanged, MessageCreated
 from app.rendering import dom_id_for
 
@@ -32,6 +33,10 @@ async def message_created(event: MessageCreated, conns: list[Socket], live: Live
                     event.room_id)
         return
     html = message_html(message)  # the poster's answer may have rendered it
+    if message.thread_root_id is not None:
+        await thread_reply_created(event, conns, message, html)
+        if message.in_thread_only:
+            return
     frame = frames.append(dom_id_for("room", event.room_id, "messages"), html)
     mentioned = mentioned_names(message.body)
     badges: dict[tuple[int, bool, int, str], str] = {}
@@ -69,10 +74,32 @@ async def message_changed(event: MessageChanged, conns: list[Socket], live: Live
     message = await Message.get_or_none(id=event.message_id).prefetch_related(*MESSAGE_RELATIONS)
     if message is None or message.change_seq != event.change_seq:
         return  # a later change is on its way and will carry the newer state
+    await attach_thread_summaries([message])  # a reply re-renders its root with the new count
     # Replaced in place by id; a tab that does not show the message ignores the frame.
     frame = dress(cached_fragment(MESSAGE, message), oob=True)
     for conn in viewers:
         conn.push(frame)
+
+
+async def thread_reply_created(event: MessageCreated, conns: list[Socket], message: Message,
+                               html: str) -> None:
+    """A thread reply: appended to the thread wherever it is open (the side panel, the thread's
+    page); a follower's tab elsewhere gets a notice that names them, as a mention does."""
+    frame = frames.append(dom_id_for("thread", message.thread_root_id, "replies"), html)
+    followers: set[int] | None = None
+    notices_by_name: dict[str, str] = {}
+    for conn in conns:
+        if conn.room_id == event.room_id:
+            conn.push(frame)
+        elif conn.user_id != event.author_id and message.in_thread_only:
+            if followers is None:
+                followers = {f.user_id for f in await ThreadFollow.filter(
+                    root_id=message.thread_root_id).only("id", "user_id")}
+            if conn.user_id in followers:
+                name = conn.username.lower()
+                if name not in notices_by_name:
+                    notices_by_name[name] = await notices.room_notice(message, also_for=name)
+                conn.push(notices_by_name[name])
 
 
 async def unread_badge(room_id: int, state: RoomState,

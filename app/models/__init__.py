@@ -8,7 +8,14 @@ from app.models.invitation import Invitation
 from app.models.keys import KeyAlgorithm, KeyBackup, PublicKey
 from app.models.link_preview import LinkPreview, LinkState, MessageLink, PreviewStatus
 from app.models.media import MediaFile, MediaKind
-from app.models.message import REACTIONS, Message, MessageRevision, Reaction
+from app.models.message import (
+    REACTIONS,
+    Message,
+    MessageRevision,
+    Reaction,
+    ThreadFollow,
+    ThreadSummary,
+)
 from app.models.notification import Channel, Delivery, NotificationKind, NotificationStatus
 from app.models.presence import Presence
 from app.models.push import PushSubscription
@@ -22,5 +29,5 @@ __all__ = ["REACTIONS", "Attachment", "Bot", "Channel", "Delivery", "ImportRun",
            "InstanceKeys", "Invitation", "KeyAlgorithm", "KeyBackup", "MailHealth", "MediaFile",
            "MediaKind", "Membership", "Message", "MessageRevision", "NotificationKind",
            "NotificationStatus", "Presence", "PublicKey", "PushSubscription", "Reaction", "Room",
-           "RoomKind", "Session", "SignupPolicy", "ThrottleHit", "User", "Webhook",
+           "RoomKind", "Session", "SignupPolicy", "ThreadFollow", "ThreadSummary", "ThrottleHit", "User", "Webhook",
            "LinkPreview", "LinkState", "MessageLink", "PreviewStatus"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
@@ -74,6 +76,15 @@ class Message(Model):
         "models.Message", related_name="replies", null=True, on_delete=fields.SET_NULL
     )
     reply_to_id: int | None
+    # A thread reply's root (a top-level message of the same room). A reply only in its thread
+    # has no place in the room's timeline: its `seq` is minus its id, so every `seq > n` read
+    # of the room passes it by and the room's unread counts never count it. One also sent to
+    # the room (`also_in_room`) takes the room's next seq like any message.
+    thread_root: fields.ForeignKeyNullableRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="thread_replies", null=True, on_delete=fields.CASCADE
+    )
+    thread_root_id: int | None
+    also_in_room = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "messages"
@@ -90,6 +101,16 @@ class Message(Model):
         """The message this one replies to, when it was loaded with it (else None)."""
         related = getattr(self, "reply_to", None) if self.reply_to_id is not None else None
         return related if isinstance(related, Message) else None
+
+    @property
+    def in_thread_only(self) -> bool:
+        """A thread reply that the room's timeline does not show."""
+        return self.thread_root_id is not None and not self.also_in_room
+
+    def thread_summary(self) -> ThreadSummary | None:
+        """The "3 replies · last …" line of a thread's root, when it was loaded with it."""
+        summary = getattr(self, "_thread_summary", None)
+        return summary if isinstance(summary, ThreadSummary) and summary.count else None
 
     def reaction_groups(self) -> list[tuple[str, str, list[str]]]:
         """(emoji, name, usernames) for each reaction someone gave, in the order first given."""
@@ -113,6 +134,16 @@ class Message(Model):
         # A message just posted (or loaded without its reactions) has none to show.
         related = self.reactions  # type: ignore[attr-defined]
         return list(related) if getattr(related, "_fetched", False) else []
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    """A root's thread at a glance: replies (not deleted), the newest one's time, and up to
+    three of the people who replied, most recent first."""
+
+    count: int
+    last_reply_at: datetime | None
+    repliers: tuple[User, ...] = ()
 
 
 class MessageRevision(Model):
@@ -149,3 +180,27 @@ class Reaction(Model):
     class Meta:
         table = "reactions"
         unique_together = (("message", "user", "emoji"),)
+
+
+class ThreadFollow(Model):
+    """`user` follows the thread of `root`: they get its replies like mentions, and it counts
+    under "Threads" while a reply newer than `last_read_id` (a message id) is unread.
+
+    Who follows: the root's author, everyone who replies and everyone mentioned in a reply;
+    anyone in the room may follow or unfollow with one click."""
+
+    id = fields.BigIntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="thread_follows", on_delete=fields.CASCADE
+    )
+    user_id: int
+    root: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "models.Message", related_name="follows", on_delete=fields.CASCADE
+    )
+    root_id: int
+    last_read_id = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "thread_follows"
+        unique_together = (("user", "root"),)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.models import Channel, Delivery, Membership, NotificationKind
+from app.queries.threads import has_read
 
 ROOM_KINDS = (NotificationKind.MENTION, NotificationKind.ROOM_MESSAGE,
               NotificationKind.DIRECT_MESSAGE)
@@ -24,7 +25,7 @@ async def room_row_skip_reason(row: Delivery) -> str | None:
     await row.fetch_related("message")
     if row.message is None or row.message.deleted_at is not None:
         return "deleted"  # an edit needs nothing: the excerpt is read at send time
-    if membership.last_read_seq >= row.message.seq:
+    if await has_read(membership, row.message):  # the room's read mark, or the thread's
         return "read"
     if row.channel == Channel.EMAIL and membership.email_held:
         return "held"

@@ -17,6 +17,7 @@ from tortoise import connections
 
 from app.models import Message, Room
 from app.queries.messages import MESSAGE_RELATIONS, PAGE_MAX
+from app.queries.threads import attach_thread_summaries
 
 # The shown state's parts besides the message row: its author's name, avatar and bot mark, the
 # quoted message (its change number covers an edit or deletion of it) and its author's name,
@@ -95,20 +96,23 @@ async def _versions(where: str, params: list[Any]) -> list[MessageVersion]:
 
 async def latest_versions(room: Room, limit: int) -> list[MessageVersion]:
     """The newest `limit` messages, oldest first."""
-    rows = await _versions("WHERE m.room_id = $1 ORDER BY m.seq DESC LIMIT $2", [room.id, limit])
+    rows = await _versions("WHERE m.room_id = $1 AND m.seq > 0 ORDER BY m.seq DESC LIMIT $2",
+                           [room.id, limit])
     return rows[::-1]
 
 
 async def versions_before(room: Room, seq: int, limit: int) -> list[MessageVersion]:
     """The `limit` messages just before `seq`, oldest first."""
-    rows = await _versions("WHERE m.room_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3",
+    rows = await _versions("WHERE m.room_id = $1 AND m.seq < $2 AND m.seq > 0 "
+                           "ORDER BY m.seq DESC LIMIT $3",
                            [room.id, seq, limit])
     return rows[::-1]
 
 
 async def versions_after(room: Room, seq: int, limit: int = PAGE_MAX) -> list[MessageVersion]:
     """Up to `limit` messages after `seq`, oldest first (the catch-up contract)."""
-    return await _versions("WHERE m.room_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3",
+    return await _versions("WHERE m.room_id = $1 AND m.seq > greatest($2, 0) "
+                           "ORDER BY m.seq LIMIT $3",
                            [room.id, seq, limit])
 
 
@@ -116,7 +120,7 @@ async def versions_changed_after(room: Room, change_seq: int, up_to_seq: int,
                                  limit: int = PAGE_MAX) -> list[MessageVersion]:
     """Messages up to `up_to_seq` changed after `change_seq`, in change order (the catch-up's
     second half, as messages_changed_after)."""
-    return await _versions("WHERE m.room_id = $1 AND m.change_seq > $2 AND m.seq <= $3 "
+    return await _versions("WHERE m.room_id = $1 AND m.change_seq > $2 AND m.seq <= $3 AND m.seq > 0 "
                            "ORDER BY m.change_seq LIMIT $4",
                            [room.id, change_seq, up_to_seq, limit])
 
@@ -126,4 +130,5 @@ async def messages_for_display(ids: list[int]) -> dict[int, Message]:
     if not ids:
         return {}
     rows = await Message.filter(id__in=ids).prefetch_related(*MESSAGE_RELATIONS)
+    await attach_thread_summaries(rows)  # a thread's root shows its replies' summary
     return {m.id: m for m in rows}

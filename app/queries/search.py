@@ -45,13 +45,13 @@ EXCERPT_CHARS = 240
 # excerpt()), so the query returns the stored text and the file's name.
 _CANDIDATES = """
     (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id,
-            m.client_msg_id, q
+            m.client_msg_id, m.thread_root_id, q
      FROM messages m, {tsquery} q
      WHERE to_tsvector('simple', m.body) @@ q AND m.deleted_at IS NULL {readable} {filters}
      LIMIT {candidates})
     UNION
     (SELECT m.id, m.seq, m.room_id, m.author_id, m.created_at, m.body, m.attachment_id,
-            m.client_msg_id, q
+            m.client_msg_id, m.thread_root_id, q
      FROM attachments a JOIN messages m ON m.attachment_id = a.id, {tsquery} q
      WHERE to_tsvector('simple', a.name) @@ q AND m.deleted_at IS NULL {readable} {filters}
      LIMIT {candidates})
@@ -61,7 +61,8 @@ _READABLE = """AND m.room_id IN (
                   kind = $3 OR id IN (SELECT room_id FROM memberships WHERE user_id = $2)))"""
 _SQL = """
 SELECT hit.id, hit.seq, hit.room_id, hit.created_at, hit.rank, r.name AS room_name, hit.client_msg_id,
-       u.username AS author, hit.body, a.name AS file_name
+       u.username AS author, hit.body, a.name AS file_name,
+       (SELECT seq FROM messages WHERE id = hit.thread_root_id) AS thread_seq
 FROM (
     SELECT c.*, ts_rank(to_tsvector('simple', c.body || ' ' || coalesce(
         (SELECT name FROM attachments WHERE id = c.attachment_id), '')), c.q) AS rank
@@ -93,6 +94,15 @@ class SearchHit:
     excerpt: Markup
     file_name: Markup | None = None
     client_msg_id: str = ""  # the message's element id on the room page (its link's anchor)
+    thread_seq: int | None = None  # a thread reply's root: the hit opens its thread
+
+    @property
+    def path(self) -> str:
+        """Where the hit opens: its thread for a thread reply, else the room around it."""
+        anchor = f"#message-{self.client_msg_id}"
+        if self.thread_seq is not None:
+            return f"/rooms/{self.room_id}/threads/{self.thread_seq}{anchor}"
+        return f"/rooms/{self.room_id}?around={self.seq}{anchor}"
 
 
 async def search_messages(user: User, query: str, slots: asyncio.Semaphore,
@@ -147,7 +157,8 @@ def _hit(row: dict[str, Any], prefixes: tuple[str, ...]) -> SearchHit:
     file_name = row["file_name"]
     return SearchHit(row["id"], row["seq"], row["room_id"], row["room_name"], row["author"],
                      row["created_at"], row["rank"], excerpt(plain_text(row["body"]), prefixes),
-                     highlight(file_name, prefixes) if file_name else None, row["client_msg_id"])
+                     highlight(file_name, prefixes) if file_name else None, row["client_msg_id"],
+                     row["thread_seq"])
 
 
 async def searchable_rooms(user: User) -> list[Room]:

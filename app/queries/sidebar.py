@@ -55,7 +55,15 @@ SELECT
                             'backed_up', EXISTS (SELECT 1 FROM key_backups b
                                                   WHERE b.key_id = k.id))
      FROM public_keys k WHERE k.user_id = $1 ORDER BY k.id DESC LIMIT 1) AS key,
-  (SELECT name FROM instance WHERE id = $4) AS site_name
+  (SELECT name FROM instance WHERE id = $4) AS site_name,
+  (SELECT count(DISTINCT f.root_id)  -- followed threads with unread replies (queries/threads.py)
+     FROM thread_follows f
+     JOIN messages root ON root.id = f.root_id
+     JOIN rooms r ON r.id = root.room_id AND r.archived_at IS NULL
+     JOIN memberships ms ON ms.room_id = root.room_id AND ms.user_id = f.user_id
+     JOIN messages m ON m.thread_root_id = f.root_id AND m.id > f.last_read_id
+                    AND m.author_id <> f.user_id AND m.deleted_at IS NULL
+    WHERE f.user_id = $1) AS unread_threads
 """
 
 
@@ -120,6 +128,7 @@ class Sidebar:
     invitations: list[ReceivedInvitation] = field(default_factory=list)
     key: KeyState = KeyState(None, False)
     site_name: str | None = None  # None until the instance row exists (get_instance makes it)
+    unread_threads: int = 0  # followed threads with replies not read yet
 
 
 def mention_patterns(username: str | None) -> tuple[str, str]:
@@ -148,7 +157,8 @@ async def sidebar_of(user_id: int, username: str | None) -> Sidebar:
     key = _json(row["key"]) if row["key"] else None
     state = KeyState(key["id"], key["backed_up"], key["public_key"]) if key else KeyState(None,
                                                                                            False)
-    return Sidebar(rooms, direct, invitations, state, row["site_name"])
+    return Sidebar(rooms, direct, invitations, state, row["site_name"],
+                   int(row["unread_threads"] or 0))
 
 
 def _room(r: dict[str, Any]) -> SidebarRoom:

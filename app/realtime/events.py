@@ -204,3 +204,16 @@ class PresenceChanged(Event):
     @property
     def audience(self) -> Audience:
         return Audience.users(every_process=True)
+
+
+@dataclass(frozen=True)
+class ThreadsChanged(Event):
+    """These users' followed threads changed (a reply, a follow, a read): their sidebars
+    re-count the threads with unread replies."""
+
+    kind: ClassVar[str] = "threads"
+    user_ids: tuple[int, ...]
+
+    @property
+    def audience(self) -> Audience:
+        return Audience.users(*self.user_ids)

@@ -63,6 +63,21 @@ called_bots AS (
       AND EXISTS (SELECT 1 FROM inserted)
 )"""
 
+# The outbox rows of NOTIFIED and BOTS_CALLED: one per recipient and channel.
+QUEUED = """queued AS (
+    -- One outbox row per recipient and channel (app/outbox/, sent by app/mail/ and app/push/).
+    INSERT INTO deliveries (channel, user_id, kind, status, actor_id, room_id, message_id,
+                            attempts, not_before, last_error, created_at)
+    SELECT c.channel, r.user_id, r.kind, 'pending', :author_id, :room_id, inserted.id, 0,
+           now(), '', now()
+    FROM recipients r CROSS JOIN inserted
+    JOIN (VALUES ('email'), ('push')) AS c (channel)
+      ON (c.channel = 'email' AND r.by_email) OR (c.channel = 'push' AND r.by_push)
+    UNION ALL  -- and one 'bot' row per bot to call (BOTS_CALLED; sent by app/bots/)
+    SELECT 'bot', b.user_id, 'mention', 'pending', :author_id, :room_id, inserted.id, 0,
+           now(), '', now()
+    FROM called_bots b CROSS JOIN inserted"""
+
 POST_MESSAGE = Statement("""
 WITH target AS (
     SELECT r.kind, r.archived_at, m.id AS membership_id
@@ -126,19 +141,7 @@ WITH target AS (
 ), read_mark AS (
     UPDATE memberships SET last_read_seq = inserted.seq FROM inserted
     WHERE memberships.id = (SELECT membership_id FROM target)
-), """ + NOTIFIED + """, """ + BOTS_CALLED + """, queued AS (
-    -- One outbox row per recipient and channel (app/outbox/, sent by app/mail/ and app/push/).
-    INSERT INTO deliveries (channel, user_id, kind, status, actor_id, room_id, message_id,
-                            attempts, not_before, last_error, created_at)
-    SELECT c.channel, r.user_id, r.kind, 'pending', :author_id, :room_id, inserted.id, 0,
-           now(), '', now()
-    FROM recipients r CROSS JOIN inserted
-    JOIN (VALUES ('email'), ('push')) AS c (channel)
-      ON (c.channel = 'email' AND r.by_email) OR (c.channel = 'push' AND r.by_push)
-    UNION ALL  -- and one 'bot' row per bot to call (BOTS_CALLED; sent by app/bots/)
-    SELECT 'bot', b.user_id, 'mention', 'pending', :author_id, :room_id, inserted.id, 0,
-           now(), '', now()
-    FROM called_bots b CROSS JOIN inserted
+), """ + NOTIFIED + """, """ + BOTS_CALLED + """, """ + QUEUED + """
 ), announced AS (
     SELECT pg_notify(:bus_channel, (:announcement::jsonb
                                     || jsonb_build_object('message_id', id, 'seq', seq))::text)
@@ -165,6 +168,50 @@ class PostRow:
     id: int | None
     seq: int | None
     created_at: datetime | None
+
+
+# The same rule for a message written by another statement (a thread reply, app/actions/
+# threads.py): `inserted` is that message; :mentioned also holds whoever it counts as a mention
+# for (a thread's followers).
+NOTIFY_OF_MESSAGE = Statement("""
+WITH target AS (SELECT kind FROM rooms WHERE id = :room_id),
+inserted AS (SELECT id FROM messages WHERE id = :message_id),
+""" + NOTIFIED + """, """ + BOTS_CALLED + """, """ + QUEUED + """
+)
+SELECT 1 AS queued
+""")
+
+
+async def queue_notifications(conn: Any, *, room_id: int, message_id: int, author_id: int,
+                              mentioned: list[str], email_offline: timedelta,
+                              push_offline: timedelta) -> None:
+    """The outbox rows NOTIFIED and BOTS_CALLED give for a message already written (in
+    `conn`'s transaction); `mentioned`: username keys it counts as a mention for."""
+    await NOTIFY_OF_MESSAGE.rows(conn, room_id=room_id, message_id=message_id,
+                                 author_id=author_id, mentioned=mentioned,
+                                 email_offline=email_offline, push_offline=push_offline)
+
+
+# A sealed message written by another statement (a thread reply): sealed for exactly each
+# member's current key, by the author's current key (what POST_MESSAGE's `sealed` checks).
+SEALED_FOR_CURRENT_KEYS = Statement("""
+SELECT ARRAY(SELECT (SELECT max(k.id) FROM public_keys k WHERE k.user_id = m.user_id)
+               FROM memberships m WHERE m.room_id = :room_id ORDER BY 1)
+       IS NOT DISTINCT FROM
+       ARRAY(SELECT (e ->> 'key')::int FROM jsonb_array_elements(:envelope::jsonb -> 'keys') e
+              ORDER BY 1)
+       AND (:envelope::jsonb ->> 'sender_key')::int IS NOT DISTINCT FROM
+           (SELECT max(k.id) FROM public_keys k WHERE k.user_id = :author_id) AS ok
+""")
+
+
+async def sealed_for_current_keys(conn: Any, *, room_id: int, author_id: int,
+                                  envelope: str) -> bool:
+    """Whether `envelope` (JSON text) is sealed for the room's members' current keys, by the
+    author's current key; run under the room's row lock."""
+    rows = await SEALED_FOR_CURRENT_KEYS.rows(conn, room_id=room_id, author_id=author_id,
+                                              envelope=envelope)
+    return bool(rows[0]["ok"])
 
 
 async def run_post_message(conn: Any | None, *, room_id: int, author_id: int, client_msg_id: str,

@@ -208,8 +208,9 @@ register("composer", class Composer {
   }
 });
 
-// The values to post for a direct room, or null to keep the text.
-async function sealed(values) {
+// The values to post for a direct room, or null to keep the text (also the thread
+// composer's, static/js/threads.js).
+export async function sealed(values) {
   if (!sealStep) {
     showComposerError("Private messages are still starting. Try again in a moment.");
     return null;

@@ -17,6 +17,7 @@ import "./emoji_picker.js";
 import "./inline_edit.js";
 import "./message_tools.js";
 import "./replies.js";
+import "./threads.js";
 import "./notifications.js";
 import "./webapp.js";
 import "./e2e/boot.js";

@@ -193,7 +193,7 @@ async def test_someone_else_s_message_offers_no_delete_and_its_deletion_is_refus
         message = pair.bob.locator(".message", has_text="alice's own words")
         await expect(message).to_have_count(1)
         await message.hover()
-        await expect(message.get_by_role("link", name="Reply")).to_be_visible()
+        await expect(message.get_by_role("link", name="Reply", exact=True)).to_be_visible()
 
         await expect(message.locator(".manage-delete")).to_be_hidden()
         await expect(message.locator(".manage-edit")).to_be_hidden()
