@@ -8,9 +8,9 @@ from typing import Any
 from tortoise.timezone import now
 
 from app.models import (
+    Delivery,
     Membership,
     Message,
-    Notification,
     NotificationStatus,
     Room,
     ThreadFollow,
@@ -177,7 +177,7 @@ async def test_a_reply_in_a_followed_thread_is_e_mailed_like_a_mention(
 
     await _reply(bob, room_id, root, "for the thread's followers")
 
-    rows = await Notification.filter(user_id=alice.user_id).values_list("kind", flat=True)
+    rows = await Delivery.emails().filter(user_id=alice.user_id).values_list("kind", flat=True)
     assert list(rows) == ["mention"]
 
 
@@ -196,20 +196,21 @@ async def test_a_followed_thread_read_before_the_e_mail_is_due_sends_none(
         alice: Person, bob: Person, room_id: int) -> None:
     root = await _root(alice, room_id)
     await _reply(bob, room_id, root, "read it in time")
-    row = await Notification.get(user_id=alice.user_id).prefetch_related("message")
+    row = await Delivery.emails().get(user_id=alice.user_id).prefetch_related("message")
 
     assert await _unread_for(alice, row)
     await alice.get(_thread(room_id, root))
     assert not await _unread_for(alice, row)
 
 
-async def _unread_for(person: Person, row: Notification) -> bool:
+async def _unread_for(person: Person, row: Delivery) -> bool:
     membership = await Membership.get(user_id=person.user_id, room_id=row.room_id)
     return not await has_read(membership, row.message)
 
 
 async def _nothing_pending(user_id: int | None) -> bool:
-    return not await Notification.exists(user_id=user_id, status=NotificationStatus.PENDING)
+    return not await Delivery.emails().filter(user_id=user_id,
+                                              status=NotificationStatus.PENDING).exists()
 
 
 async def test_a_thread_reply_links_to_its_thread(alice: Person, bob: Person,
@@ -328,7 +329,7 @@ async def test_a_direct_rooms_thread_reply_is_sealed_and_only_its_root_is_plaint
     thread = await (await alice.get(_thread(room, root))).get_data()
     assert select_one(thread, ".thread-replies #message-dreply-000000001[data-envelope]")
     assert select_one(thread, "form.thread-composer[data-sealed]")
-    assert [r["kind"] for r in await Notification.filter(user_id=alice.user_id).values("kind")] \
+    assert [r["kind"] for r in await Delivery.emails().filter(user_id=alice.user_id).values("kind")] \
         == ["direct_message"]
 
 

@@ -19,7 +19,7 @@ from app.actions.threads import (
 from app.auth import login_required, require_account
 from app.blueprints import is_htmx
 from app.errors import DomainError
-from app.live_views.frames import message_fragment
+from app.live_views.fragments import message_html
 from app.mail.config import presence_grace
 from app.queries.messages import MESSAGE_RELATIONS, message_for_display
 from app.queries.records import Message, Room
@@ -72,7 +72,7 @@ async def reply(room_id: int, seq: int) -> Any:
     if not is_htmx():
         return redirect(thread_path(root) + "#" + dom_id(message), 303)
     message.thread_root = root
-    response = await make_response(await message_fragment(message))
+    response = await make_response(message_html(message))
     response.headers["Vary"] = "HX-Request"
     return response
 

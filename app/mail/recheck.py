@@ -12,7 +12,6 @@ from app.models import Attachment, Delivery, Membership, NotificationKind, Publi
 from app.outbox.recheck import ROOM_KINDS, room_row_skip_reason
 from app.outbox.text import excerpt
 from app.queries.presence import is_online
-from app.queries.threads import has_read
 
 
 @dataclass

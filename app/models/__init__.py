@@ -29,5 +29,6 @@ __all__ = ["REACTIONS", "Attachment", "Bot", "Channel", "Delivery", "ImportRun",
            "InstanceKeys", "Invitation", "KeyAlgorithm", "KeyBackup", "MailHealth", "MediaFile",
            "MediaKind", "Membership", "Message", "MessageRevision", "NotificationKind",
            "NotificationStatus", "Presence", "PublicKey", "PushSubscription", "Reaction", "Room",
-           "RoomKind", "Session", "SignupPolicy", "ThreadFollow", "ThreadSummary", "ThrottleHit", "User", "Webhook",
+           "RoomKind", "Session", "SignupPolicy", "ThreadFollow", "ThreadSummary", "ThrottleHit",
+           "User", "Webhook",
            "LinkPreview", "LinkState", "MessageLink", "PreviewStatus"]

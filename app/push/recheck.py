@@ -5,7 +5,6 @@ from __future__ import annotations
 from app.models import Delivery, Session
 from app.outbox.recheck import room_row_skip_reason
 from app.queries.presence import is_online
-from app.queries.threads import has_read
 
 
 async def reason_to_skip(row: Delivery) -> str | None:
