@@ -100,7 +100,8 @@ async def test_thread_replies_are_linked_to_the_thread_and_files_become_links(
     report_file = await _message("C01GENERAL", ts(300))
     gone_file = await _message("C01GENERAL", ts(86460))
 
-    assert same_day.reply_to_id == parent.id and next_day.reply_to_id == parent.id
+    assert same_day.thread_root_id == parent.id and next_day.thread_root_id == parent.id
+    assert same_day.also_in_room and next_day.also_in_room  # still in the room's history
     assert "[Q1 report](<https://files.slack.com/files-pri/T01-F01/q1-report.pdf>)" \
         in report_file.body
     assert "did not export" in gone_file.body

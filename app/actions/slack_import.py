@@ -89,12 +89,14 @@ def check_slack_export(path: str, limits: ExportLimits = DEFAULT_LIMITS) -> int:
 
 async def attach_to_thread(conn: BaseDBAsyncClient, room_id: int,
                            replies: list[tuple[str, str]]) -> int:
-    """Link each reply (client id) to its thread's first message (client id), as a quote-reply:
-    the one place a Slack thread is made into Parley's. Returns how many were linked."""
+    """Put each reply (client id) in the thread of its thread's first message (client id): the
+    one place a Slack thread is made into Parley's. The replies keep their place in the room's
+    timeline too (as a reply sent to the room is), marked as thread replies, so the history
+    reads as it did. Returns how many were linked."""
     if not replies:
         return 0
     rows = await conn.execute_query_dict(
-        "UPDATE messages r SET reply_to_id = p.id "
+        "UPDATE messages r SET thread_root_id = p.id, also_in_room = true "
         "FROM unnest($2::text[], $3::text[]) AS x(reply, parent), messages p "
         "WHERE r.room_id = $1 AND r.client_msg_id = x.reply "
         "AND p.room_id = $1 AND p.client_msg_id = x.parent RETURNING r.id",
