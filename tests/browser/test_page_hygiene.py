@@ -195,3 +195,29 @@ async def test_a_session_of_clicks_and_swaps_breaks_no_content_security_policy(
             await expect(bob.locator(".message", has_text="while bob clicks around")).not_to_have_count(0)
         assert await bob.evaluate("() => window.__csp") == []
     assert [line for line in console if "Content Security Policy" in line] == []
+
+
+async def test_back_and_forward_break_no_content_security_policy(
+        browser: Browser, live_server: LiveServer) -> None:
+    """htmx restored pages from its history snapshot, with the style attributes scripts had
+    set (the composer's height): one violation per step back or forward."""
+    base = live_server.url
+    console: list[str] = []
+    async with two_members(browser, base, "csp-history", bob_init_script=CSP_LISTENER) as room:
+        bob = room.bob
+        _watch(bob, console)
+        await create_room(bob, base, unique("elsewhere"))
+        await bob.goto(room.room_url)
+        await bob.fill("#body", "a draft\nthat grows\nthe composer\nto five\nlines")
+        for _ in range(3):
+            await bob.locator(".sidebar .room-links a").nth(1).click()
+            await expect(bob.locator("section.room")).to_be_visible()
+            await bob.go_back()
+            await expect(bob.locator("#body")).to_be_visible()
+            await bob.go_forward()
+            await expect(bob.locator("#body")).to_be_visible()
+        await bob.go_back()
+        await expect(bob.locator("#body")).to_be_visible()
+        await bob.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
+        assert await bob.evaluate("() => window.__csp") == []
+    assert [line for line in console if "Content Security Policy" in line] == []
