@@ -18,6 +18,7 @@ from tortoise import connections
 
 from app.models import Involvement
 from app.queries.keys import KeyState
+from app.queries.threads import UNREAD_REPLIES
 
 INSTANCE_ID = 1  # the one settings row (app/actions/instance.py)
 
@@ -56,15 +57,8 @@ SELECT
                                                   WHERE b.key_id = k.id))
      FROM public_keys k WHERE k.user_id = $1 ORDER BY k.id DESC LIMIT 1) AS key,
   (SELECT name FROM instance WHERE id = $4) AS site_name,
-  (SELECT count(DISTINCT f.root_id)  -- followed threads with unread replies (queries/threads.py)
-     FROM thread_follows f
-     JOIN messages root ON root.id = f.root_id
-     JOIN rooms r ON r.id = root.room_id AND r.archived_at IS NULL
-     JOIN memberships ms ON ms.room_id = root.room_id AND ms.user_id = f.user_id
-     JOIN messages m ON m.thread_root_id = f.root_id AND m.id > f.last_read_id
-                    AND m.author_id <> f.user_id AND m.deleted_at IS NULL
-    WHERE f.user_id = $1) AS unread_threads
-"""
+  (SELECT count(DISTINCT f.root_id)""" + UNREAD_REPLIES + """) AS unread_threads
+"""  # followed threads with unread replies (app/queries/threads.py)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ SELECT thread_root_id AS root_id, author_id, count(*) AS count, max(created_at) 
 
 # A followed thread is unread while a reply newer than the follower's read mark, by someone
 # else and not deleted, is in it; only rooms the follower is still in (and not archived) count.
-_UNREAD_THREADS = """
-SELECT f.root_id, count(m.id) AS unread
+UNREAD_REPLIES = """
   FROM thread_follows f
   JOIN messages root ON root.id = f.root_id
   JOIN rooms r ON r.id = root.room_id AND r.archived_at IS NULL
@@ -32,8 +31,9 @@ SELECT f.root_id, count(m.id) AS unread
   JOIN messages m ON m.thread_root_id = f.root_id AND m.id > f.last_read_id
                  AND m.author_id <> f.user_id AND m.deleted_at IS NULL
  WHERE f.user_id = $1
- GROUP BY f.root_id
-"""
+"""  # the follower's id is $1 (the sidebar's statement counts its roots too)
+_UNREAD_THREADS = "SELECT f.root_id, count(m.id) AS unread" + UNREAD_REPLIES + \
+    " GROUP BY f.root_id"
 
 
 @dataclass(frozen=True)
