@@ -7,7 +7,9 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && mkdir -p vendor \
  && cp node_modules/htmx.org/dist/htmx.min.js vendor/htmx.min.js \
  && cp node_modules/htmx-ext-ws/dist/ws.min.js vendor/ws.min.js \
- && cp node_modules/markdown-it/dist/markdown-it.min.js vendor/markdown-it.min.js
+ && cp node_modules/markdown-it/dist/markdown-it.min.js vendor/markdown-it.min.js \
+ && cp node_modules/jsqr/dist/jsQR.js vendor/jsQR.js \
+ && cp node_modules/qrcode-generator/dist/qrcode.mjs vendor/qrcode-generator.js
 
 FROM python:3.13-slim AS deps
 WORKDIR /app
