@@ -95,15 +95,17 @@ async def test_the_tab_title_counts_unread_messages_live(browser: Browser,
     base = live_server.url
     alice_ctx, bob_ctx = await browser.new_context(), await browser.new_context()
     alice, bob = await alice_ctx.new_page(), await bob_ctx.new_page()
+    bob_name = unique("bob")
     await sign_up(alice, base, unique("alice"))
-    await sign_up(bob, base, unique("bob"))
+    await sign_up(bob, base, bob_name)
     room_url = await create_room(alice, base, unique("titles"))
     await join_room(bob, base, room_url)
     await bob.goto(f"{base}/rooms")
     await wait_live(bob)
 
+    # bob's involvement in the room is the default, mentions only: the title counts those.
     for n in range(2):
-        await alice.fill("#body", f"ping {n}")
+        await alice.fill("#body", f"@{bob_name} ping {n}")
         await alice.keyboard.press("Enter")
 
     await expect(bob).to_have_title("(2) Rooms · Parley")
