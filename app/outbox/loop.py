@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -42,7 +43,7 @@ class RetryPolicy:
         return min(self.backoff_max, self.retry_seconds * 2 ** (attempts - 1))
 
 
-class ChannelSender:
+class ChannelSender(ABC):
     """A channel's sender loop; every process runs one per channel.
 
     Subclasses set `channel` and `log` and implement `poll_seconds`, `retry_policy` and
@@ -56,21 +57,21 @@ class ChannelSender:
         self.app = app
         self.task: asyncio.Task[None] | None = None
 
+    @abstractmethod
     def poll_seconds(self) -> float:
         """How long to sleep when nothing is due."""
-        raise NotImplementedError
 
     def batch_delay(self) -> float:
         """The default batching delay in seconds (a user's own setting wins)."""
         return 0.0
 
+    @abstractmethod
     def retry_policy(self) -> RetryPolicy:
         """The channel's retry settings, read afresh each time (a test may swap them)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def send(self, user: User, rows: list[Delivery], conn: Any) -> None:
         """Render and deliver the rows; mark each (finish, retry_later) in `conn`."""
-        raise NotImplementedError
 
     async def run(self) -> None:
         """Send everything due, sleep a poll interval, repeat (errors are logged, never fatal)."""
